@@ -1,0 +1,340 @@
+"""``triggerwatch``: one entry point for every service and every operator task."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import sys
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from triggerwatch.core.errors import ConfigError, TriggerwatchError
+from triggerwatch.core.settings import (
+    BaseServiceSettings,
+    CollectorSettings,
+    NotifierSettings,
+    RelaySettings,
+    WebSettings,
+    WorkerSettings,
+    load,
+)
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="triggerwatch: event-driven sales trigger monitor (Finland first).")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics.")
+targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups and scores.")
+app.add_typer(db_app, name="db")
+app.add_typer(topics_app, name="topics")
+app.add_typer(targets_app, name="targets")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "aiokafka", "apscheduler.executors", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def stop_event() -> threading.Event:
+    """An event set by SIGTERM or SIGINT."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def demo_resource(*parts: str) -> Path:
+    return Path(str(resources.files("triggerwatch.demo").joinpath(*parts)))
+
+
+# --------------------------------------------------------------------------------------- plumbing
+@app.command()
+def broker(port: Annotated[int | None, typer.Option(help="port on 127.0.0.1")] = None) -> None:
+    """Run the embedded Kafka-compatible broker (Tansu) on loopback until Ctrl-C; creates the topics."""
+    from triggerwatch.core.broker import EmbeddedBroker
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    if port is not None:
+        settings = settings.with_overrides(kafka=settings.kafka.model_copy(update={"embedded_port": port}))
+    setup_logging(settings.log_level)
+    stop = stop_event()
+    b = EmbeddedBroker(settings)
+    b.start()
+    out.print(f"embedded broker listening on {b.bootstrap} (memory only); Ctrl-C stops it")
+    try:
+        while not stop.wait(0.5):
+            if not b.running():
+                raise TriggerwatchError("the broker process exited")
+    finally:
+        b.stop()
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic (idempotent): partitions from settings, the targets topic compacted."""
+    from triggerwatch.core.broker import wait_until_answers
+    from triggerwatch.core.kafka import ensure_topics
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    wait_until_answers(settings.bootstrap_servers, 60)
+    created = ensure_topics(settings)
+    out.print(f"created: {', '.join(created) or 'nothing (all exist)'}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations (idempotent)."""
+    from triggerwatch.core.db import Database
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    Database(settings.database.url).upgrade()
+    out.print(f"database at head: {settings.database.url.split('@')[-1]}")
+
+
+@targets_app.command("load")
+def targets_load(path: Path) -> None:
+    """Load companies, target groups and scores from a YAML/JSON file (see services/demo/targets.yaml)."""
+    from triggerwatch.core.db import Database
+    from triggerwatch.core.targets import load_targets, read_target_file
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    db = Database(settings.database.url)
+    db.upgrade()
+    counts = load_targets(db, read_target_file(path))
+    out.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+# --------------------------------------------------------------------------------------- sources
+@app.command()
+def parse(source: str, file: Path,
+          sources_file: Annotated[Path | None, typer.Option(help="defaults to settings")] = None) -> None:
+    """Print the events a recorded payload yields, as JSON lines (dead letters go to stderr)."""
+    from datetime import UTC, datetime
+
+    from triggerwatch.collectors.base import RawPayload
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.collectors.runner import RunReport, parse_payloads
+
+    settings: CollectorSettings = load(CollectorSettings)
+    sources = load_sources(sources_file or settings.sources_file, include_disabled=True)
+    if source not in sources:
+        raise ConfigError(f"unknown source {source!r}; configured: {', '.join(sorted(sources))}")
+    raw = RawPayload(source=source, url=None, content=file.read_bytes(), fetched_at=datetime.now(UTC),
+                     ref=f"file:{file}")
+    report = RunReport(source=source)
+    for event in parse_payloads(sources[source], [raw], report):
+        sys.stdout.write(event.model_dump_json() + "\n")
+    for dl in report.dead_letters:
+        err.print(json.dumps({"dead_letter": dl.reason, "error_type": dl.error_type}, ensure_ascii=False))
+    if report.dead_letters and not report.items:
+        raise typer.Exit(1)
+
+
+@app.command()
+def collect(source: str, once: Annotated[bool, typer.Option("--once", help="one poll, then exit")] = False,
+            replay_dir: Annotated[Path | None, typer.Option(help="replay recordings from here")] = None) -> None:
+    """Poll one source (``--once``), storing its events and outbox rows."""
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.collectors.runner import run_once
+    from triggerwatch.collectors.service import make_fetcher
+    from triggerwatch.core.db import Database
+
+    if not once:
+        raise ConfigError("collect runs one poll: pass --once (the scheduler is `triggerwatch collectors`)")
+    settings: CollectorSettings = load(CollectorSettings)
+    setup_logging(settings.log_level)
+    sources = load_sources(settings.sources_file, include_disabled=True)
+    if source not in sources:
+        raise ConfigError(f"unknown source {source!r}; configured: {', '.join(sorted(sources))}")
+    db = Database(settings.database.url)
+    db.upgrade()
+    replay = replay_dir or settings.replay_dir
+    report = run_once(sources[source], db, None if replay else make_fetcher(settings), replay_dir=replay,
+                      replay_time_shift=settings.replay_time_shift)
+    out.print(f"{source}: {report.items} items, {len(report.new_events)} new events, "
+              f"{len(report.dead_letters)} dead letters" + (f", error: {report.error}" if report.error else "")
+              + (" (not modified)" if report.not_modified and not report.error else ""))
+    if report.error:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------- services
+@app.command()
+def collectors() -> None:
+    """Service: poll every enabled source on its schedule (APScheduler)."""
+    from triggerwatch.collectors.service import CollectorService
+    from triggerwatch.core.db import Database
+
+    settings: CollectorSettings = load(CollectorSettings)
+    setup_logging(settings.log_level)
+    CollectorService(settings, Database(settings.database.url)).run_forever(stop_event())
+
+
+@app.command()
+def relay() -> None:
+    """Service: publish the outbox to Kafka; replay it after a broker loss."""
+    from triggerwatch.core.broker import wait_until_answers
+    from triggerwatch.core.db import Database
+    from triggerwatch.core.kafka import KafkaEventPublisher, admin_client, broker_epoch, ensure_topics
+    from triggerwatch.core.outbox import Relay
+
+    settings: RelaySettings = load(RelaySettings)
+    setup_logging(settings.log_level)
+    stop = stop_event()
+    wait_until_answers(settings.bootstrap_servers, 60)
+    admin_holder: dict[str, Any] = {}
+
+    def admin() -> Any:
+        if "a" not in admin_holder:
+            admin_holder["a"] = admin_client(settings.bootstrap_servers)
+        return admin_holder["a"]
+
+    def probe() -> str | None:
+        try:
+            return broker_epoch(settings, admin=admin())
+        except Exception:
+            admin_holder.pop("a", None)
+            raise
+
+    publisher = KafkaEventPublisher(settings.bootstrap_servers, client_id="triggerwatch-relay")
+    r = Relay(Database(settings.database.url), publisher, settings, epoch_probe=probe,
+              ensure_topics=lambda: ensure_topics(settings, admin=admin()))
+    try:
+        r.run(stop)
+    finally:
+        publisher.close()
+
+
+@app.command()
+def worker() -> None:
+    """Service: the Faust stream worker (events → alerts). Scale by running more, up to the partitions."""
+    from triggerwatch.core.streams import run_worker
+    from triggerwatch.worker.app import create_app
+
+    settings: WorkerSettings = load(WorkerSettings)
+    run_worker(create_app(settings), loglevel=settings.log_level)
+
+
+@app.command()
+def notifier() -> None:
+    """Service: deliver alerts to console, Slack, email and the CRM webhook."""
+    from triggerwatch.core.streams import run_worker
+    from triggerwatch.notifier.app import create_app
+
+    settings: NotifierSettings = load(NotifierSettings)
+    settings.check_sinks()
+    run_worker(create_app(settings), loglevel=settings.log_level)
+
+
+@app.command()
+def web() -> None:
+    """Service: HTTP /health, /ready and /metrics."""
+    import uvicorn
+
+    from triggerwatch.web.app import create_app
+
+    settings: WebSettings = load(WebSettings)
+    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port,
+                log_level=settings.log_level.lower())
+
+
+# --------------------------------------------------------------------------------------- all in one
+def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, fresh: bool) -> None:
+    import os
+
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.core.db import Database
+    from triggerwatch.core.targets import load_targets, read_target_file
+    from triggerwatch.supervisor import Supervisor, child_env, drain_status
+
+    if fresh and run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    overrides: dict[str, str] = {}
+    if "TRIGGERWATCH_DATABASE__URL" not in os.environ:
+        overrides["TRIGGERWATCH_DATABASE__URL"] = f"sqlite:///{(run_dir / 'triggerwatch.db').resolve()}"
+    overrides.setdefault("TRIGGERWATCH_WORKER_DATA_DIR", str(run_dir / "worker"))
+    overrides.setdefault("TRIGGERWATCH_NOTIFIER_DATA_DIR", str(run_dir / "notifier"))
+    if replay:
+        overrides["TRIGGERWATCH_REPLAY_DIR"] = str(demo_resource("recordings"))
+    env = child_env(overrides)
+    os.environ.update(overrides)
+    settings: NotifierSettings = load(NotifierSettings)
+    settings.check_sinks()
+    setup_logging(settings.log_level)
+    sources = load_sources(load(CollectorSettings).sources_file)
+    db = Database(settings.database.url)
+    db.upgrade()
+    if replay:
+        load_targets(db, read_target_file(demo_resource("targets.yaml")))
+
+    stop = stop_event()
+    sup = Supervisor(settings, env=env, run_dir=run_dir)
+    started = time.monotonic()
+    err.print(f"[bold]triggerwatch[/] {'demo (replaying recorded payloads)' if replay else 'up'}: "
+              f"{len(sources)} sources, sinks {', '.join(settings.sinks)}; logs in {run_dir / 'logs'}")
+    sup.start()
+    if sup.broker:
+        err.print(f"embedded broker on {sup.broker.bootstrap}")
+    try:
+        while not stop.wait(0.25):
+            sup.tick()
+            if not once:
+                continue
+            status = drain_status(db)
+            if status.alerts and status.drained(len(sources), len(settings.sinks)):
+                err.print(f"drained in {time.monotonic() - started:.1f}s: {status.events} events, "
+                          f"{status.alerts} alerts, {status.delivered} deliveries")
+                if status.delivered == 0:
+                    raise typer.Exit(1)
+                return
+            if time.monotonic() - started > timeout_s:
+                err.print(f"[red]not drained within {timeout_s:.0f}s[/]: {status}")
+                raise typer.Exit(1)
+    finally:
+        sup.stop()
+
+
+@app.command()
+def up(once: Annotated[bool, typer.Option("--once", help="exit when every source has run and drained")] = False,
+       timeout: float = 600.0, run_dir: Path = Path(".triggerwatch/up")) -> None:
+    """Run everything locally against the live sources (embedded broker unless KAFKA_BOOTSTRAP_SERVERS)."""
+    _run_pipeline(replay=False, once=once, timeout_s=timeout, run_dir=run_dir, fresh=False)
+
+
+@app.command()
+def demo(once: Annotated[bool, typer.Option("--once", help="exit 0 once the replay has drained")] = False,
+         timeout: float = 90.0, run_dir: Path = Path(".triggerwatch/demo")) -> None:
+    """Run everything locally, replaying recorded real payloads; prints each alert as it is delivered."""
+    _run_pipeline(replay=True, once=once, timeout_s=timeout, run_dir=run_dir, fresh=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/] {exc}")
+        sys.exit(2)
+    except TriggerwatchError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Finnish business IDs (Y-tunnus): normalise every written form and validate the check digit."""
+
+from __future__ import annotations
+
+import re
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
+_FORMS = re.compile(r"^(?:FI)?\s*(\d{6,7})-?(\d)$", re.IGNORECASE)
+
+
+def check_digit(first_seven: str) -> int | None:
+    """The check digit for seven digits, or None when no digit can be valid (remainder 1)."""
+    remainder = sum(int(d) * w for d, w in zip(first_seven, _WEIGHTS, strict=True)) % 11
+    if remainder == 0:
+        return 0
+    if remainder == 1:
+        return None
+    return 11 - remainder
+
+
+def normalise_business_id(value: str) -> str | None:
+    """``1234567-8``, ``FI12345678``, ``12345678``, ``123456-8`` (old 6-digit) → ``1234567-8``; invalid → None."""
+    match = _FORMS.match(value.strip().replace(" ", ""))
+    if not match:
+        return None
+    body, digit = match.group(1).zfill(7), int(match.group(2))
+    return f"{body}-{digit}" if check_digit(body) == digit else None
+
+
+def is_valid_business_id(value: str) -> bool:
+    return normalise_business_id(value) == value

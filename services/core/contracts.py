@@ -1,0 +1,279 @@
+"""Versioned event contracts: the only shapes that travel through Kafka.
+
+Topics (names from :func:`topic_names`):
+
+* ``<prefix>.events.v1``     — :class:`TriggerEventV1`, keyed by company (business ID, else name)
+* ``<prefix>.alerts.v1``     — :class:`AlertV1`, keyed by company
+* ``<prefix>.targets.v1``    — :class:`TargetScoreV1`, compacted, keyed ``business_id:product_group``
+* ``<prefix>.deadletter.v1`` — :class:`DeadLetterV1`, keyed by stage
+
+Every topic has example payloads in ``examples/<topic-kind>/*.json``; the contract tests feed
+every example to every consumer. A new *compatible* field may be added to a V1 model with a
+default; anything else is a new model (``...V2``) and a new topic version.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from triggerwatch.core.businessid import normalise_business_id
+from triggerwatch.core.errors import InvalidInputError
+
+EVENT_NAMESPACE = uuid.UUID("6f1c2b8e-3c1e-4d5a-9a53-7b1f0f3e2a10")
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+
+class EventKind(StrEnum):
+    REGISTRATION = "registration"
+    DECISION_MAKER_CHANGE = "decision_maker_change"
+    RECRUITMENT = "recruitment"
+    PROCUREMENT_PLANNED = "procurement_planned"
+    PROCUREMENT_OPEN = "procurement_open"
+    CONTRACT_AWARDED = "contract_awarded"
+    NEWS = "news"
+    EXPANSION = "expansion"
+    FUNDING = "funding"
+    LAYOFFS = "layoffs"
+    REGISTRY_CHANGE = "registry_change"
+    BANKRUPTCY = "bankruptcy"
+    MERGER = "merger"
+    OPS = "ops"
+
+
+class CompanyRole(StrEnum):
+    SUBJECT = "subject"
+    BUYER = "buyer"
+    WINNER = "winner"
+    EMPLOYER = "employer"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CompanyRef(_Frozen):
+    business_id: str | None = None
+    name: str | None = Field(None, max_length=500)
+    role: CompanyRole = CompanyRole.SUBJECT
+
+    @field_validator("business_id")
+    @classmethod
+    def _bid(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        normalised = normalise_business_id(v)
+        if normalised is None:
+            raise ValueError(f"not a valid Finnish business ID: {v!r}")
+        return normalised
+
+    def key(self) -> str:
+        return self.business_id or (self.name or "").strip().lower()
+
+
+class Evidence(_Frozen):
+    url: str | None = None
+    source: str
+    title: str | None = None
+    excerpt: str | None = Field(None, max_length=2000)
+    published_at: AwareDatetime | None = None
+
+
+class TriggerEventV1(_Frozen):
+    schema_version: Literal[1] = 1
+    event_id: str
+    source: str = Field(min_length=1, max_length=100)
+    source_item_id: str = Field(min_length=1, max_length=1000)
+    source_url: str | None = None
+    kind: EventKind
+    occurred_at: AwareDatetime
+    observed_at: AwareDatetime
+    companies: list[CompanyRef] = Field(default_factory=list)
+    title: str = Field(max_length=1000)
+    summary: str | None = Field(None, max_length=5000)
+    language: str | None = Field(None, max_length=8)
+    evidence: list[Evidence] = Field(default_factory=list)
+    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    raw_ref: str | None = None
+
+    @classmethod
+    def make_id(cls, source: str, source_item_id: str) -> str:
+        """Deterministic: the same item from the same source always has the same id."""
+        return str(uuid.uuid5(EVENT_NAMESPACE, f"{source}\x1f{source_item_id}"))
+
+    @classmethod
+    def create(cls, **fields: Any) -> TriggerEventV1:
+        fields.setdefault("event_id", cls.make_id(fields["source"], fields["source_item_id"]))
+        return cls(**fields)
+
+    def partition_key(self) -> str:
+        for ref in self.companies:
+            if ref.key():
+                return ref.key()
+        return self.source
+
+
+class Explanation(_Frozen):
+    what_happened: str
+    why_it_matters: str
+    target_group_rule: str
+    next_step: str
+
+
+class Routing(_Frozen):
+    owner: str | None = None
+    channels: list[str] = Field(default_factory=list)
+
+
+class AlertV1(_Frozen):
+    schema_version: Literal[1] = 1
+    alert_id: str
+    event_ids: list[str] = Field(min_length=1)
+    kind: EventKind
+    company: CompanyRef
+    product_group: str
+    target_group_id: str
+    score: Annotated[float, Field(ge=0.0, le=1.0)]
+    priority: Priority
+    priority_score: Annotated[float, Field(ge=0.0)]
+    explanation: Explanation
+    recommended_offer: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    routing: Routing = Routing()
+    occurred_at: AwareDatetime
+    created_at: AwareDatetime
+    language: Literal["en", "fi"] = "en"
+
+    @classmethod
+    def make_id(cls, dedup_key: str, product_group: str) -> str:
+        return str(uuid.uuid5(EVENT_NAMESPACE, f"alert\x1f{dedup_key}\x1f{product_group}"))
+
+
+class TargetScoreV1(_Frozen):
+    schema_version: Literal[1] = 1
+    business_id: str
+    product_group: str
+    target_group_id: str
+    score: Annotated[float, Field(ge=0.0, le=1.0)]
+    rule: str
+    scored_at: AwareDatetime
+
+    def key(self) -> str:
+        return f"{self.business_id}:{self.product_group}"
+
+
+class DeadLetterV1(_Frozen):
+    schema_version: Literal[1] = 1
+    dead_letter_id: str
+    stage: str
+    source: str | None = None
+    reason: str
+    error_type: str
+    raw_b64: str
+    created_at: AwareDatetime
+
+    @classmethod
+    def from_raw(
+        cls, *, stage: str, reason: str, raw: bytes | str | None, error_type: str, source: str | None
+    ) -> DeadLetterV1:
+        data = raw.encode() if isinstance(raw, str) else (raw or b"")
+        digest = hashlib.sha256(stage.encode() + b"\x1f" + reason.encode() + b"\x1f" + data).hexdigest()
+        return cls(
+            dead_letter_id=digest[:32],
+            stage=stage,
+            source=source,
+            reason=reason,
+            error_type=error_type,
+            raw_b64=base64.b64encode(data).decode(),
+            created_at=datetime.now(UTC),
+        )
+
+    def raw(self) -> bytes:
+        return base64.b64decode(self.raw_b64)
+
+
+TOPIC_KINDS = ("events", "alerts", "targets", "deadletter")
+MODEL_BY_TOPIC_KIND: dict[str, type[_Frozen]] = {
+    "events": TriggerEventV1,
+    "alerts": AlertV1,
+    "targets": TargetScoreV1,
+    "deadletter": DeadLetterV1,
+}
+
+
+def topic_names(prefix: str = "triggerwatch") -> dict[str, str]:
+    return {kind: f"{prefix}.{kind}.v1" for kind in TOPIC_KINDS}
+
+
+def _decode(model: type[_Frozen], raw: bytes | str) -> Any:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"not JSON: {exc}", raw=raw, error_type="malformed_json") from exc
+    if not isinstance(data, dict):
+        raise InvalidInputError("not a JSON object", raw=raw, error_type="malformed_json")
+    version = data.get("schema_version")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise InvalidInputError(
+            f"unknown schema_version {version!r} (supported: {list(SUPPORTED_SCHEMA_VERSIONS)})",
+            raw=raw,
+            error_type="unknown_schema_version",
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(
+            f"schema violation at {loc}: {first['msg']} ({exc.error_count()} errors)",
+            raw=raw,
+            error_type="schema_violation",
+        ) from exc
+
+
+def decode_event(raw: bytes | str) -> TriggerEventV1:
+    event: TriggerEventV1 = _decode(TriggerEventV1, raw)
+    return event
+
+
+def decode_alert(raw: bytes | str) -> AlertV1:
+    alert: AlertV1 = _decode(AlertV1, raw)
+    return alert
+
+
+def decode_target(raw: bytes | str) -> TargetScoreV1:
+    target: TargetScoreV1 = _decode(TargetScoreV1, raw)
+    return target
+
+
+def decode_dead_letter(raw: bytes | str) -> DeadLetterV1:
+    dl: DeadLetterV1 = _decode(DeadLetterV1, raw)
+    return dl
+
+
+def encode(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode()
+
+
+def example_payloads(topic_kind: str) -> dict[str, bytes]:
+    """The example payloads shipped for a topic kind, by file name."""
+    folder = resources.files("triggerwatch.core").joinpath("examples", topic_kind)
+    return {
+        entry.name: entry.read_bytes()
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    }

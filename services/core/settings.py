@@ -1,0 +1,171 @@
+"""Settings: one frozen pydantic-settings object per service, built once at start and passed in.
+
+Every variable has the prefix ``TRIGGERWATCH_`` (nested with ``__``), except the Kafka bootstrap
+servers, which also accept the conventional ``KAFKA_BOOTSTRAP_SERVERS``. Secrets are
+``SecretStr`` (masked in ``repr`` and logs) and well-known placeholder values are refused at start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from triggerwatch.core.errors import ConfigError
+
+ENV_PREFIX = "TRIGGERWATCH_"
+# Defaults for the config files: the repository's deploy/config (editable installs and the image).
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "deploy" / "config"
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "default", "xxx", "test"})
+
+
+def refuse_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
+    if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError(f"{name} is a placeholder secret; set a real one")
+    return value
+
+
+class KafkaSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    partitions: int = Field(4, ge=1, description="partitions per topic (Tansu auto-creates 4)")
+    replication_factor: int = Field(1, ge=1)
+    topic_prefix: str = Field("triggerwatch", pattern=r"^[a-zA-Z0-9._-]+$")
+    # Tansu holds JoinGroup for half the session timeout: short timeouts make consumers join fast.
+    session_timeout_s: float = Field(6.0, gt=0)
+    heartbeat_interval_s: float = Field(1.0, gt=0)
+    embedded_port: int = Field(19092, ge=1, le=65535)
+
+
+class DatabaseSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str = "sqlite:///triggerwatch.db"
+    echo: bool = False
+
+
+class BaseServiceSettings(BaseSettings):
+    """What every service shares: where Kafka and the database are."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    kafka_bootstrap_servers: str | None = Field(
+        None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"),
+        description="host:port[,host:port]; unset means the embedded broker on loopback",
+    )
+    kafka: KafkaSettings = KafkaSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    log_level: str = "INFO"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.kafka.embedded_port}"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.kafka_bootstrap_servers is None
+
+    def with_overrides(self, **changes: Any) -> BaseServiceSettings:
+        return self.model_copy(update=changes)
+
+
+class RelaySettings(BaseServiceSettings):
+    poll_interval_s: float = Field(0.2, gt=0)
+    batch_size: int = Field(500, ge=1)
+    replay_window_s: float = Field(24 * 3600, ge=0, description="re-publish events this recent after a broker loss")
+    epoch_check_interval_s: float = Field(1.0, gt=0)
+
+
+class CollectorSettings(BaseServiceSettings):
+    sources_file: Path = CONFIG_DIR / "sources.yaml"
+    replay_dir: Path | None = Field(None, description="read recorded payloads from here instead of HTTP")
+    replay_time_shift: bool = True
+    user_agent: str = "triggerwatch/0.1 (+https://github.com/triggerwatch/triggerwatch)"
+    http_timeout_s: float = Field(20.0, gt=0)
+    http_max_attempts: int = Field(4, ge=1)
+    http_max_backoff_s: float = Field(300.0, gt=0)
+
+
+class WorkerSettings(BaseServiceSettings):
+    rules_file: Path = CONFIG_DIR / "rules.yaml"
+    worker_app_id: str = "triggerwatch-worker"
+    worker_port: int = Field(6066, ge=0, le=65535, description="/health, /ready, /metrics; 0 = off")
+    worker_host: str = "127.0.0.1"
+    worker_data_dir: Path = Path(".triggerwatch/worker")
+
+
+class NotifierSettings(BaseServiceSettings):
+    notifier_app_id: str = "triggerwatch-notifier"
+    notifier_port: int = Field(6067, ge=0, le=65535, description="/health, /ready, /metrics; 0 = off")
+    notifier_host: str = "127.0.0.1"
+    notifier_data_dir: Path = Path(".triggerwatch/notifier")
+    sinks: list[str] = Field(default_factory=lambda: ["console"])
+    language: str = Field("en", pattern="^(en|fi)$")
+    public_base_url: str = "http://127.0.0.1:8000"
+    max_attempts: int = Field(5, ge=1)
+    max_retry_period_s: float = Field(60.0, gt=0)
+    slack_webhook_url: SecretStr | None = None
+    slack_min_interval_s: float = Field(1.0, ge=0, description="Slack allows ~1 message/s per channel")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    email_from: str = "triggerwatch@localhost"
+    email_to: list[str] = Field(default_factory=list)
+    crm_webhook_url: str | None = None
+    crm_webhook_secrets: list[SecretStr] = Field(
+        default_factory=list, description="first signs; several are active during rotation"
+    )
+    crm_timeout_s: float = Field(10.0, gt=0)
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _smtp_password(cls, v: SecretStr | None) -> SecretStr | None:
+        return refuse_placeholder(v, "smtp_password")
+
+    @field_validator("crm_webhook_secrets")
+    @classmethod
+    def _crm_secrets(cls, v: list[SecretStr]) -> list[SecretStr]:
+        for s in v:
+            refuse_placeholder(s, "crm_webhook_secrets")
+            if len(s.get_secret_value()) < 16:
+                raise ValueError("crm_webhook_secrets: each secret needs at least 16 characters")
+        return v
+
+    def check_sinks(self) -> None:
+        """Fail at start when a configured sink lacks what it needs (a config error, not a retry)."""
+        known = {"console", "slack", "email", "crm"}
+        unknown = set(self.sinks) - known
+        if unknown:
+            raise ConfigError(f"unknown sinks {sorted(unknown)}; known: {sorted(known)}")
+        if "slack" in self.sinks and self.slack_webhook_url is None:
+            raise ConfigError("sink 'slack' is enabled but TRIGGERWATCH_SLACK_WEBHOOK_URL is not set")
+        if "email" in self.sinks and not self.email_to:
+            raise ConfigError("sink 'email' is enabled but TRIGGERWATCH_EMAIL_TO is not set")
+        if "crm" in self.sinks and (not self.crm_webhook_url or not self.crm_webhook_secrets):
+            raise ConfigError(
+                "sink 'crm' needs TRIGGERWATCH_CRM_WEBHOOK_URL and TRIGGERWATCH_CRM_WEBHOOK_SECRETS"
+            )
+
+
+class WebSettings(BaseServiceSettings):
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8000, ge=1, le=65535)
+    sources_file: Path = CONFIG_DIR / "sources.yaml"
+
+
+def load(cls: type[BaseServiceSettings], **overrides: Any) -> Any:
+    """Build settings, turning validation failures into a ``ConfigError`` with a readable message."""
+    from pydantic import ValidationError
+
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from exc

@@ -1,0 +1,56 @@
+"""The notifier (Faust): alerts topic → every configured sink, each delivery recorded once.
+
+Alerts may arrive more than once (at-least-once streams, replays after a broker loss); the
+deliveries table's idempotency keys (``alert_id:sink``) make every delivery happen once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+
+from triggerwatch.core.contracts import DeadLetterV1, decode_alert, encode, topic_names
+from triggerwatch.core.db import Database
+from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.outbox import store_dead_letter
+from triggerwatch.core.settings import NotifierSettings
+from triggerwatch.core.streams import make_app
+from triggerwatch.notifier.dispatcher import Dispatcher, build_sinks
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.App:
+    sinks = build_sinks(settings)  # misconfigured sinks fail at start
+    db = db or Database(settings.database.url)
+    dispatcher = Dispatcher(db, sinks, settings)
+    names = topic_names(settings.kafka.topic_prefix)
+    app = make_app(settings, app_id=settings.notifier_app_id, web_host=settings.notifier_host,
+                   web_port=settings.notifier_port, data_dir=str(settings.notifier_data_dir))
+    alerts = app.topic(names["alerts"], key_type=bytes, value_type=bytes, value_serializer="raw",
+                       key_serializer="raw", partitions=settings.kafka.partitions)
+    dead = app.topic(names["deadletter"], key_type=bytes, value_type=bytes, value_serializer="raw",
+                     key_serializer="raw", partitions=settings.kafka.partitions)
+
+    def dead_letter(dl: DeadLetterV1) -> None:
+        with db.session() as session:
+            store_dead_letter(session, dl, publish=False)
+
+    @app.agent(alerts, name="deliver-alerts")
+    async def deliver(stream: faust.StreamT[bytes]) -> None:
+        async for raw in stream:
+            try:
+                alert = decode_alert(raw)
+            except InvalidInputError as exc:
+                dl = DeadLetterV1.from_raw(stage="notifier", reason=exc.reason, raw=raw,
+                                           error_type=exc.error_type, source=None)
+                await asyncio.to_thread(dead_letter, dl)
+                await (await dead.send(key=b"notifier", value=encode(dl)))
+                log.warning("dead-lettered an alert: %s", exc.reason)
+                continue
+            outcome = await dispatcher.deliver(alert)
+            log.info("alert %s: %s", alert.alert_id, outcome)
+
+    return app

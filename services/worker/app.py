@@ -1,0 +1,75 @@
+"""The stream worker (Faust): events topic → processing → alerts topic (+ dead-letter topic).
+
+Scales by partitions: run more ``triggerwatch worker`` processes with the same app id and the
+events topic's partitions are shared among them. Events are keyed by company, so all events of
+one company meet in one worker (cooldowns stay consistent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import faust
+from sqlalchemy.exc import OperationalError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from triggerwatch.core.contracts import encode, topic_names
+from triggerwatch.core.db import Database
+from triggerwatch.core.streams import make_app
+from triggerwatch.core.settings import WorkerSettings
+from triggerwatch.worker.processing import Outcome, Processor
+from triggerwatch.worker.rules import load_rules
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+BATCH_WITHIN_S = 0.05
+
+
+def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.App:
+    rules = load_rules(settings.rules_file)  # a bad rules file fails at start
+    db = db or Database(settings.database.url)
+    processor = Processor(db, rules)
+    names = topic_names(settings.kafka.topic_prefix)
+    app = make_app(settings, app_id=settings.worker_app_id, web_host=settings.worker_host,
+                   web_port=settings.worker_port, data_dir=str(settings.worker_data_dir))
+    events = app.topic(names["events"], key_type=bytes, value_type=bytes, value_serializer="raw",
+                       key_serializer="raw", partitions=settings.kafka.partitions)
+    alerts = app.topic(names["alerts"], key_type=bytes, value_type=bytes, value_serializer="raw",
+                       key_serializer="raw", partitions=settings.kafka.partitions)
+    dead = app.topic(names["deadletter"], key_type=bytes, value_type=bytes, value_serializer="raw",
+                     key_serializer="raw", partitions=settings.kafka.partitions)
+
+    async def process(raws: list[bytes]) -> list[Outcome]:
+        # The database may be briefly locked or away: retry, then crash the worker (the offsets are
+        # not committed, so a restarted worker processes the batch again).
+        async for attempt in AsyncRetrying(retry=retry_if_exception_type(OperationalError),
+                                           stop=stop_after_attempt(8), wait=wait_exponential(0.1, max=5),
+                                           reraise=True):
+            with attempt:
+                return await asyncio.to_thread(processor.process_batch, raws)
+        raise AssertionError("unreachable")
+
+    @app.agent(events, name="process-events")
+    async def process_events(stream: faust.StreamT[bytes]) -> None:
+        async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
+            try:
+                outcomes = await process(list(batch))
+            except Exception:
+                log.exception("processing failed for good; exiting so that a restart re-reads the batch")
+                os._exit(70)
+            # Wait for every send to be acknowledged before the batch's offsets may be committed.
+            pending = []
+            for outcome in outcomes:
+                for alert in outcome.alerts:
+                    pending.append(await alerts.send(key=alert.company.key().encode(), value=encode(alert)))
+                if outcome.dead_letter is not None:
+                    dl = outcome.dead_letter
+                    pending.append(await dead.send(key=dl.stage.encode(), value=encode(dl)))
+                    log.warning("dead-lettered an event: %s", dl.reason)
+            if pending:
+                await asyncio.gather(*pending)
+
+    return app

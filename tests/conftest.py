@@ -1,0 +1,98 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, the embedded broker, free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from triggerwatch.core.broker import EmbeddedBroker
+from triggerwatch.core.db import Database
+from triggerwatch.core.settings import BaseServiceSettings, KafkaSettings
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+RECORDINGS = REPO / "services" / "demo" / "recordings"
+PG_ADMIN_URL = os.environ.get("TRIGGERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'triggerwatch.db'}")
+    db.upgrade()
+    yield db
+    db.dispose()
+
+
+def _pg_available() -> bool:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (dropped afterwards)."""
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI must have it)")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"tw_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as c:
+        c.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+        ), {"n": name})
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    db = Database(pg_url)
+    db.upgrade()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Database:
+    """Runs the test on SQLite and on PostgreSQL."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "pg_db"
+    database: Database = request.getfixturevalue(fixture)
+    return database
+
+
+def broker_settings(port: int, **kafka: object) -> BaseServiceSettings:
+    return BaseServiceSettings(kafka_bootstrap_servers=f"127.0.0.1:{port}",
+                               kafka=KafkaSettings(embedded_port=port, **kafka))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def embedded_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A fresh, memory-only embedded broker on a free loopback port, topics created."""
+    port = free_port()
+    broker = EmbeddedBroker(broker_settings(port), log_path=tmp_path / "broker.log")
+    broker.start()
+    yield broker
+    broker.stop()
