@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-
 from triggerwatch.core.errors import ConfigError, TriggerwatchError
 from triggerwatch.core.settings import (
     BaseServiceSettings,
@@ -27,8 +26,12 @@ from triggerwatch.core.settings import (
     load,
 )
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="triggerwatch: event-driven sales trigger monitor (Finland first).")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="triggerwatch: event-driven sales trigger monitor (Finland first).",
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics.")
 targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups and scores.")
@@ -41,8 +44,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("kafka", "aiokafka", "apscheduler.executors", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
@@ -122,8 +126,11 @@ def targets_load(path: Path) -> None:
 
 # --------------------------------------------------------------------------------------- sources
 @app.command()
-def parse(source: str, file: Path,
-          sources_file: Annotated[Path | None, typer.Option(help="defaults to settings")] = None) -> None:
+def parse(
+    source: str,
+    file: Path,
+    sources_file: Annotated[Path | None, typer.Option(help="defaults to settings")] = None,
+) -> None:
     """Print the events a recorded payload yields, as JSON lines (dead letters go to stderr)."""
     from datetime import UTC, datetime
 
@@ -135,8 +142,9 @@ def parse(source: str, file: Path,
     sources = load_sources(sources_file or settings.sources_file, include_disabled=True)
     if source not in sources:
         raise ConfigError(f"unknown source {source!r}; configured: {', '.join(sorted(sources))}")
-    raw = RawPayload(source=source, url=None, content=file.read_bytes(), fetched_at=datetime.now(UTC),
-                     ref=f"file:{file}")
+    raw = RawPayload(
+        source=source, url=None, content=file.read_bytes(), fetched_at=datetime.now(UTC), ref=f"file:{file}"
+    )
     report = RunReport(source=source)
     for event in parse_payloads(sources[source], [raw], report):
         sys.stdout.write(event.model_dump_json() + "\n")
@@ -147,8 +155,11 @@ def parse(source: str, file: Path,
 
 
 @app.command()
-def collect(source: str, once: Annotated[bool, typer.Option("--once", help="one poll, then exit")] = False,
-            replay_dir: Annotated[Path | None, typer.Option(help="replay recordings from here")] = None) -> None:
+def collect(
+    source: str,
+    once: Annotated[bool, typer.Option("--once", help="one poll, then exit")] = False,
+    replay_dir: Annotated[Path | None, typer.Option(help="replay recordings from here")] = None,
+) -> None:
     """Poll one source (``--once``), storing its events and outbox rows."""
     from triggerwatch.collectors.registry import load_sources
     from triggerwatch.collectors.runner import run_once
@@ -165,11 +176,19 @@ def collect(source: str, once: Annotated[bool, typer.Option("--once", help="one 
     db = Database(settings.database.url)
     db.upgrade()
     replay = replay_dir or settings.replay_dir
-    report = run_once(sources[source], db, None if replay else make_fetcher(settings), replay_dir=replay,
-                      replay_time_shift=settings.replay_time_shift)
-    out.print(f"{source}: {report.items} items, {len(report.new_events)} new events, "
-              f"{len(report.dead_letters)} dead letters" + (f", error: {report.error}" if report.error else "")
-              + (" (not modified)" if report.not_modified and not report.error else ""))
+    report = run_once(
+        sources[source],
+        db,
+        None if replay else make_fetcher(settings),
+        replay_dir=replay,
+        replay_time_shift=settings.replay_time_shift,
+    )
+    out.print(
+        f"{source}: {report.items} items, {len(report.new_events)} new events, "
+        f"{len(report.dead_letters)} dead letters"
+        + (f", error: {report.error}" if report.error else "")
+        + (" (not modified)" if report.not_modified and not report.error else "")
+    )
     if report.error:
         raise typer.Exit(1)
 
@@ -213,8 +232,13 @@ def relay() -> None:
             raise
 
     publisher = KafkaEventPublisher(settings.bootstrap_servers, client_id="triggerwatch-relay")
-    r = Relay(Database(settings.database.url), publisher, settings, epoch_probe=probe,
-              ensure_topics=lambda: ensure_topics(settings, admin=admin()))
+    r = Relay(
+        Database(settings.database.url),
+        publisher,
+        settings,
+        epoch_probe=probe,
+        ensure_topics=lambda: ensure_topics(settings, admin=admin()),
+    )
     try:
         r.run(stop)
     finally:
@@ -246,12 +270,15 @@ def notifier() -> None:
 def web() -> None:
     """Service: HTTP /health, /ready and /metrics."""
     import uvicorn
-
     from triggerwatch.web.app import create_app
 
     settings: WebSettings = load(WebSettings)
-    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.web_host,
+        port=settings.web_port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 # --------------------------------------------------------------------------------------- all in one
@@ -287,8 +314,10 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
     stop = stop_event()
     sup = Supervisor(settings, env=env, run_dir=run_dir)
     started = time.monotonic()
-    err.print(f"[bold]triggerwatch[/] {'demo (replaying recorded payloads)' if replay else 'up'}: "
-              f"{len(sources)} sources, sinks {', '.join(settings.sinks)}; logs in {run_dir / 'logs'}")
+    err.print(
+        f"[bold]triggerwatch[/] {'demo (replaying recorded payloads)' if replay else 'up'}: "
+        f"{len(sources)} sources, sinks {', '.join(settings.sinks)}; logs in {run_dir / 'logs'}"
+    )
     sup.start()
     if sup.broker:
         err.print(f"embedded broker on {sup.broker.bootstrap}")
@@ -299,8 +328,10 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
                 continue
             status = drain_status(db)
             if status.alerts and status.drained(len(sources), len(settings.sinks)):
-                err.print(f"drained in {time.monotonic() - started:.1f}s: {status.events} events, "
-                          f"{status.alerts} alerts, {status.delivered} deliveries")
+                err.print(
+                    f"drained in {time.monotonic() - started:.1f}s: {status.events} events, "
+                    f"{status.alerts} alerts, {status.delivered} deliveries"
+                )
                 if status.delivered == 0:
                     raise typer.Exit(1)
                 return
@@ -312,15 +343,21 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
 
 
 @app.command()
-def up(once: Annotated[bool, typer.Option("--once", help="exit when every source has run and drained")] = False,
-       timeout: float = 600.0, run_dir: Path = Path(".triggerwatch/up")) -> None:
+def up(
+    once: Annotated[bool, typer.Option("--once", help="exit when every source has run and drained")] = False,
+    timeout: float = 600.0,
+    run_dir: Path = Path(".triggerwatch/up"),
+) -> None:
     """Run everything locally against the live sources (embedded broker unless KAFKA_BOOTSTRAP_SERVERS)."""
     _run_pipeline(replay=False, once=once, timeout_s=timeout, run_dir=run_dir, fresh=False)
 
 
 @app.command()
-def demo(once: Annotated[bool, typer.Option("--once", help="exit 0 once the replay has drained")] = False,
-         timeout: float = 90.0, run_dir: Path = Path(".triggerwatch/demo")) -> None:
+def demo(
+    once: Annotated[bool, typer.Option("--once", help="exit 0 once the replay has drained")] = False,
+    timeout: float = 90.0,
+    run_dir: Path = Path(".triggerwatch/demo"),
+) -> None:
     """Run everything locally, replaying recorded real payloads; prints each alert as it is delivered."""
     _run_pipeline(replay=True, once=once, timeout_s=timeout, run_dir=run_dir, fresh=True)
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import func, select
-
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.db import Alert, CollectorState, Database, Delivery, Event, Outbox
 from triggerwatch.core.settings import BaseServiceSettings
@@ -44,8 +43,9 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self._log or self.log_path.open("ab")
         stdout = None if self.passthrough_stdout else self._log
-        self.process = subprocess.Popen(self.argv, stdout=stdout, stderr=self._log, env=env,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            self.argv, stdout=stdout, stderr=self._log, env=env, start_new_session=True
+        )
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -79,18 +79,26 @@ class DrainStatus:
     delivered: int
 
     def drained(self, n_sources: int, n_sinks: int) -> bool:
-        return (self.sources_polled >= n_sources and self.unpublished == 0 and self.unprocessed == 0
-                and self.deliveries_done >= self.alerts * n_sinks)
+        return (
+            self.sources_polled >= n_sources
+            and self.unpublished == 0
+            and self.unprocessed == 0
+            and self.deliveries_done >= self.alerts * n_sinks
+        )
 
 
 def drain_status(db: Database) -> DrainStatus:
     with db.session() as s:
+
         def count(stmt: object) -> int:
             return int(s.scalar(stmt) or 0)  # type: ignore[call-overload]
 
         return DrainStatus(
-            sources_polled=count(select(func.count()).select_from(CollectorState)
-                                 .where(CollectorState.last_success_at.is_not(None))),
+            sources_polled=count(
+                select(func.count())
+                .select_from(CollectorState)
+                .where(CollectorState.last_success_at.is_not(None))
+            ),
             events=count(select(func.count()).select_from(Event)),
             unprocessed=count(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))),
             unpublished=count(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None))),
@@ -101,8 +109,15 @@ def drain_status(db: Database) -> DrainStatus:
 
 
 class Supervisor:
-    def __init__(self, settings: BaseServiceSettings, *, env: dict[str, str], run_dir: Path,
-                 services: tuple[str, ...] = SERVICES, argv_for: Callable[[str], list[str]] = service_argv) -> None:
+    def __init__(
+        self,
+        settings: BaseServiceSettings,
+        *,
+        env: dict[str, str],
+        run_dir: Path,
+        services: tuple[str, ...] = SERVICES,
+        argv_for: Callable[[str], list[str]] = service_argv,
+    ) -> None:
         self.settings = settings
         self.env = env
         self.run_dir = run_dir
@@ -110,7 +125,9 @@ class Supervisor:
         if settings.embedded_broker:
             self.broker = EmbeddedBroker(settings, log_path=run_dir / "logs" / "broker.log")
         self.children = [
-            Child(name, argv_for(name), run_dir / "logs" / f"{name}.log", passthrough_stdout=name == "notifier")
+            Child(
+                name, argv_for(name), run_dir / "logs" / f"{name}.log", passthrough_stdout=name == "notifier"
+            )
             for name in services
         ]
         self._stopping = False
@@ -135,8 +152,9 @@ class Supervisor:
                 code = child.process.returncode
                 child.restarts += 1
                 delay = min(30.0, 0.5 * 2 ** min(child.restarts, 6))
-                log.warning("%s exited with %s; restarting in %.1fs (see %s)", child.name, code, delay,
-                            child.log_path)
+                log.warning(
+                    "%s exited with %s; restarting in %.1fs (see %s)", child.name, code, delay, child.log_path
+                )
                 child.process = None
                 child.next_start = now + delay
                 continue

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import BaseServiceSettings, KafkaSettings
@@ -18,7 +17,9 @@ from triggerwatch.core.settings import BaseServiceSettings, KafkaSettings
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 RECORDINGS = REPO / "services" / "demo" / "recordings"
-PG_ADMIN_URL = os.environ.get("TRIGGERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TRIGGERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -60,9 +61,13 @@ def pg_url() -> Iterator[str]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as c:
-        c.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-        ), {"n": name})
+        c.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -84,8 +89,9 @@ def db(request: pytest.FixtureRequest) -> Database:
 
 
 def broker_settings(port: int, **kafka: object) -> BaseServiceSettings:
-    return BaseServiceSettings(kafka_bootstrap_servers=f"127.0.0.1:{port}",
-                               kafka=KafkaSettings(embedded_port=port, **kafka))  # type: ignore[arg-type]
+    return BaseServiceSettings(
+        kafka_bootstrap_servers=f"127.0.0.1:{port}", kafka=KafkaSettings(embedded_port=port, **kafka)
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import TriggerEventV1
 
@@ -81,16 +80,16 @@ class FetchOutcome:
     state: CursorState
 
 
-O = TypeVar("O", bound=CollectorOptions)
+OptionsT = TypeVar("OptionsT", bound=CollectorOptions)
 
 
-class Collector(ABC, Generic[O]):
+class Collector(ABC, Generic[OptionsT]):
     type_name: ClassVar[str]
     Options: ClassVar[type[CollectorOptions]]
     default_schedule: ClassVar[Schedule]
     licence_note: ClassVar[str] = ""
 
-    def __init__(self, name: str, options: O) -> None:
+    def __init__(self, name: str, options: OptionsT) -> None:
         self.name = name
         self.options = options
 

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
-
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -98,7 +97,7 @@ class HttpFetcher:
                 # RFC 9309 2.3.1.4: unreachable robots.txt means full disallow for now; try again later
                 raise TransientError(f"robots.txt of {origin}: HTTP {resp.status_code}")
             if resp.status_code in (401, 403):
-                parser.disallow_all = True
+                parser.disallow_all = True  # type: ignore[attr-defined]
             elif resp.status_code >= 400:
                 parser.parse([])  # no robots.txt: everything allowed
             else:
@@ -106,8 +105,15 @@ class HttpFetcher:
             self._robots[origin] = parser
         return parser.can_fetch(self.user_agent, url)
 
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> FetchedDocument:
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> FetchedDocument:
         if self.respect_robots and not self.allowed(url):
             raise ConfigError(f"robots.txt of {urlsplit(url).netloc} disallows {url}; this source is refused")
         req_headers = {"User-Agent": self.user_agent, **(headers or {})}
@@ -127,7 +133,9 @@ class HttpFetcher:
                     retry_after=parse_retry_after(resp.headers.get("Retry-After")),
                 )
             if resp.status_code >= 400:
-                raise InvalidInputError(f"GET {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error")
+                raise InvalidInputError(
+                    f"GET {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error"
+                )
             return FetchedDocument(
                 url=str(resp.url),
                 status=resp.status_code,

@@ -12,7 +12,6 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from triggerwatch.collectors.base import Collector, Schedule
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.core.errors import ConfigError
@@ -54,7 +53,9 @@ class Source:
 def build_source(config: SourceConfig) -> Source:
     cls = COLLECTOR_TYPES.get(config.type)
     if cls is None:
-        raise ConfigError(f"source {config.name!r}: unknown type {config.type!r}; known: {sorted(COLLECTOR_TYPES)}")
+        raise ConfigError(
+            f"source {config.name!r}: unknown type {config.type!r}; known: {sorted(COLLECTOR_TYPES)}"
+        )
     try:
         options = cls.Options.model_validate(config.options)
     except ValidationError as exc:

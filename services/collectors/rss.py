@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 import feedparser
 from bs4 import BeautifulSoup
 from pydantic import Field, HttpUrl, field_validator
-
 from triggerwatch.collectors.base import (
     Collector,
     CollectorOptions,
@@ -99,7 +98,9 @@ class RssCollector(Collector[RssOptions]):
         title = html_to_text(entry.get("title") or "")
         link = entry.get("link")
         if not title and not link:
-            raise InvalidInputError("entry has neither title nor link", raw=item.raw, error_type="empty_entry")
+            raise InvalidInputError(
+                "entry has neither title nor link", raw=item.raw, error_type="empty_entry"
+            )
         item_id = entry.get("id") or link or hashlib.sha256(title.encode()).hexdigest()
         published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"))
         observed = item.payload.fetched_at
@@ -111,7 +112,9 @@ class RssCollector(Collector[RssOptions]):
             match = re.match(opts.title_pattern, title)
             if match is None:
                 raise InvalidInputError(
-                    f"title does not match title_pattern: {title[:120]!r}", raw=item.raw, error_type="title_pattern"
+                    f"title does not match title_pattern: {title[:120]!r}",
+                    raw=item.raw,
+                    error_type="title_pattern",
                 )
             groups = {k: v for k, v in match.groupdict().items() if v}
             companies.append(CompanyRef(name=groups["company"].strip(), role=opts.company_role))
@@ -121,7 +124,9 @@ class RssCollector(Collector[RssOptions]):
                 attributes["location"] = groups["location"].strip()
             if "openings" in groups:
                 attributes["openings"] = int(groups["openings"])
-        tags = [t.get("label") or t.get("term") for t in entry.get("tags", []) if t.get("label") or t.get("term")]
+        tags = [
+            t.get("label") or t.get("term") for t in entry.get("tags", []) if t.get("label") or t.get("term")
+        ]
         if tags:
             attributes["categories"] = ", ".join(tags)[:500]
         via = next((lnk.get("title") for lnk in entry.get("links", []) if lnk.get("rel") == "via"), None)
@@ -141,8 +146,15 @@ class RssCollector(Collector[RssOptions]):
             title=title[:1000] or str(link),
             summary=summary,
             language=opts.language,
-            evidence=[Evidence(url=link, source=self.name, title=title[:300] or None, excerpt=(summary or "")[:300] or None,
-                               published_at=published)],
+            evidence=[
+                Evidence(
+                    url=link,
+                    source=self.name,
+                    title=title[:300] or None,
+                    excerpt=(summary or "")[:300] or None,
+                    published_at=published,
+                )
+            ],
             attributes=attributes,
             raw_ref=item.payload.ref,
         )
@@ -152,4 +164,6 @@ class RssCollector(Collector[RssOptions]):
 def _entry_raw(entry: Any) -> str:
     import json
 
-    return json.dumps({k: v for k, v in entry.items() if not k.endswith("_parsed")}, default=str, ensure_ascii=False)
+    return json.dumps(
+        {k: v for k, v in entry.items() if not k.endswith("_parsed")}, default=str, ensure_ascii=False
+    )

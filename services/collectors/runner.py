@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import Counter, Gauge
-
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.registry import Source
@@ -64,10 +63,16 @@ def time_shift(events: list[TriggerEventV1], now: datetime) -> list[TriggerEvent
 
 def _dead_letter(source: str, stage: str, exc: Exception, raw: bytes | str | None) -> DeadLetterV1:
     if isinstance(exc, InvalidInputError):
-        return DeadLetterV1.from_raw(stage=stage, reason=exc.reason, raw=exc.raw if exc.raw is not None else raw,
-                                     error_type=exc.error_type, source=source)
-    return DeadLetterV1.from_raw(stage=stage, reason=f"{type(exc).__name__}: {exc}", raw=raw,
-                                 error_type="parser_error", source=source)
+        return DeadLetterV1.from_raw(
+            stage=stage,
+            reason=exc.reason,
+            raw=exc.raw if exc.raw is not None else raw,
+            error_type=exc.error_type,
+            source=source,
+        )
+    return DeadLetterV1.from_raw(
+        stage=stage, reason=f"{type(exc).__name__}: {exc}", raw=raw, error_type="parser_error", source=source
+    )
 
 
 def parse_payloads(source: Source, payloads: list[RawPayload], report: RunReport) -> list[TriggerEventV1]:
@@ -98,8 +103,13 @@ def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayloa
     if not path.exists():
         raise ConfigError(f"source {source.name!r}: recorded payload {path} not found")
     url = getattr(source.collector.options, "url", None)
-    return RawPayload(source=source.name, url=str(url) if url else None, content=path.read_bytes(),
-                      fetched_at=now, ref=f"replay:{source.config.replay_file}")
+    return RawPayload(
+        source=source.name,
+        url=str(url) if url else None,
+        content=path.read_bytes(),
+        fetched_at=now,
+        ref=f"replay:{source.config.replay_file}",
+    )
 
 
 def run_once(
@@ -115,8 +125,11 @@ def run_once(
     now = clock()
     with db.session() as session:
         row = session.get(CollectorState, source.name)
-        state = CursorState(etag=row.etag, last_modified=row.last_modified, cursor=dict(row.cursor or {})) if row \
+        state = (
+            CursorState(etag=row.etag, last_modified=row.last_modified, cursor=dict(row.cursor or {}))
+            if row
             else CursorState()
+        )
     try:
         if replay_dir is not None:
             outcome = FetchOutcome(payloads=[replay_payload(source, replay_dir, now)], state=state)
@@ -144,9 +157,14 @@ def run_once(
         report.new_events = store_events(session, events)
         for dl in report.dead_letters:
             store_dead_letter(session, dl)
-        row = session.get(CollectorState, source.name) or CollectorState(source=source.name, items_seen=0,
-                                                                         events_emitted=0)
-        row.etag, row.last_modified, row.cursor = outcome.state.etag, outcome.state.last_modified, outcome.state.cursor
+        row = session.get(CollectorState, source.name) or CollectorState(
+            source=source.name, items_seen=0, events_emitted=0
+        )
+        row.etag, row.last_modified, row.cursor = (
+            outcome.state.etag,
+            outcome.state.last_modified,
+            outcome.state.cursor,
+        )
         row.last_run_at = now
         row.last_success_at = now
         row.last_error = None
@@ -160,14 +178,21 @@ def run_once(
         DEAD_LETTERS.labels(dl.stage, source.name).inc()
     POLLS.labels(source.name, "not_modified" if report.not_modified else "ok").inc()
     LAST_SUCCESS.labels(source.name).set(now.timestamp())
-    log.info("source %s: %d items, %d new events, %d dead letters", source.name, report.items,
-             len(report.new_events), len(report.dead_letters))
+    log.info(
+        "source %s: %d items, %d new events, %d dead letters",
+        source.name,
+        report.items,
+        len(report.new_events),
+        len(report.dead_letters),
+    )
     return report
 
 
 def _record_failure(db: Database, source: str, error: str, now: datetime) -> None:
     with db.session() as session:
-        row = session.get(CollectorState, source) or CollectorState(source=source, items_seen=0, events_emitted=0)
+        row = session.get(CollectorState, source) or CollectorState(
+            source=source, items_seen=0, events_emitted=0
+        )
         row.last_run_at = now
         row.last_error = error[:2000]
         row.last_error_at = now

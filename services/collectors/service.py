@@ -11,7 +11,6 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-
 from triggerwatch.collectors.http import HttpFetcher, RetryPolicy
 from triggerwatch.collectors.registry import Source, load_sources
 from triggerwatch.collectors.runner import RunReport, run_once
@@ -26,7 +25,9 @@ def make_fetcher(settings: CollectorSettings) -> HttpFetcher:
     return HttpFetcher(
         user_agent=settings.user_agent,
         client=httpx.Client(timeout=settings.http_timeout_s, follow_redirects=True),
-        policy=RetryPolicy(max_attempts=settings.http_max_attempts, max_backoff_s=settings.http_max_backoff_s),
+        policy=RetryPolicy(
+            max_attempts=settings.http_max_attempts, max_backoff_s=settings.http_max_backoff_s
+        ),
     )
 
 
@@ -38,7 +39,9 @@ def trigger_for(source: Source) -> Any:
 
 
 class CollectorService:
-    def __init__(self, settings: CollectorSettings, db: Database, sources: dict[str, Source] | None = None) -> None:
+    def __init__(
+        self, settings: CollectorSettings, db: Database, sources: dict[str, Source] | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.sources = sources if sources is not None else load_sources(settings.sources_file)
@@ -47,8 +50,13 @@ class CollectorService:
         self.http = None if settings.replay_dir else make_fetcher(settings)
 
     def run_source(self, name: str) -> RunReport:
-        return run_once(self.sources[name], self.db, self.http, replay_dir=self.settings.replay_dir,
-                        replay_time_shift=self.settings.replay_time_shift)
+        return run_once(
+            self.sources[name],
+            self.db,
+            self.http,
+            replay_dir=self.settings.replay_dir,
+            replay_time_shift=self.settings.replay_time_shift,
+        )
 
     def _job(self, name: str) -> None:
         try:
@@ -68,12 +76,17 @@ class CollectorService:
         scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
         for name, source in self.sources.items():
             # the first poll runs right away, then on the source's schedule
-            scheduler.add_job(self._job, trigger_for(source), args=[name], id=name, name=name,
-                              next_run_time=datetime.now(UTC))
+            scheduler.add_job(
+                self._job,
+                trigger_for(source),
+                args=[name],
+                id=name,
+                name=name,
+                next_run_time=datetime.now(UTC),
+            )
         scheduler.start()
         log.info("scheduled %d sources: %s", len(self.sources), ", ".join(self.sources))
         try:
             stop.wait()
         finally:
             scheduler.shutdown(wait=True)
-

@@ -19,7 +19,10 @@ def check_digit(first_seven: str) -> int | None:
 
 
 def normalise_business_id(value: str) -> str | None:
-    """``1234567-8``, ``FI12345678``, ``12345678``, ``123456-8`` (old 6-digit) → ``1234567-8``; invalid → None."""
+    """Any written form → ``1234567-8``; None when invalid.
+
+    Accepts ``1234567-8``, ``FI12345678``, ``12345678`` and the old six-digit ``123456-8``.
+    """
     match = _FORMS.match(value.strip().replace(" ", ""))
     if not match:
         return None

@@ -8,6 +8,7 @@ every future checked, re-created after a fatal error such as the embedded broker
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import defaultdict
@@ -196,10 +197,8 @@ def ensure_topics(settings: BaseServiceSettings, *, admin: Any = None) -> list[s
             if name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was quicker
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
         return [t.name for t in missing]
     finally:
         if own:

@@ -19,7 +19,6 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-
 from triggerwatch.core.contracts import DeadLetterV1, TriggerEventV1, encode, topic_names
 from triggerwatch.core.db import BrokerEpoch, Database, DeadLetter, Event, Outbox, insert_ignore, utcnow
 from triggerwatch.core.kafka import EventPublisher, Message
@@ -143,7 +142,10 @@ class Relay:
         """Publish one batch of unpublished rows in id order; returns how many were published."""
         with self.db.session() as session:
             rows = session.scalars(
-                select(Outbox).where(Outbox.published_at.is_(None)).order_by(Outbox.id).limit(self.settings.batch_size)
+                select(Outbox)
+                .where(Outbox.published_at.is_(None))
+                .order_by(Outbox.id)
+                .limit(self.settings.batch_size)
             ).all()
             if not rows:
                 OUTBOX_PENDING.set(0)
@@ -162,14 +164,17 @@ class Relay:
                 else:
                     row.last_error = result.error
                     OUTBOX_FAILED.labels(row.topic_kind).inc()
-            pending = session.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))
+            pending = session.scalar(
+                select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None))
+            )
             OUTBOX_PENDING.set((pending or 0) - published)
             return published
 
     def pending(self) -> int:
         with self.db.session() as session:
             return int(
-                session.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None))) or 0
+                session.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))
+                or 0
             )
 
     def run(self, stop: threading.Event) -> None:

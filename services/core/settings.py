@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from triggerwatch.core.errors import ConfigError
 
 ENV_PREFIX = "TRIGGERWATCH_"
@@ -77,7 +76,9 @@ class BaseServiceSettings(BaseSettings):
 class RelaySettings(BaseServiceSettings):
     poll_interval_s: float = Field(0.2, gt=0)
     batch_size: int = Field(500, ge=1)
-    replay_window_s: float = Field(24 * 3600, ge=0, description="re-publish events this recent after a broker loss")
+    replay_window_s: float = Field(
+        24 * 3600, ge=0, description="re-publish events this recent after a broker loss"
+    )
     epoch_check_interval_s: float = Field(1.0, gt=0)
 
 

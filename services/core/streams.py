@@ -17,15 +17,18 @@ from typing import Any
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
-
 from triggerwatch.core.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
 
-CONSUMER_LAG = Gauge("triggerwatch_consumer_lag", "High-watermark minus last read offset", ["app", "topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "triggerwatch_consumer_lag", "High-watermark minus last read offset", ["app", "topic", "partition"]
+)
 
 
-def make_app(settings: BaseServiceSettings, *, app_id: str, web_host: str, web_port: int, data_dir: str) -> faust.App:
+def make_app(
+    settings: BaseServiceSettings, *, app_id: str, web_host: str, web_port: int, data_dir: str
+) -> faust.App:
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         app_id,
@@ -61,13 +64,17 @@ def health_report(app: faust.App) -> tuple[bool, bool, dict[str, Any]]:
         assignment = []
     alive = not app.crashed and not crashed_agents
     ready = alive and not app.rebalancing and bool(assignment)
-    return alive, ready, {
-        "app": app.conf.id,
-        "crashed": app.crashed,
-        "crashed_agents": crashed_agents,
-        "rebalancing": app.rebalancing,
-        "assignment": assignment,
-    }
+    return (
+        alive,
+        ready,
+        {
+            "app": app.conf.id,
+            "crashed": app.crashed,
+            "crashed_agents": crashed_agents,
+            "rebalancing": app.rebalancing,
+            "assignment": assignment,
+        },
+    )
 
 
 def update_lag(app: faust.App) -> None:
@@ -75,7 +82,7 @@ def update_lag(app: faust.App) -> None:
         consumer = app.consumer
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            read = consumer._read_offset.get(tp)  # last offset handed to the stream
+            read = getattr(consumer, "_read_offset", {}).get(tp)  # last offset handed to the stream
             if highwater is None:
                 continue
             lag = highwater - ((read + 1) if read is not None else 0)
@@ -93,8 +100,9 @@ def add_ops_pages(app: faust.App) -> None:
     @app.page("/ready")
     async def ready(web: Any, request: Any) -> Any:
         _alive, is_ready, details = health_report(app)
-        return web.json({"status": "ready" if is_ready else "not_ready", **details},
-                        status=200 if is_ready else 503)
+        return web.json(
+            {"status": "ready" if is_ready else "not_ready", **details}, status=200 if is_ready else 503
+        )
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
@@ -108,5 +116,5 @@ def add_ops_pages(app: faust.App) -> None:
 
 def run_worker(app: faust.App, *, loglevel: str = "info") -> None:
     """Run a Faust app until SIGTERM/SIGINT (blocks)."""
-    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True)
+    worker = faust.Worker(app, loglevel=loglevel.lower(), quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

@@ -13,7 +13,6 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import TargetScoreV1, encode
 from triggerwatch.core.db import Company, CompanyScore, Database, TargetGroup
@@ -95,9 +94,21 @@ def load_targets(db: Database, data: TargetFile) -> dict[str, int]:
         for sc in data.scores:
             group = groups.get(sc.target_group_id) or s.get(TargetGroup, sc.target_group_id)
             if group is None:
-                raise ConfigError(f"score for {sc.business_id} names unknown target group {sc.target_group_id}")
+                raise ConfigError(
+                    f"score for {sc.business_id} names unknown target group {sc.target_group_id}"
+                )
             s.merge(CompanyScore(**sc.model_dump(), rule_path=group.rule, scored_at=now))
-            msg = TargetScoreV1(business_id=sc.business_id, product_group=sc.product_group,
-                                target_group_id=sc.target_group_id, score=sc.score, rule=group.rule, scored_at=now)
+            msg = TargetScoreV1(
+                business_id=sc.business_id,
+                product_group=sc.product_group,
+                target_group_id=sc.target_group_id,
+                score=sc.score,
+                rule=group.rule,
+                scored_at=now,
+            )
             enqueue(s, "targets", msg.key(), encode(msg), msg.key())
-    return {"companies": len(data.companies), "target_groups": len(data.target_groups), "scores": len(data.scores)}
+    return {
+        "companies": len(data.companies),
+        "target_groups": len(data.target_groups),
+        "scores": len(data.scores),
+    }

@@ -10,7 +10,6 @@ import asyncio
 import logging
 
 import faust
-
 from triggerwatch.core.contracts import DeadLetterV1, decode_alert, encode, topic_names
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
@@ -27,12 +26,29 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
     db = db or Database(settings.database.url)
     dispatcher = Dispatcher(db, sinks, settings)
     names = topic_names(settings.kafka.topic_prefix)
-    app = make_app(settings, app_id=settings.notifier_app_id, web_host=settings.notifier_host,
-                   web_port=settings.notifier_port, data_dir=str(settings.notifier_data_dir))
-    alerts = app.topic(names["alerts"], key_type=bytes, value_type=bytes, value_serializer="raw",
-                       key_serializer="raw", partitions=settings.kafka.partitions)
-    dead = app.topic(names["deadletter"], key_type=bytes, value_type=bytes, value_serializer="raw",
-                     key_serializer="raw", partitions=settings.kafka.partitions)
+    app = make_app(
+        settings,
+        app_id=settings.notifier_app_id,
+        web_host=settings.notifier_host,
+        web_port=settings.notifier_port,
+        data_dir=str(settings.notifier_data_dir),
+    )
+    alerts = app.topic(
+        names["alerts"],
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.kafka.partitions,
+    )
+    dead = app.topic(
+        names["deadletter"],
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.kafka.partitions,
+    )
 
     def dead_letter(dl: DeadLetterV1) -> None:
         with db.session() as session:
@@ -44,8 +60,9 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             try:
                 alert = decode_alert(raw)
             except InvalidInputError as exc:
-                dl = DeadLetterV1.from_raw(stage="notifier", reason=exc.reason, raw=raw,
-                                           error_type=exc.error_type, source=None)
+                dl = DeadLetterV1.from_raw(
+                    stage="notifier", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
+                )
                 await asyncio.to_thread(dead_letter, dl)
                 await (await dead.send(key=b"notifier", value=encode(dl)))
                 log.warning("dead-lettered an alert: %s", exc.reason)

@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select, text
-
 from triggerwatch import __version__
 from triggerwatch.core.db import Alert, CollectorState, Database, DeadLetter, Delivery, Event, Outbox
 from triggerwatch.core.settings import WebSettings
@@ -28,42 +27,63 @@ class DatabaseMetrics:
 
     def collect(self) -> Iterator[Metric]:
         with self.db.session() as s:
-            events = GaugeMetricFamily("triggerwatch_events_stored", "Events stored", labels=["source", "kind"])
-            for source, kind, n in s.execute(select(Event.source, Event.kind, func.count()).group_by(Event.source,
-                                                                                                     Event.kind)):
+            events = GaugeMetricFamily(
+                "triggerwatch_events_stored", "Events stored", labels=["source", "kind"]
+            )
+            for source, kind, n in s.execute(
+                select(Event.source, Event.kind, func.count()).group_by(Event.source, Event.kind)
+            ):
                 events.add_metric([source, kind], n)
             yield events
 
-            alerts = GaugeMetricFamily("triggerwatch_alerts_stored", "Alerts stored", labels=["kind", "priority"])
-            for kind, prio, n in s.execute(select(Alert.kind, Alert.priority, func.count()).group_by(Alert.kind,
-                                                                                                    Alert.priority)):
+            alerts = GaugeMetricFamily(
+                "triggerwatch_alerts_stored", "Alerts stored", labels=["kind", "priority"]
+            )
+            for kind, prio, n in s.execute(
+                select(Alert.kind, Alert.priority, func.count()).group_by(Alert.kind, Alert.priority)
+            ):
                 alerts.add_metric([kind, prio], n)
             yield alerts
 
-            deliveries = GaugeMetricFamily("triggerwatch_deliveries_stored", "Deliveries by sink and status",
-                                           labels=["sink", "status"])
-            for sink, status, n in s.execute(select(Delivery.sink, Delivery.status, func.count())
-                                             .group_by(Delivery.sink, Delivery.status)):
+            deliveries = GaugeMetricFamily(
+                "triggerwatch_deliveries_stored", "Deliveries by sink and status", labels=["sink", "status"]
+            )
+            for sink, status, n in s.execute(
+                select(Delivery.sink, Delivery.status, func.count()).group_by(Delivery.sink, Delivery.status)
+            ):
                 deliveries.add_metric([sink, status], n)
             yield deliveries
 
-            dead = GaugeMetricFamily("triggerwatch_dead_letters_stored", "Dead letters", labels=["stage", "source"])
-            for stage, source, n in s.execute(select(DeadLetter.stage, DeadLetter.source, func.count())
-                                              .group_by(DeadLetter.stage, DeadLetter.source)):
+            dead = GaugeMetricFamily(
+                "triggerwatch_dead_letters_stored", "Dead letters", labels=["stage", "source"]
+            )
+            for stage, source, n in s.execute(
+                select(DeadLetter.stage, DeadLetter.source, func.count()).group_by(
+                    DeadLetter.stage, DeadLetter.source
+                )
+            ):
                 dead.add_metric([stage, source or ""], n)
             yield dead
 
             pending = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))
-            yield GaugeMetricFamily("triggerwatch_outbox_unpublished", "Outbox rows not yet published",
-                                    value=pending or 0)
+            yield GaugeMetricFamily(
+                "triggerwatch_outbox_unpublished", "Outbox rows not yet published", value=pending or 0
+            )
 
-            last = GaugeMetricFamily("triggerwatch_source_last_success_timestamp_seconds",
-                                     "Last successful poll per source", labels=["source"])
-            errors = GaugeMetricFamily("triggerwatch_source_failing", "1 when the last poll failed", labels=["source"])
+            last = GaugeMetricFamily(
+                "triggerwatch_source_last_success_timestamp_seconds",
+                "Last successful poll per source",
+                labels=["source"],
+            )
+            errors = GaugeMetricFamily(
+                "triggerwatch_source_failing", "1 when the last poll failed", labels=["source"]
+            )
             for row in s.scalars(select(CollectorState)):
                 if row.last_success_at:
                     last.add_metric([row.source], row.last_success_at.timestamp())
-                failing = bool(row.last_error_at and (not row.last_success_at or row.last_error_at > row.last_success_at))
+                failing = bool(
+                    row.last_error_at and (not row.last_success_at or row.last_error_at > row.last_success_at)
+                )
                 errors.add_metric([row.source], 1.0 if failing else 0.0)
             yield last
             yield errors

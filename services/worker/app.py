@@ -14,11 +14,10 @@ import os
 import faust
 from sqlalchemy.exc import OperationalError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
-
 from triggerwatch.core.contracts import encode, topic_names
 from triggerwatch.core.db import Database
-from triggerwatch.core.streams import make_app
 from triggerwatch.core.settings import WorkerSettings
+from triggerwatch.core.streams import make_app
 from triggerwatch.worker.processing import Outcome, Processor
 from triggerwatch.worker.rules import load_rules
 
@@ -33,21 +32,47 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
     db = db or Database(settings.database.url)
     processor = Processor(db, rules)
     names = topic_names(settings.kafka.topic_prefix)
-    app = make_app(settings, app_id=settings.worker_app_id, web_host=settings.worker_host,
-                   web_port=settings.worker_port, data_dir=str(settings.worker_data_dir))
-    events = app.topic(names["events"], key_type=bytes, value_type=bytes, value_serializer="raw",
-                       key_serializer="raw", partitions=settings.kafka.partitions)
-    alerts = app.topic(names["alerts"], key_type=bytes, value_type=bytes, value_serializer="raw",
-                       key_serializer="raw", partitions=settings.kafka.partitions)
-    dead = app.topic(names["deadletter"], key_type=bytes, value_type=bytes, value_serializer="raw",
-                     key_serializer="raw", partitions=settings.kafka.partitions)
+    app = make_app(
+        settings,
+        app_id=settings.worker_app_id,
+        web_host=settings.worker_host,
+        web_port=settings.worker_port,
+        data_dir=str(settings.worker_data_dir),
+    )
+    events = app.topic(
+        names["events"],
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.kafka.partitions,
+    )
+    alerts = app.topic(
+        names["alerts"],
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.kafka.partitions,
+    )
+    dead = app.topic(
+        names["deadletter"],
+        key_type=bytes,
+        value_type=bytes,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=settings.kafka.partitions,
+    )
 
     async def process(raws: list[bytes]) -> list[Outcome]:
         # The database may be briefly locked or away: retry, then crash the worker (the offsets are
         # not committed, so a restarted worker processes the batch again).
-        async for attempt in AsyncRetrying(retry=retry_if_exception_type(OperationalError),
-                                           stop=stop_after_attempt(8), wait=wait_exponential(0.1, max=5),
-                                           reraise=True):
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(OperationalError),
+            stop=stop_after_attempt(8),
+            wait=wait_exponential(0.1, max=5),
+            reraise=True,
+        ):
             with attempt:
                 return await asyncio.to_thread(processor.process_batch, raws)
         raise AssertionError("unreachable")

@@ -6,7 +6,7 @@ For a batch of raw event payloads, in one database transaction:
 2. persist the event (idempotent: the id is deterministic);
 3. resolve the company: business ID, else an exact name-key match in the company table;
 4. join with the company's target-group scores (every product group it scores for);
-5. apply the rules: kind × product group, minimum score, freshness, per-company cooldown;
+5. apply the rules: kind and product group, minimum score, freshness, per-company cooldown;
 6. build an explained ``AlertV1`` with a deterministic id and store it.
 
 Durable state (alerts, cooldowns) lives in the database, never in a Faust table: the embedded
@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,
@@ -54,7 +53,9 @@ log = logging.getLogger(__name__)
 
 EVENTS_PROCESSED = Counter("triggerwatch_worker_events_total", "Events processed", ["kind", "outcome"])
 ALERTS_OUT = Counter("triggerwatch_alerts_total", "Alerts emitted", ["kind", "product_group", "priority"])
-WORKER_DEAD_LETTERS = Counter("triggerwatch_worker_dead_letters_total", "Events dead-lettered", ["error_type"])
+WORKER_DEAD_LETTERS = Counter(
+    "triggerwatch_worker_dead_letters_total", "Events dead-lettered", ["error_type"]
+)
 LATENCY = Histogram(
     "triggerwatch_processing_latency_seconds",
     "Observed-to-alert latency",
@@ -84,8 +85,9 @@ class Processor:
         try:
             event = decode_event(raw)
         except InvalidInputError as exc:
-            dl = DeadLetterV1.from_raw(stage="worker", reason=exc.reason, raw=raw, error_type=exc.error_type,
-                                       source=None)
+            dl = DeadLetterV1.from_raw(
+                stage="worker", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
+            )
             store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
             WORKER_DEAD_LETTERS.labels(exc.error_type).inc()
             return Outcome(dead_letter=dl)
@@ -121,7 +123,9 @@ class Processor:
         return None
 
     # -- rules ---------------------------------------------------------------------------------------
-    def _alerts_for(self, session: Session, event: TriggerEventV1, company: Company) -> tuple[list[AlertV1], list[str]]:
+    def _alerts_for(
+        self, session: Session, event: TriggerEventV1, company: Company
+    ) -> tuple[list[AlertV1], list[str]]:
         scored = session.execute(
             select(CompanyScore, TargetGroup)
             .join(TargetGroup, TargetGroup.target_group_id == CompanyScore.target_group_id)
@@ -147,16 +151,29 @@ class Processor:
             else:
                 reason = self._cooldown(session, company.business_id, event, score.product_group, now)
             if reason:
-                insert_ignore(session, SuppressedAlert, [{"event_id": event.event_id,
-                              "product_group": score.product_group, "reason": reason, "created_at": now}],
-                              ["event_id", "product_group"])
+                insert_ignore(
+                    session,
+                    SuppressedAlert,
+                    [
+                        {
+                            "event_id": event.event_id,
+                            "product_group": score.product_group,
+                            "reason": reason,
+                            "created_at": now,
+                        }
+                    ],
+                    ["event_id", "product_group"],
+                )
                 suppressed.append(f"{score.product_group}: {reason}")
                 continue
             recency = max(0.0, 1 - age_days / rule.freshness_days)
             priority_score = round(score.score * rule.weight * (0.5 + 0.5 * recency), 4)
             lang = self.rules.language
-            company_ref = CompanyRef(business_id=company.business_id, name=company.name,
-                                     role=event.companies[0].role if event.companies else "subject")
+            company_ref = CompanyRef(
+                business_id=company.business_id,
+                name=company.name,
+                role=event.companies[0].role if event.companies else "subject",
+            )
             group_rule = group.rule_fi if lang == "fi" and group.rule_fi else group.rule
             alert = AlertV1(
                 alert_id=alert_id,
@@ -170,10 +187,13 @@ class Processor:
                 priority_score=priority_score,
                 explanation=Explanation(
                     what_happened=f"{company.name}: {event.title}",
-                    why_it_matters=rule.why.get(lang).format(company=company.name, product_group=score.product_group),
-                    target_group_rule=f"{group_rule} (score {score.score:.2f})",
-                    next_step=rule.next_step.get(lang).format(company=company.name,
-                                                              product_group=score.product_group),
+                    why_it_matters=rule.why.get(lang).format(
+                        company=company.name, product_group=score.product_group
+                    ),
+                    target_group_rule=group_rule,
+                    next_step=rule.next_step.get(lang).format(
+                        company=company.name, product_group=score.product_group
+                    ),
                 ),
                 recommended_offer=score.product_group,
                 evidence=event.evidence,
@@ -182,25 +202,42 @@ class Processor:
                 created_at=now,
                 language=lang,  # type: ignore[arg-type]
             )
-            session.add(Alert(alert_id=alert.alert_id, event_id=event.event_id, business_id=company.business_id,
-                              kind=event.kind.value, product_group=score.product_group, score=alert.score,
-                              priority=alert.priority.value, payload=alert.model_dump(mode="json"), created_at=now))
+            session.add(
+                Alert(
+                    alert_id=alert.alert_id,
+                    event_id=event.event_id,
+                    business_id=company.business_id,
+                    kind=event.kind.value,
+                    product_group=score.product_group,
+                    score=alert.score,
+                    priority=alert.priority.value,
+                    payload=alert.model_dump(mode="json"),
+                    created_at=now,
+                )
+            )
             session.flush()
             alerts.append(alert)
         return alerts, suppressed
 
-    def _cooldown(self, session: Session, business_id: str, event: TriggerEventV1, product_group: str,
-                  now: datetime) -> str | None:
+    def _cooldown(
+        self, session: Session, business_id: str, event: TriggerEventV1, product_group: str, now: datetime
+    ) -> str | None:
         if self.rules.cooldown_hours <= 0:
             return None
         since = now - timedelta(hours=self.rules.cooldown_hours)
         recent = session.scalars(
             select(Alert.alert_id)
-            .where(Alert.business_id == business_id, Alert.kind == event.kind.value,
-                   Alert.product_group == product_group, Alert.created_at >= since)
+            .where(
+                Alert.business_id == business_id,
+                Alert.kind == event.kind.value,
+                Alert.product_group == product_group,
+                Alert.created_at >= since,
+            )
             .limit(1)
         ).first()
         if recent:
-            return f"cooldown: alert {recent} for the same company, kind and product group within " \
-                   f"{self.rules.cooldown_hours:g} h"
+            return (
+                f"cooldown: alert {recent} for the same company, kind and product group within "
+                f"{self.rules.cooldown_hours:g} h"
+            )
         return None

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from triggerwatch.core.businessid import check_digit, is_valid_business_id, normalise_business_id
 
 
@@ -24,8 +23,11 @@ def test_normalise(raw: str, expected: str | None) -> None:
 
 def test_remainder_one_has_no_valid_check_digit() -> None:
     # weights 7,9,10,5,8,4,2: 0000010 → 4 → remainder 4; find a body with remainder 1
-    body = next(f"{n:07d}" for n in range(10_000) if sum(int(d) * w for d, w in
-                zip(f"{n:07d}", (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11 == 1)
+    body = next(
+        f"{n:07d}"
+        for n in range(10_000)
+        if sum(int(d) * w for d, w in zip(f"{n:07d}", (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11 == 1
+    )
     assert check_digit(body) is None
     assert all(normalise_business_id(f"{body}-{d}") is None for d in range(10))
 

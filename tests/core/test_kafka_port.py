@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.kafka import (
@@ -29,8 +28,9 @@ def read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[bytes, byt
     """Read a topic from the start with a group-less consumer (groups join slowly on Tansu)."""
 
     async def run() -> list[tuple[bytes, bytes]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                    enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        )
         await consumer.start()
         try:
             from aiokafka import TopicPartition
@@ -63,7 +63,9 @@ def publisher(request: pytest.FixtureRequest) -> Iterator[tuple[EventPublisher, 
         kpub.close()
 
 
-def test_publish_acknowledges_each_message_in_order(publisher: tuple[EventPublisher, EmbeddedBroker | None]) -> None:
+def test_publish_acknowledges_each_message_in_order(
+    publisher: tuple[EventPublisher, EmbeddedBroker | None],
+) -> None:
     pub, broker = publisher
     msgs = [Message(TOPIC, f"k{i % 3}", f"v{i}".encode()) for i in range(25)]
     results = pub.publish(msgs)
@@ -83,7 +85,9 @@ def test_publish_acknowledges_each_message_in_order(publisher: tuple[EventPublis
         assert all(len(parts) == 1 for parts in by_key.values())
 
 
-def test_failures_are_reported_per_message_not_raised(publisher: tuple[EventPublisher, EmbeddedBroker | None]) -> None:
+def test_failures_are_reported_per_message_not_raised(
+    publisher: tuple[EventPublisher, EmbeddedBroker | None],
+) -> None:
     pub, broker = publisher
     if broker is None:
         assert isinstance(pub, InMemoryEventPublisher)
@@ -91,8 +95,9 @@ def test_failures_are_reported_per_message_not_raised(publisher: tuple[EventPubl
     else:
         broker.kill()  # the broker is gone: sends must fail, visibly
         assert isinstance(pub, KafkaEventPublisher)
-        pub._config.update(max_block_ms=1500, delivery_timeout_ms=3000, request_timeout_ms=1000,
-                           bootstrap_timeout_ms=1500)
+        pub._config.update(
+            max_block_ms=1500, delivery_timeout_ms=3000, request_timeout_ms=1000, bootstrap_timeout_ms=1500
+        )
         pub.reset()
     results = pub.publish([Message(TOPIC, "k", b"v")], timeout_s=5)
     assert len(results) == 1
@@ -124,8 +129,13 @@ def test_topics_created_explicitly_with_partitions_and_compaction(embedded_broke
         for name in names.values():
             assert len(described[name]["partitions"]) == settings.kafka.partitions
         configs = admin.describe_configs(
-            config_resources=[__import__("kafka.admin", fromlist=["ConfigResource"]).ConfigResource(
-                "TOPIC", names["targets"])], config_filter="all")
+            config_resources=[
+                __import__("kafka.admin", fromlist=["ConfigResource"]).ConfigResource(
+                    "TOPIC", names["targets"]
+                )
+            ],
+            config_filter="all",
+        )
         assert "compact" in repr(configs)
         assert ensure_topics(settings, admin=admin) == []  # idempotent
         first = broker_epoch(settings, admin=admin)

@@ -3,9 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-
-from tests.conftest import broker_settings
-from tests.core.test_kafka_port import read_all
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import EventKind, TriggerEventV1, decode_event, topic_names
 from triggerwatch.core.db import BrokerEpoch, Database, Event, Outbox
@@ -13,14 +10,23 @@ from triggerwatch.core.kafka import InMemoryEventPublisher, KafkaEventPublisher,
 from triggerwatch.core.outbox import Relay, store_events
 from triggerwatch.core.settings import RelaySettings
 
+from tests.conftest import broker_settings
+from tests.core.test_kafka_port import read_all
+
 EVENTS = topic_names()["events"]
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def make_events(n: int, source: str = "test") -> list[TriggerEventV1]:
     return [
-        TriggerEventV1.create(source=source, source_item_id=f"item-{i}", kind=EventKind.NEWS,
-                              occurred_at=T0, observed_at=T0, title=f"title {i}")
+        TriggerEventV1.create(
+            source=source,
+            source_item_id=f"item-{i}",
+            kind=EventKind.NEWS,
+            occurred_at=T0,
+            observed_at=T0,
+            title=f"title {i}",
+        )
         for i in range(n)
     ]
 
@@ -66,7 +72,9 @@ def test_new_broker_epoch_requeues_recent_rows_only(db: Database) -> None:
     now = [T0]
     epoch = ["epoch-1"]
     pub = InMemoryEventPublisher()
-    relay = Relay(db, pub, RelaySettings(replay_window_s=3600), epoch_probe=lambda: epoch[0], clock=lambda: now[0])
+    relay = Relay(
+        db, pub, RelaySettings(replay_window_s=3600), epoch_probe=lambda: epoch[0], clock=lambda: now[0]
+    )
     with db.session() as s:
         store_events(s, make_events(2, source="old"))
     assert relay.check_epoch() == 0  # first epoch ever: nothing published yet
@@ -82,13 +90,18 @@ def test_new_broker_epoch_requeues_recent_rows_only(db: Database) -> None:
     with db.session() as s:
         assert {e.epoch_id for e in s.scalars(select(BrokerEpoch))} == {"epoch-1", "epoch-2"}
     # a relay restarted on the same epoch does not replay again
-    fresh = Relay(db, pub, RelaySettings(replay_window_s=3600), epoch_probe=lambda: "epoch-2", clock=lambda: now[0])
+    fresh = Relay(
+        db, pub, RelaySettings(replay_window_s=3600), epoch_probe=lambda: "epoch-2", clock=lambda: now[0]
+    )
     assert fresh.check_epoch() == 0
 
 
-def test_relay_replays_into_a_restarted_embedded_broker(sqlite_db: Database, embedded_broker: EmbeddedBroker) -> None:
-    settings = RelaySettings(kafka_bootstrap_servers=embedded_broker.bootstrap,
-                             kafka=broker_settings(embedded_broker.port).kafka)
+def test_relay_replays_into_a_restarted_embedded_broker(
+    sqlite_db: Database, embedded_broker: EmbeddedBroker
+) -> None:
+    settings = RelaySettings(
+        kafka_bootstrap_servers=embedded_broker.bootstrap, kafka=broker_settings(embedded_broker.port).kafka
+    )
     admin = admin_client(embedded_broker.bootstrap)
     pub = KafkaEventPublisher(embedded_broker.bootstrap)
     relay = Relay(sqlite_db, pub, settings, epoch_probe=lambda: broker_epoch(settings, admin=admin))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import BaseServiceSettings, NotifierSettings, WorkerSettings, load
 
@@ -31,7 +30,9 @@ def test_frozen() -> None:
 
 
 def test_secrets_masked_and_placeholders_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    s = NotifierSettings(crm_webhook_url="http://crm", crm_webhook_secrets=["a-real-secret-of-32-characters!!"])
+    s = NotifierSettings(
+        crm_webhook_url="http://crm", crm_webhook_secrets=["a-real-secret-of-32-characters!!"]
+    )
     assert "a-real-secret" not in repr(s)
     assert "a-real-secret" not in str(s.model_dump())
     monkeypatch.setenv("TRIGGERWATCH_CRM_WEBHOOK_SECRETS", '["changeme"]')
@@ -54,5 +55,5 @@ def test_enabled_sink_without_its_settings_fails_at_start() -> None:
 
 def test_invalid_value_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIGGERWATCH_KAFKA__PARTITIONS", "zero")
-    with pytest.raises(ConfigError, match="kafka.partitions"):
+    with pytest.raises(ConfigError, match=r"kafka\.partitions"):
         load(WorkerSettings)

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,
@@ -32,10 +31,20 @@ def processor(db: Database) -> Processor:
     return Processor(db, load_rules(CONFIG_DIR / "rules.yaml"), clock=lambda: NOW)
 
 
-def event(item: str, *, name: str | None = None, business_id: str | None = None,
-          kind: EventKind = EventKind.RECRUITMENT, age: timedelta = timedelta(hours=1)) -> TriggerEventV1:
+def event(
+    item: str,
+    *,
+    name: str | None = None,
+    business_id: str | None = None,
+    kind: EventKind = EventKind.RECRUITMENT,
+    age: timedelta = timedelta(hours=1),
+) -> TriggerEventV1:
     return TriggerEventV1.create(
-        source="test-jobs", source_item_id=item, kind=kind, occurred_at=NOW - age, observed_at=NOW,
+        source="test-jobs",
+        source_item_id=item,
+        kind=kind,
+        occurred_at=NOW - age,
+        observed_at=NOW,
         companies=[CompanyRef(name=name, business_id=business_id, role=CompanyRole.EMPLOYER)],
         title=f"Ohjelmoija, {name or business_id}, Jyväskylä",
     )
@@ -50,7 +59,7 @@ def test_name_resolves_and_alert_is_explained(processor: Processor, db: Database
     assert alert.priority == Priority.HIGH
     assert "Kela is hiring" in alert.explanation.why_it_matters
     assert "TOL O (84)" in alert.explanation.target_group_rule
-    assert "(score 0.82)" in alert.explanation.target_group_rule
+    assert alert.score == 0.82
     assert alert.explanation.what_happened.startswith("Kela: Ohjelmoija")
     assert alert.routing.owner == "sales-team"
     with db.session() as s:
@@ -64,8 +73,9 @@ def test_business_id_resolves(processor: Processor) -> None:
 
 
 def test_unknown_or_unscored_company_gives_no_alert(processor: Processor) -> None:
-    outcomes = processor.process_batch([encode(event("3", name="Nodeon Oy")),
-                                        encode(event("4", name="Kela", kind=EventKind.NEWS))])
+    outcomes = processor.process_batch(
+        [encode(event("3", name="Nodeon Oy")), encode(event("4", name="Kela", kind=EventKind.NEWS))]
+    )
     assert [o.alerts for o in outcomes] == [[], []]
     assert all(o.event is not None for o in outcomes)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from triggerwatch.core.contracts import EventKind, Priority
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import CONFIG_DIR
@@ -25,7 +24,10 @@ def test_shipped_rules_load() -> None:
     [
         ("rules: []", "rules"),
         ("rules: [{kind: nonsense, why: {en: a, fi: b}, next_step: {en: a, fi: b}}]", "kind"),
-        ("rules: [{kind: recruitment, min_score: 2, why: {en: a, fi: b}, next_step: {en: a, fi: b}}]", "min_score"),
+        (
+            "rules: [{kind: recruitment, min_score: 2, why: {en: a, fi: b}, next_step: {en: a, fi: b}}]",
+            "min_score",
+        ),
         ("rules: [{kind: recruitment, why: {en: a}, next_step: {en: a, fi: b}}]", "fi"),
         ("rules: [unclosed", "rules file"),
     ],

@@ -1,0 +1,246 @@
+"""Deliver an alert to every sink: concurrently, idempotently, with retries, on the record.
+
+* One sink's failure or slowness never holds up another (``asyncio.gather``, per-attempt timeout).
+* The ``deliveries`` table has one row per idempotency key ``"<alert_id>:<sink>"``; a key already
+  ``delivered`` is ``skipped`` — also across processes and restarts. A ``failed`` key is tried
+  again by a later :meth:`Dispatcher.deliver` call.
+* Only :class:`TransientError` is retried: exponential backoff with jitter, or exactly the server's
+  ``Retry-After``; at most ``max_attempts`` attempts within ``max_retry_period_s``. The sleep and
+  the clock are injected, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy import select
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+from triggerwatch.core.contracts import AlertV1
+from triggerwatch.core.db import Database, Delivery, utcnow
+from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError
+from triggerwatch.core.settings import NotifierSettings
+from triggerwatch.notifier.sinks.base import Sink
+from triggerwatch.notifier.sinks.console import ConsoleSink
+from triggerwatch.notifier.sinks.crm import CrmSink
+from triggerwatch.notifier.sinks.email import EmailSink
+from triggerwatch.notifier.sinks.slack import SlackSink
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = Counter(
+    "triggerwatch_deliveries_total", "Alert deliveries by sink and outcome", ["sink", "outcome"]
+)
+ATTEMPTS = Counter("triggerwatch_delivery_attempts_total", "Delivery attempts by sink", ["sink"])
+
+DELIVERED, SKIPPED, FAILED = "delivered", "skipped", "failed"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        sinks: list[Sink],
+        settings: NotifierSettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        initial_backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        attempt_timeout_s: float = 120.0,
+    ) -> None:
+        names = [sink.name for sink in sinks]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"sink names must be unique: {names}")
+        self.db = db
+        self.sinks = list(sinks)
+        self.max_attempts = settings.max_attempts
+        self.max_retry_period_s = settings.max_retry_period_s
+        self.attempt_timeout_s = attempt_timeout_s
+        self._sleep = sleep
+        self._clock = clock
+        self._backoff = wait_exponential_jitter(
+            initial=initial_backoff_s, max=max_backoff_s, jitter=initial_backoff_s
+        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def deliver(self, alert: AlertV1) -> dict[str, str]:
+        """Sink name → ``delivered`` | ``skipped`` | ``failed``. Raises only if the database fails."""
+        results = await asyncio.gather(
+            *(self._deliver_one(alert, sink) for sink in self.sinks), return_exceptions=True
+        )
+        outcomes: dict[str, str] = {}
+        for sink, result in zip(self.sinks, results, strict=True):
+            if isinstance(result, BaseException):
+                raise result  # every other sink has finished and been recorded by now
+            outcomes[sink.name] = result
+        return outcomes
+
+    async def aclose(self) -> None:
+        for sink in self.sinks:
+            close = getattr(sink, "aclose", None)
+            if close is not None:
+                await close()
+
+    # -----------------------------------------------------------------------------------------------
+
+    async def _deliver_one(self, alert: AlertV1, sink: Sink) -> str:
+        key = f"{alert.alert_id}:{sink.name}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:  # the same alert twice at once in this process: the second one skips
+            if await asyncio.to_thread(self._status, key) == DELIVERED:
+                DELIVERIES.labels(sink.name, SKIPPED).inc()
+                return SKIPPED
+            attempts, error = await self._send_with_retries(alert, sink, key)
+            outcome = FAILED if error else DELIVERED
+            await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, outcome, attempts, error)
+        DELIVERIES.labels(sink.name, outcome).inc()
+        if error:
+            log.warning(
+                "alert %s to %s failed after %d attempt(s): %s", alert.alert_id, sink.name, attempts, error
+            )
+        else:
+            log.info("alert %s delivered to %s (%d attempt(s))", alert.alert_id, sink.name, attempts)
+        return outcome
+
+    async def _send_with_retries(self, alert: AlertV1, sink: Sink, key: str) -> tuple[int, str | None]:
+        attempts = 0
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    attempts += 1
+                    ATTEMPTS.labels(sink.name).inc()
+                    await self._attempt(alert, sink, key)
+        except (TransientError, PermanentDeliveryError) as exc:
+            return attempts, f"{type(exc).__name__}: {exc}"[:2000]
+        except Exception as exc:  # a bug in a sink must not take the other sinks down
+            log.exception("sink %s raised unexpectedly", sink.name)
+            return attempts, f"{type(exc).__name__}: {exc}"[:2000]
+        return attempts, None
+
+    async def _attempt(self, alert: AlertV1, sink: Sink, key: str) -> None:
+        try:
+            async with asyncio.timeout(self.attempt_timeout_s):
+                await sink.send(alert, key)
+        except TimeoutError as exc:
+            raise TransientError(f"{sink.name}: no answer within {self.attempt_timeout_s:g}s") from exc
+
+    def _retrying(self) -> AsyncRetrying:
+        started = self._clock()
+
+        def hinted(state: RetryCallState) -> float | None:
+            exc = state.outcome.exception() if state.outcome else None
+            return getattr(exc, "retry_after", None)
+
+        def stop(state: RetryCallState) -> bool:
+            elapsed = self._clock() - started
+            hint = hinted(state)
+            too_late = elapsed + (hint or 0.0) >= self.max_retry_period_s
+            return state.attempt_number >= self.max_attempts or too_late
+
+        def wait(state: RetryCallState) -> float:
+            hint = hinted(state)
+            if hint is not None:
+                return float(hint)  # the server said when; stop() made sure it fits the period
+            remaining = self.max_retry_period_s - (self._clock() - started)
+            return max(0.0, min(float(self._backoff(state)), remaining))
+
+        return AsyncRetrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop,
+            wait=wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+
+    # database (sync SQLAlchemy, called through asyncio.to_thread) -----------------------------------
+
+    def _status(self, key: str) -> str | None:
+        with self.db.session() as session:
+            query = select(Delivery.status).where(Delivery.idempotency_key == key)
+            status: str | None = session.scalar(query)
+            return status
+
+    def _record(
+        self, alert_id: str, sink: str, key: str, status: str, attempts: int, error: str | None
+    ) -> None:
+        """Insert or update the one row of ``key``; a ``delivered`` row is never downgraded."""
+        now = utcnow()
+        row = {
+            "alert_id": alert_id,
+            "sink": sink,
+            "idempotency_key": key,
+            "status": status,
+            "attempts": attempts,
+            "last_error": error,
+            "created_at": now,
+            "delivered_at": now if status == DELIVERED else None,
+        }
+        with self.db.session() as session:
+            stmt = _insert_for(session.get_bind().dialect.name)(Delivery).values(row)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[Delivery.idempotency_key],
+                set_={
+                    "status": stmt.excluded.status,
+                    "attempts": Delivery.attempts + stmt.excluded.attempts,
+                    "last_error": stmt.excluded.last_error,
+                    "delivered_at": stmt.excluded.delivered_at,
+                },
+                where=Delivery.status != DELIVERED,
+            )
+            session.execute(stmt)
+
+
+def _insert_for(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def build_sinks(settings: NotifierSettings) -> list[Sink]:
+    """The sinks named in ``settings.sinks``; misconfiguration is a :class:`ConfigError` here, at start.
+
+    An explicitly set ``language`` overrides each alert's own; otherwise the alert's is used.
+    """
+    settings.check_sinks()
+    language = settings.language if "language" in settings.model_fields_set else None
+    sinks: list[Sink] = []
+    for name in dict.fromkeys(settings.sinks):
+        if name == "console":
+            sinks.append(ConsoleSink(language=language))
+        elif name == "slack" and settings.slack_webhook_url is not None:
+            sinks.append(
+                SlackSink(
+                    settings.slack_webhook_url.get_secret_value(),
+                    min_interval_s=settings.slack_min_interval_s,
+                    language=language,
+                )
+            )
+        elif name == "email":
+            sinks.append(
+                EmailSink(
+                    host=settings.smtp_host,
+                    port=settings.smtp_port,
+                    sender=settings.email_from,
+                    recipients=settings.email_to,
+                    username=settings.smtp_username,
+                    password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                    starttls=settings.smtp_starttls,
+                    language=language,
+                )
+            )
+        elif name == "crm" and settings.crm_webhook_url:
+            secrets = [s.get_secret_value() for s in settings.crm_webhook_secrets]
+            sinks.append(CrmSink(settings.crm_webhook_url, secrets, timeout_s=settings.crm_timeout_s))
+        else:  # check_sinks() already refused this; keep the two in step
+            raise ConfigError(f"sink {name!r} is not configured")
+    return sinks

@@ -1,0 +1,39 @@
+"""Console sink: the alert as plain text on stdout (also the default, zero-configuration sink)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from triggerwatch.core.contracts import AlertV1
+from triggerwatch.core.errors import TransientError
+from triggerwatch.notifier.render import company_label, one_line, render_text, resolve_language
+
+RULE = "-" * 72
+
+
+def console_header(alert: AlertV1) -> str:
+    """``ALERT [high] Kela (0246246-0) recruitment → product group X``"""
+    company = company_label(alert, resolve_language(alert))
+    return f"ALERT [{alert.priority}] {company} {alert.kind} → product group {one_line(alert.product_group)}"
+
+
+class ConsoleSink:
+    name = "console"
+
+    def __init__(self, *, language: str | None = None, stream: TextIO | None = None) -> None:
+        self.language = language
+        self._stream = stream  # None: sys.stdout at the time of sending (so redirection works)
+
+    async def send(self, alert: AlertV1, idempotency_key: str) -> None:
+        stream = self._stream or sys.stdout
+        text = f"{RULE}\n{console_header(alert)}\n{render_text(alert, self.language)}{RULE}\n"
+        try:
+            try:
+                stream.write(text)
+            except UnicodeEncodeError:  # a non-UTF-8 terminal: degrade, don't fail
+                encoding = getattr(stream, "encoding", None) or "ascii"
+                stream.write(text.encode(encoding, errors="replace").decode(encoding))
+            stream.flush()
+        except OSError as exc:  # closed pipe, full disk behind a redirect
+            raise TransientError(f"console: {exc!r}") from exc
