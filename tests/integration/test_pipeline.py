@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from triggerwatch.collectors.registry import load_sources
@@ -124,6 +125,17 @@ def test_recorded_feed_to_every_sink(
         print(services.logs())
         raise
     assert assert_exactly_once(db, slack_stub, smtp_server[0], crm_stub) == 2
+    # the worker's and the notifier's own health and metrics pages
+    for service, metric in (
+        ("WORKER", "triggerwatch_alerts_total"),
+        ("NOTIFIER", "triggerwatch_deliveries_total"),
+    ):
+        base = f"http://127.0.0.1:{services.env[f'TRIGGERWATCH_{service}_PORT']}"
+        ready = httpx.get(f"{base}/ready", timeout=5)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["assignment"]
+        assert httpx.get(f"{base}/health", timeout=5).json()["status"] == "ok"
+        assert metric in httpx.get(f"{base}/metrics", timeout=5).text
     with db.session() as s:
         reasons = {d.error_type: d.reason for d in s.scalars(select(DeadLetter))}
     assert set(reasons) == {"malformed_json", "unknown_schema_version"}

@@ -104,6 +104,15 @@ def test_cooldown_per_company_kind_and_product_group(processor: Processor, db: D
     assert len(dmc.alerts) == 1
 
 
+def test_a_restarted_worker_still_knows_the_cooldown(processor: Processor, db: Database) -> None:
+    [first] = processor.process_batch([encode(event("11", name="Kela"))])
+    assert first.alerts
+    restarted = Processor(db, processor.rules, clock=lambda: NOW)  # no in-memory state carried over
+    [second] = restarted.process_batch([encode(event("12", name="Kela"))])
+    assert second.alerts == []
+    assert "cooldown" in second.suppressed[0]
+
+
 def test_stale_events_do_not_alert(processor: Processor) -> None:
     [outcome] = processor.process_batch([encode(event("9", name="Kela", age=timedelta(days=90)))])
     assert outcome.alerts == []

@@ -1,0 +1,112 @@
+"""The console script as a newcomer runs it: `triggerwatch broker`, `triggerwatch demo --once`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.integration.conftest import wait_for
+from triggerwatch.core.broker import port_open
+from triggerwatch.core.contracts import topic_names
+from triggerwatch.core.kafka import admin_client
+
+REPO = Path(__file__).resolve().parents[2]
+TRIGGERWATCH = [sys.executable, "-m", "triggerwatch.cli"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIGGERWATCH_", "KAFKA_"))}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.integration
+def test_broker_command_starts_creates_topics_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*TRIGGERWATCH, "broker", "--port", str(port)],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()  # printed once the broker answers and topics exist
+        assert f"127.0.0.1:{port}" in line, line
+        admin = admin_client(f"127.0.0.1:{port}")
+        try:
+            assert set(topic_names().values()) <= set(admin.list_topics())
+        finally:
+            admin.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        wait_for(lambda: not port_open("127.0.0.1", port), 5, "the broker port to close")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.integration
+def test_demo_once_prints_an_explained_alert_and_exits_zero(tmp_path: Path) -> None:
+    env = clean_env(
+        TRIGGERWATCH_KAFKA__EMBEDDED_PORT=str(free_port()),
+        TRIGGERWATCH_WORKER_PORT=str(free_port()),
+        TRIGGERWATCH_NOTIFIER_PORT=str(free_port()),
+        TRIGGERWATCH_WEB_PORT=str(free_port()),
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [*TRIGGERWATCH, "demo", "--once", "--run-dir", str(tmp_path / "demo")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert elapsed < 90
+    out = result.stdout
+    assert "ALERT [high] Kela (0246246-0) recruitment" in out
+    for needed in (
+        "What happened:",
+        "Why it matters:",
+        "Recommended offer:",
+        "Next step:",
+        "http://www.mol.fi/",
+    ):
+        assert needed in out
+    assert "drained" in result.stderr
+
+
+def test_config_errors_exit_2_with_a_clear_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*TRIGGERWATCH, "collect", "no-such-source", "--once"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "unknown source 'no-such-source'" in result.stderr
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules: []\n")
+    result = subprocess.run(
+        [*TRIGGERWATCH, "worker"],
+        env=clean_env(TRIGGERWATCH_RULES_FILE=str(bad)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "rules file" in result.stderr
