@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): `make bench` runs every one and prints `name: value unit` lines."""
