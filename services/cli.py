@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
 from triggerwatch.core.errors import ConfigError, TriggerwatchError
 from triggerwatch.core.settings import (
     BaseServiceSettings,
@@ -270,6 +271,7 @@ def notifier() -> None:
 def web() -> None:
     """Service: HTTP /health, /ready and /metrics."""
     import uvicorn
+
     from triggerwatch.web.app import create_app
 
     settings: WebSettings = load(WebSettings)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import func, select
+
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.db import Alert, CollectorState, Database, Delivery, Event, Outbox
 from triggerwatch.core.settings import BaseServiceSettings

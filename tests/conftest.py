@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import BaseServiceSettings, KafkaSettings

@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.errors import InvalidInputError
 

@@ -19,6 +19,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+
 from triggerwatch.core.contracts import DeadLetterV1, TriggerEventV1, encode, topic_names
 from triggerwatch.core.db import BrokerEpoch, Database, DeadLetter, Event, Outbox, insert_ignore, utcnow
 from triggerwatch.core.kafka import EventPublisher, Message

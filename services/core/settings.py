@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from triggerwatch.core.errors import ConfigError
 
 ENV_PREFIX = "TRIGGERWATCH_"

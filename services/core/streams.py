@@ -17,6 +17,7 @@ from typing import Any
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+
 from triggerwatch.core.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import TargetScoreV1, encode
 from triggerwatch.core.db import Company, CompanyScore, Database, TargetGroup

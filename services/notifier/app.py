@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 import faust
+
 from triggerwatch.core.contracts import DeadLetterV1, decode_alert, encode, topic_names
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError

@@ -21,6 +21,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy import select
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, Delivery, utcnow
 from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError

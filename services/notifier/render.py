@@ -15,6 +15,7 @@ import re
 from typing import Any, Final
 
 from jinja2 import Environment
+
 from triggerwatch.core.contracts import AlertV1, EventKind, Evidence, Priority
 
 LABELS: Final[dict[str, dict[str, str]]] = {

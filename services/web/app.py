@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select, text
+
 from triggerwatch import __version__
 from triggerwatch.core.db import Alert, CollectorState, Database, DeadLetter, Delivery, Event, Outbox
 from triggerwatch.core.settings import WebSettings

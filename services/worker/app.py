@@ -14,6 +14,7 @@ import os
 import faust
 from sqlalchemy.exc import OperationalError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
 from triggerwatch.core.contracts import encode, topic_names
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WorkerSettings

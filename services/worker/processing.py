@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from prometheus_client import Counter, Histogram
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,

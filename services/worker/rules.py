@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from triggerwatch.core.contracts import EventKind, Priority
 from triggerwatch.core.errors import ConfigError
 

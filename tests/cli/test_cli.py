@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from triggerwatch.core.broker import port_open
-from triggerwatch.core.contracts import topic_names
-from triggerwatch.core.kafka import admin_client
 
 from tests.conftest import free_port
 from tests.integration.conftest import wait_for
+from triggerwatch.core.broker import port_open
+from triggerwatch.core.contracts import topic_names
+from triggerwatch.core.kafka import admin_client
 
 REPO = Path(__file__).resolve().parents[2]
 TRIGGERWATCH = [sys.executable, "-m", "triggerwatch.cli"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from triggerwatch.core.businessid import check_digit, is_valid_business_id, normalise_business_id
 
 

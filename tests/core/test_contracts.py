@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from triggerwatch.core.contracts import (
     MODEL_BY_TOPIC_KIND,
     TOPIC_KINDS,

@@ -6,6 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+
 from triggerwatch.core.db import Base, CollectorState, Database, Event
 
 

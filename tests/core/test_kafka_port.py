@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+
+from tests.conftest import broker_settings
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.kafka import (
@@ -18,8 +20,6 @@ from triggerwatch.core.kafka import (
     broker_epoch,
     ensure_topics,
 )
-
-from tests.conftest import broker_settings
 
 TOPIC = topic_names()["events"]
 

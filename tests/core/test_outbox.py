@@ -3,15 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+
+from tests.conftest import broker_settings
+from tests.core.test_kafka_port import read_all
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import EventKind, TriggerEventV1, decode_event, topic_names
 from triggerwatch.core.db import BrokerEpoch, Database, Event, Outbox
 from triggerwatch.core.kafka import InMemoryEventPublisher, KafkaEventPublisher, admin_client, broker_epoch
 from triggerwatch.core.outbox import Relay, store_events
 from triggerwatch.core.settings import RelaySettings
-
-from tests.conftest import broker_settings
-from tests.core.test_kafka_port import read_all
 
 EVENTS = topic_names()["events"]
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import BaseServiceSettings, NotifierSettings, WorkerSettings, load
 

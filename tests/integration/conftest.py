@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from triggerwatch.core.broker import EmbeddedBroker
 
 from tests.conftest import free_port
+from triggerwatch.core.broker import EmbeddedBroker
 
 CRM_SECRETS = ["crm-secret-new-0123456789abcdef", "crm-secret-old-fedcba9876543210"]
 

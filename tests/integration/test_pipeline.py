@@ -12,6 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select
+
+from tests.conftest import RECORDINGS
+from tests.integration.conftest import HttpStub, Services, SmtpCollector, wait_for
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.core.broker import EmbeddedBroker
@@ -29,9 +32,6 @@ from triggerwatch.core.targets import (
     load_targets,
     read_target_file,
 )
-
-from tests.conftest import RECORDINGS
-from tests.integration.conftest import HttpStub, Services, SmtpCollector, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,

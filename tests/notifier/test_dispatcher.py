@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import select
+
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, Delivery
 from triggerwatch.core.errors import ConfigError

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+
 from triggerwatch.core.contracts import AlertV1, Explanation, decode_alert, example_payloads
 from triggerwatch.notifier.render import (
     SLACK_FIELD_LIMIT,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+
 from triggerwatch.core.contracts import DeadLetterV1, EventKind, TriggerEventV1
 from triggerwatch.core.db import CollectorState, Database, Delivery
 from triggerwatch.core.outbox import store_dead_letter, store_events

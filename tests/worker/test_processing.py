@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,

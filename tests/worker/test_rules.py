@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from triggerwatch.core.contracts import EventKind, Priority
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import CONFIG_DIR

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+
 from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError

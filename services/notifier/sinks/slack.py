@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+
 from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError

@@ -8,8 +8,9 @@ Create Date: 2026-11-24 18:05:48.346685
 from __future__ import annotations
 
 import sqlalchemy as sa
-import triggerwatch.core.db
 from alembic import op
+
+import triggerwatch.core.db
 
 revision = "0001"
 down_revision = None
