@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import TriggerEventV1
 

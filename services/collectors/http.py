@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from triggerwatch.collectors.base import Collector, Schedule
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.core.errors import ConfigError
@@ -75,6 +76,7 @@ def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Sou
     if not isinstance(raw_sources, list):
         raise ConfigError(f"sources file {path}: expected a top-level 'sources:' list")
     sources: dict[str, Source] = {}
+    seen: set[str] = set()  # disabled sources count too: a name is unique in the whole file
     for raw in raw_sources:
         try:
             config = SourceConfig.model_validate(raw)
@@ -82,6 +84,7 @@ def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Sou
             raise ConfigError(f"sources file {path}: {exc}") from exc
         if config.name in sources:
             raise ConfigError(f"sources file {path}: duplicate source name {config.name!r}")
+        seen.add(config.name)
         if config.enabled or include_disabled:
             sources[config.name] = build_source(config)
     return sources

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import feedparser
 from bs4 import BeautifulSoup
 from pydantic import Field, HttpUrl, field_validator
+
 from triggerwatch.collectors.base import (
     Collector,
     CollectorOptions,

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import Counter, Gauge
+
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.registry import Source

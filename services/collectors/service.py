@@ -34,7 +34,10 @@ def make_fetcher(settings: CollectorSettings) -> HttpFetcher:
 def trigger_for(source: Source) -> Any:
     sched = source.schedule
     if sched.cron:
-        return CronTrigger.from_crontab(sched.cron, timezone="UTC", jitter=sched.jitter_s)
+        # APScheduler 3's from_crontab() takes no jitter argument: set it on the built trigger
+        trigger = CronTrigger.from_crontab(sched.cron, timezone="UTC")
+        trigger.jitter = sched.jitter_s
+        return trigger
     return IntervalTrigger(seconds=sched.interval_s, jitter=sched.jitter_s, timezone="UTC")
 
 

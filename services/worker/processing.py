@@ -235,8 +235,8 @@ class Processor:
                 reason = f"stale: happened {age_days:.0f} days ago (freshness {rule.freshness_days:g} days)"
             elif cooldown_key in ctx.recent:
                 reason = (
-                    f"cooldown: alert {ctx.recent[cooldown_key]} for the same company, kind and product group "
-                    f"within {self.rules.cooldown_hours:g} h"
+                    f"cooldown: alert {ctx.recent[cooldown_key]} for the same company, kind and "
+                    f"product group within {self.rules.cooldown_hours:g} h"
                 )
             if reason:
                 insert_ignore(
