@@ -46,6 +46,7 @@ def make_app(
         table_standby_replicas=0,
         web_enabled=web_port > 0,
         web_host=web_host,
+        web_bind=web_host,  # Faust binds web_bind (default 0.0.0.0); web_host only names it
         web_port=web_port or 6066,
         web_in_thread=False,
         datadir=data_dir,
