@@ -4,6 +4,8 @@
 ├── ``ConfigError``      — wrong or missing configuration: fail at start, never retried.
 ├── ``TransientError``   — may succeed later (network, 5xx, 429, broker away): retried with an
 │                          injected policy and clock; ``retry_after`` carries a server's hint.
+├── ``PermanentDeliveryError`` — a sink refused a delivery for good (4xx other than 408/429):
+│                          recorded as failed, never retried.
 └── ``InvalidInputError`` — the input itself is bad (malformed feed, JSON, schema): never retried;
                            the item goes to the dead-letter table/topic with ``reason`` and its raw
                            payload, and the rest flows on.

@@ -108,7 +108,6 @@ class NotifierSettings(BaseServiceSettings):
     notifier_data_dir: Path = Path(".triggerwatch/notifier")
     sinks: list[str] = Field(default_factory=lambda: ["console"])
     language: str = Field("en", pattern="^(en|fi)$")
-    public_base_url: str = "http://127.0.0.1:8000"
     max_attempts: int = Field(5, ge=1)
     max_retry_period_s: float = Field(60.0, gt=0)
     slack_webhook_url: SecretStr | None = None

@@ -23,8 +23,9 @@ from triggerwatch.core.settings import WebSettings
 class DatabaseMetrics:
     """A Prometheus collector computing the pipeline's figures from the database at scrape time."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, expected_intervals: dict[str, float] | None = None) -> None:
         self.db = db
+        self.expected_intervals = expected_intervals or {}
 
     def collect(self) -> Iterator[Metric]:
         with self.db.session() as s:
@@ -88,12 +89,32 @@ class DatabaseMetrics:
                 errors.add_metric([row.source], 1.0 if failing else 0.0)
             yield last
             yield errors
+        expected = GaugeMetricFamily(
+            "triggerwatch_source_expected_interval_seconds",
+            "How often each source is expected to yield (silent-source alarm: now - last success > this)",
+            labels=["source"],
+        )
+        for source, interval in sorted(self.expected_intervals.items()):
+            expected.add_metric([source], interval)
+        yield expected
+
+
+def expected_intervals(settings: WebSettings) -> dict[str, float]:
+    """Each enabled source's expected interval: declared, else its schedule's interval."""
+    from triggerwatch.collectors.registry import load_sources
+
+    out: dict[str, float] = {}
+    for name, source in load_sources(settings.sources_file).items():
+        interval = source.config.expected_interval_s or source.schedule.interval_s
+        if interval:
+            out[name] = float(interval)
+    return out
 
 
 def create_app(settings: WebSettings, db: Database | None = None) -> FastAPI:
     db = db or Database(settings.database.url)
     registry = CollectorRegistry()
-    registry.register(DatabaseMetrics(db))  # type: ignore[arg-type]
+    registry.register(DatabaseMetrics(db, expected_intervals(settings)))  # type: ignore[arg-type]
     app = FastAPI(title="triggerwatch", version=__version__)
 
     @app.get("/health")
