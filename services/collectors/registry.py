@@ -82,7 +82,7 @@ def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Sou
             config = SourceConfig.model_validate(raw)
         except ValidationError as exc:
             raise ConfigError(f"sources file {path}: {exc}") from exc
-        if config.name in sources:
+        if config.name in seen:
             raise ConfigError(f"sources file {path}: duplicate source name {config.name!r}")
         seen.add(config.name)
         if config.enabled or include_disabled:

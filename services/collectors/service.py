@@ -11,6 +11,7 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
 from triggerwatch.collectors.http import HttpFetcher, RetryPolicy
 from triggerwatch.collectors.registry import Source, load_sources
 from triggerwatch.collectors.runner import RunReport, run_once

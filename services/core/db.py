@@ -276,7 +276,7 @@ def alembic_config(engine: Engine | None = None) -> Any:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Run Alembic migrations up to ``revision`` (idempotent; safe to call at every start)."""
     from alembic import command
 
