@@ -128,27 +128,38 @@ def targets_load(path: Path) -> None:
 # --------------------------------------------------------------------------------------- sources
 @app.command()
 def parse(
-    source: str,
+    source: Annotated[str, typer.Argument(help="a configured source name, or a format (see --help)")],
     file: Path,
     sources_file: Annotated[Path | None, typer.Option(help="defaults to settings")] = None,
 ) -> None:
-    """Print the events a recorded payload yields, as JSON lines (dead letters go to stderr)."""
+    """Print what a recorded payload yields, as JSON lines (dead letters go to stderr).
+
+    SOURCE is either a source of the sources file (its options apply) or one of the registered
+    formats listed by ``triggerwatch parse --help``.
+    """
     from datetime import UTC, datetime
 
     from triggerwatch.collectors.base import RawPayload
-    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.collectors.registry import PARSE_FORMATS, load_sources
     from triggerwatch.collectors.runner import RunReport, parse_payloads
 
     settings: CollectorSettings = load(CollectorSettings)
     sources = load_sources(sources_file or settings.sources_file, include_disabled=True)
-    if source not in sources:
-        raise ConfigError(f"unknown source {source!r}; configured: {', '.join(sorted(sources))}")
     raw = RawPayload(
         source=source, url=None, content=file.read_bytes(), fetched_at=datetime.now(UTC), ref=f"file:{file}"
     )
     report = RunReport(source=source)
-    for event in parse_payloads(sources[source], [raw], report):
-        sys.stdout.write(event.model_dump_json() + "\n")
+    if source in sources:
+        records: Any = parse_payloads(sources[source], [raw], report)
+    elif source in PARSE_FORMATS:
+        records = PARSE_FORMATS[source].parse(raw, report)
+    else:
+        raise ConfigError(
+            f"unknown source or format {source!r}; configured sources: {', '.join(sorted(sources))}; "
+            f"formats: {', '.join(sorted(PARSE_FORMATS)) or 'none'}"
+        )
+    for record in records:
+        sys.stdout.write(record.model_dump_json() + "\n")
     for dl in report.dead_letters:
         err.print(json.dumps({"dead_letter": dl.reason, "error_type": dl.error_type}, ensure_ascii=False))
     if report.dead_letters and not report.items:

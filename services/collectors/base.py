@@ -44,6 +44,10 @@ class Schedule(BaseModel):
     def _one(self) -> Schedule:
         if (self.interval_s is None) == (self.cron is None):
             raise ValueError("a schedule needs exactly one of interval_s or cron")
+        if self.cron is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(self.cron)  # a bad expression fails when the config loads
         return self
 
 

@@ -7,8 +7,10 @@ payload for replay. Adding a source type = one module + one line here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from triggerwatch.collectors.base import Collector, Schedule
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from triggerwatch.collectors.base import RawPayload
+    from triggerwatch.collectors.runner import RunReport
 
 COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     RssCollector.type_name: RssCollector,
@@ -88,3 +94,37 @@ def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Sou
         if config.enabled or include_disabled:
             sources[config.name] = build_source(config)
     return sources
+
+
+# ---------------------------------------------------------------------------------------------------
+# parse formats: `triggerwatch parse FORMAT FILE` for payloads that no configured source names
+
+
+@dataclass(frozen=True)
+class ParseFormat:
+    """A named way to turn one recorded payload into JSON-able records (events, company records, ...).
+
+    ``parse`` is pure: it returns the records and appends dead letters to ``report``.
+    """
+
+    help: str
+    parse: Callable[[RawPayload, RunReport], Iterable[BaseModel]]
+
+
+def collector_format(cls: type[Collector[Any]], help: str, **options: Any) -> ParseFormat:
+    """A parse format that runs a collector type's own split/parse_item with the given options."""
+
+    def _parse(raw: RawPayload, report: RunReport) -> Iterable[BaseModel]:
+        from triggerwatch.collectors.runner import parse_payloads
+
+        name = cls.type_name.replace("_", "-")
+        source = build_source(SourceConfig(name=name, type=cls.type_name, options=options))
+        return parse_payloads(source, [raw], report)
+
+    return ParseFormat(help=help, parse=_parse)
+
+
+PARSE_FORMATS: dict[str, ParseFormat] = {
+    "rss": collector_format(RssCollector, "an RSS/Atom feed as news items", url="http://localhost/feed"),
+}
+"""Format name -> parser. Each source module adds its formats here (one line each)."""

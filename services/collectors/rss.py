@@ -55,7 +55,8 @@ class RssOptions(CollectorOptions):
 
 def html_to_text(value: str) -> str:
     text = BeautifulSoup(value, "html.parser").get_text(" ")
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r" ([,.;:!?])", r"\1", text).strip()  # "<b>Jyväskylä</b>, Haku" → "Jyväskylä, Haku"
 
 
 def _struct_to_dt(value: Any) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import RECORDINGS, free_port
 from tests.integration.conftest import wait_for
 from triggerwatch.core.broker import port_open
 from triggerwatch.core.contracts import topic_names
@@ -110,3 +111,17 @@ def test_config_errors_exit_2_with_a_clear_message(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "rules file" in result.stderr
+
+
+def test_parse_accepts_a_registered_format_as_well_as_a_source() -> None:
+    from typer.testing import CliRunner
+
+    from triggerwatch.cli import app
+
+    feed = RECORDINGS / "ampparit_georss_atom_2013.xml"
+    result = CliRunner().invoke(app, ["parse", "rss", str(feed)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines and all(e["kind"] == "news" and e["source"] == "rss" for e in lines)
+    bad = CliRunner().invoke(app, ["parse", "no-such-format", str(feed)])
+    assert bad.exit_code != 0
