@@ -16,8 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triggerwatch.collectors.base import Collector, Schedule
+from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
+from triggerwatch.collectors.prh_notices import PrhNoticesCollector
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.registry.formats import parse_companies, parse_notices
 
 if TYPE_CHECKING:
     from triggerwatch.collectors.base import RawPayload
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 
 COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     RssCollector.type_name: RssCollector,
+    PrhCompaniesCollector.type_name: PrhCompaniesCollector,
+    PrhNoticesCollector.type_name: PrhNoticesCollector,
 }
 
 
@@ -126,5 +131,7 @@ def collector_format(cls: type[Collector[Any]], help: str, **options: Any) -> Pa
 
 PARSE_FORMATS: dict[str, ParseFormat] = {
     "rss": collector_format(RssCollector, "an RSS/Atom feed as news items", url="http://localhost/feed"),
+    "prh-companies": ParseFormat("YTJ companies (response, bulk array, zip, JSON lines)", parse_companies),
+    "prh-notices": ParseFormat("PRH trade-register notices (v3 or tr/v1)", parse_notices),
 }
 """Format name -> parser. Each source module adds its formats here (one line each)."""

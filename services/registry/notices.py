@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError
-from triggerwatch.registry.ytj import HELSINKI, PRH_ATTRIBUTION, parse_date
+from triggerwatch.registry.ytj import PRH_ATTRIBUTION, parse_date
 
 if TYPE_CHECKING:
     from triggerwatch.collectors.http import HttpFetcher
@@ -207,11 +207,7 @@ def notice_events(
     raw_ref: str | None = None,
 ) -> list[TriggerEventV1]:
     """One event per entry code (or one for the notice type when it has none)."""
-    occurred = (
-        datetime.combine(notice.registered_on, dtime(0), HELSINKI).astimezone(UTC)
-        if notice.registered_on
-        else observed_at
-    )
+    occurred = datetime.combine(notice.registered_on, dtime(0), UTC) if notice.registered_on else observed_at
     codes: list[tuple[str, Mapping | None, str]] = []
     for code in notice.entry_codes:
         codes.append((code, ENTRY_CODES.get(code), ec_labels.get(code, code)))
