@@ -179,7 +179,7 @@ def change_events(
         "form": old.company_form_code or old.company_form,
         "status": None,
     }
-    after = rec.change_fields()
+    after = {**rec.change_fields(), "form": rec.company_form_code or rec.company_form}
     changed = [k for k in ("name", "industry", "form") if (before[k] or None) != (after[k] or None)]
     if (
         old.is_active != rec.is_active
