@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time
 from typing import IO, Any
 
 import ijson
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import CompanyRef, DeadLetterV1, EventKind, Evidence, TriggerEventV1
@@ -246,6 +246,8 @@ def _upsert_batch(
         c.business_id: c for c in session.scalars(select(Company).where(Company.business_id.in_(ids)))
     }
     events: list[TriggerEventV1] = []
+    new_rows: list[dict[str, Any]] = []
+    now = utcnow()
     seen: set[str] = set()
     for rec in batch:
         if rec.business_id in seen:  # the same company twice in one batch: last one wins
@@ -254,8 +256,7 @@ def _upsert_batch(
         row = company_row(rec)
         old = existing.get(rec.business_id)
         if old is None:
-            session.add(Company(**row, updated_at=utcnow()))
-            report.inserted += 1
+            new_rows.append({**row, "updated_at": now})
             continue
         unchanged = old.content_hash == row["content_hash"] or (
             rec.last_modified is not None
@@ -271,6 +272,9 @@ def _upsert_batch(
         for key, value in row.items():
             setattr(old, key, value)
         report.updated += 1
+    if new_rows:  # executemany through Core: the bulk path of a first load
+        session.execute(insert(Company), new_rows)
+        report.inserted += len(new_rows)
     if events:
         report.events += len(store_events(session, events))
 
