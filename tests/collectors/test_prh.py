@@ -187,3 +187,17 @@ def test_notices_collector_fetches_code_lists_and_pages(
     assert events["2020/290401:M"]["kind"] == "registry_change"
     assert "/rn/description?code=NRT&lang=FI" in server.paths()
     assert server.paths().count(search) == 1  # one page: totalResults reached
+
+
+def test_fetcher_rate_limits_a_host_after_its_burst(server: FeedServer, sleeps: SleepRecorder) -> None:
+    server.routes["/x"] = [Reply(200, b"{}")]
+    client = httpx.Client(timeout=5.0, trust_env=False)
+    now = [0.0]
+    http = HttpFetcher(user_agent="t", client=client, policy=RetryPolicy(sleep=sleeps), respect_robots=False)
+    limiter = http.limit_rate(server.url, 300, burst=2)
+    limiter.clock = lambda: now[0]
+    for _ in range(3):
+        http.get(f"{server.url}/x")
+    client.close()
+    assert sleeps.calls == [pytest.approx(0.2)]  # the third request waited for a token
+    assert http.limit_rate(server.url, 10) is limiter  # the first limit of a host is kept
