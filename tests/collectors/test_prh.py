@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from tests.collectors.test_http import FeedServer, Reply, SleepRecorder
 from tests.conftest import FIXTURES
+from triggerwatch.collectors.base import CursorState
 from triggerwatch.collectors.http import HttpFetcher, RateLimiter, RetryPolicy
 from triggerwatch.collectors.registry import SourceConfig, build_source
 from triggerwatch.collectors.runner import run_once
@@ -201,3 +202,17 @@ def test_fetcher_rate_limits_a_host_after_its_burst(server: FeedServer, sleeps: 
     client.close()
     assert sleeps.calls == [pytest.approx(0.2)]  # the third request waited for a token
     assert http.limit_rate(server.url, 10) is limiter  # the first limit of a host is kept
+
+
+def test_notices_per_company_lookup(server: FeedServer, http: HttpFetcher) -> None:
+    data = json.loads(TR_V1)["results"][0]
+    server.routes["/rn/0877830-0"] = [Reply(200, json.dumps(data).encode())]
+    options = {"url": f"{server.url}/rn", "business_id": "0877830-0"}
+    source = build_source(SourceConfig(name="prh-one", type="prh_notices", options=options))
+    outcome = source.collector.fetch(http, CursorState())
+    events = source.collector.parse(outcome.payloads[0])
+    assert len(events) == 9
+    assert {e.companies[0].business_id for e in events} == {"0877830-0"}
+    # both code lists unavailable here: labels from the shipped snapshot
+    hal = next(e for e in events if e.attributes["notice_code"] == "HAL")
+    assert hal.attributes["notice_label"] == "HALLITUS"
