@@ -131,3 +131,17 @@ def test_code_list_text_and_snapshot() -> None:
     snap = snapshot()
     assert snap["NRT"]["FI"]["U"] == "Perusilmoitus"
     assert CodeListCache().labels("EC", "EN")["TILTAR"] == "Auditors"
+
+
+def test_snapshot_agrees_with_the_code_evidence_table() -> None:
+    import csv
+
+    with (FIXTURES / "registry" / "prh_code_evidence.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["api"] == "krek"]
+    snap = snapshot()
+    for row in rows:
+        if row["label_fi"]:
+            assert snap[row["code_list"]]["FI"][row["code"]] == row["label_fi"], row
+        if row["label_en"] and not row["label_en"].startswith("("):
+            assert snap[row["code_list"]]["EN"][row["code"]] == row["label_en"], row
+    assert len(rows) == 19
