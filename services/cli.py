@@ -26,6 +26,7 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.scoring import cli as scoring_cli
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +40,8 @@ targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups a
 app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(targets_app, name="targets")
+app.add_typer(scoring_cli.customers_app, name="customers")
+app.add_typer(scoring_cli.score_app, name="score")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
