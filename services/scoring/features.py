@@ -27,6 +27,7 @@ NUMERIC = ["age_years"]
 FEATURES = CATEGORICAL + NUMERIC
 COLUMNS = ["business_id", "name", "tol_division", "tol_version", "municipality", *FEATURES]
 UNKNOWN = "unknown"
+HARMONISED = "2008"  # the TOL version features and rules are expressed in
 
 
 @dataclass
@@ -38,14 +39,23 @@ class Codes:
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # municipality code -> (code, name)
 
     def divisions(self, section: str, version: str = "2008") -> list[str]:
-        table = self.section_of.get(version) or next(iter(self.section_of.values()), {})
+        table = self.section_of.get(version) or {}
         return sorted(d for d, s in table.items() if s == section)
 
-    def section(self, division: str | None, version: str | None) -> str | None:
+    def section(self, division: str | None, version: str | None = None) -> str | None:
+        """The section in the harmonised version (TOL 2008) of a TOL 2008 or TOL 2025 code.
+
+        Section letters differ between the versions (finance is K in TOL 2008, L in TOL 2025) but
+        the two-digit divisions mostly keep their number and meaning, so a code of either version
+        is mapped through its division to the TOL 2008 section; a division that exists only in the
+        record's own version falls back to that version's section.
+        """
         if not division:
             return None
-        table = self.section_of.get(version or "2008") or self.section_of.get("2008", {})
-        return table.get(division[:2])
+        harmonised = self.section_of.get(HARMONISED, {})
+        if division[:2] in harmonised:
+            return harmonised[division[:2]]
+        return self.section_of.get(version or HARMONISED, {}).get(division[:2])
 
     def region_name(self, region: str | None) -> str | None:
         if not region:
