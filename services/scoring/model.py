@@ -163,7 +163,7 @@ def _simplest_within_tolerance(cv: dict[str, Any]) -> int:
     best = np.nanmax(scores)
     candidates = [i for i, sc in enumerate(scores) if sc >= best - 0.01]
     return min(
-        candidates, key=lambda i: (cv["param_tree__max_depth"][i], -cv["param_tree__min_samples_leaf"][i])
+        candidates, key=lambda i: (cv["param_max_depth"][i], -cv["param_min_samples_leaf"][i])
     )
 
 
@@ -194,23 +194,29 @@ def train_group(
     )
     n = len(y_train)
     leaf_sizes = sorted({max(5, int(n * f)) for f in (0.01, 0.02, 0.05)})
+    # Depth and leaf size by stratified 3-fold CV. The one-hot encoding is unsupervised, so the
+    # folds share one encoding of the training part (fitting it per fold only costs time).
+    pipeline = _pipeline(seed)
+    encoded = pipeline[0].fit_transform(x_train)
     search = GridSearchCV(
-        _pipeline(seed),
-        {"tree__max_depth": [2, 3, 4, 5, 6], "tree__min_samples_leaf": leaf_sizes},
+        DecisionTreeClassifier(class_weight="balanced", random_state=seed),
+        {"max_depth": [2, 3, 4, 5, 6], "min_samples_leaf": leaf_sizes},
         scoring="roc_auc",
         cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=seed),
         n_jobs=1,
-        refit=_simplest_within_tolerance,
+        refit=False,
     )
-    search.fit(x_train, y_train)
-    pipeline: Pipeline = search.best_estimator_
+    search.fit(encoded, y_train)
+    best = search.cv_results_["params"][_simplest_within_tolerance(search.cv_results_)]
+    pipeline.set_params(**{f"tree__{k}": v for k, v in best.items()})
+    pipeline.fit(x_train, y_train)
     p_test = pipeline.predict_proba(x_test)[:, 1]
     dummy = DummyClassifier(strategy="prior").fit(x_train, y_train)
     p_dummy = dummy.predict_proba(x_test)[:, 1]
     model = GroupModel(
         product_group=product_group,
         pipeline=pipeline,
-        params={k.removeprefix("tree__"): v for k, v in search.best_params_.items()},
+        params={**best, "cv_auc": round(float(max(search.cv_results_["mean_test_score"])), 4)},
         metrics=_metrics(y_test, p_test, n),
         baseline=_metrics(y_test, p_dummy, n),
         leaves={},

@@ -34,16 +34,19 @@ def import_customers(db: Database, path: Path) -> ImportResult:
                 [ln.order_date.isoformat(), ln.order_amount if ln.order_amount is not None else ln.revenue]
             )
     with db.session() as s:
+        existing = set(s.execute(select(Customer.business_id, Customer.product_group)).tuples())
         for row in result.customers().itertuples(index=False):
-            s.merge(
-                Customer(
-                    business_id=row.business_id,
-                    product_group=row.product_group,
-                    revenue=float(row.revenue),
-                    gross_margin=float(row.gross_margin),
-                    order_lines=orders.get((row.business_id, row.product_group), []),
-                )
+            customer = Customer(
+                business_id=row.business_id,
+                product_group=row.product_group,
+                revenue=float(row.revenue),
+                gross_margin=float(row.gross_margin),
+                order_lines=orders.get((row.business_id, row.product_group), []),
             )
+            if (row.business_id, row.product_group) in existing:
+                s.merge(customer)  # a re-import replaces the customer's totals
+            else:
+                s.add(customer)
     return result
 
 
