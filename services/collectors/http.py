@@ -75,6 +75,36 @@ class RetryPolicy:
 
 
 @dataclass
+class RateLimiter:
+    """Token bucket: at most ``rate_per_min`` requests a minute with bursts of ``burst``.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injectable, so tests check it without waiting.
+    """
+
+    rate_per_min: float
+    burst: int = 1
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _tokens: float | None = None
+    _at: float = 0.0
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until one is free; returns the seconds waited."""
+        now = self.clock()
+        per_s = self.rate_per_min / 60.0
+        tokens = float(self.burst) if self._tokens is None else self._tokens
+        tokens = min(float(self.burst), tokens + (now - self._at) * per_s)
+        waited = 0.0
+        if tokens < 1.0:
+            waited = (1.0 - tokens) / per_s
+            self.sleep(waited)
+            tokens = 1.0
+            now += waited
+        self._tokens, self._at = tokens - 1.0, now
+        return waited
+
+
+@dataclass
 class HttpFetcher:
     """One per collector process. ``client`` is injectable (tests use local servers)."""
 
@@ -82,7 +112,16 @@ class HttpFetcher:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=20.0, follow_redirects=True))
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     respect_robots: bool = True
+    # per-host token buckets (netloc → limiter), shared by every request to that host incl. retries
+    rate_limits: dict[str, RateLimiter] = field(default_factory=dict)
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
+
+    def limit_rate(self, url: str, rate_per_min: float, burst: int = 5) -> RateLimiter:
+        """Rate-limit requests to ``url``'s host (kept if one is already set); the retry sleep is reused."""
+        host = urlsplit(url).netloc
+        if host not in self.rate_limits:
+            self.rate_limits[host] = RateLimiter(rate_per_min, burst, sleep=self.policy.sleep)
+        return self.rate_limits[host]
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -124,6 +163,9 @@ class HttpFetcher:
             req_headers["If-Modified-Since"] = last_modified
 
         def attempt() -> FetchedDocument:
+            limiter = self.rate_limits.get(urlsplit(url).netloc)
+            if limiter is not None:
+                limiter.acquire()
             try:
                 resp = self.client.get(url, headers=req_headers, params=params)
             except httpx.TransportError as exc:

@@ -76,6 +76,19 @@ class Company(Base):
     website: Mapped[str | None] = mapped_column(String(500))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # registry master data (issue 3, PRH/YTJ): aliases above hold every other name (parallel,
+    # auxiliary, previous); industry_tol_version is "2008" or "2025" for PRH-loaded rows
+    industry_section: Mapped[str | None] = mapped_column(String(2))  # TOL letter, e.g. "K"
+    industry_division: Mapped[str | None] = mapped_column(String(2))  # TOL 2-digit, e.g. "64"
+    region_code: Mapped[str | None] = mapped_column(String(2), index=True)  # maakunta, e.g. "01"
+    municipality_code: Mapped[str | None] = mapped_column(String(3))
+    company_form_code: Mapped[str | None] = mapped_column(String(10))  # YTJ response code, e.g. "16"
+    names: Mapped[list[Any] | None] = mapped_column(JSON)  # [{name, type, registered_on, end_date}]
+    situations: Mapped[list[Any] | None] = mapped_column(JSON)  # [{type, code, registered_on, end_date}]
+    trade_register_status: Mapped[str | None] = mapped_column(String(4))
+    end_date: Mapped[datetime | None]
+    last_modified: Mapped[datetime | None]
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class TargetGroup(Base):
