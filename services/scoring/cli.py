@@ -19,10 +19,6 @@ score_app = typer.Typer(no_args_is_help=True, help="Lookalike models, target gro
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-CodesOpt = Annotated[
-    Path | None,
-    typer.Option("--codes", help="directory of Statistics Finland TOL / region files (default: the registry's)"),
-]
 SeedOpt = Annotated[int, typer.Option(help="seed of the train/test split and cross-validation")]
 TopOpt = Annotated[float, typer.Option(help="a good customer = this top share by gross margin")]
 
@@ -87,7 +83,6 @@ def score_evaluate(
     companies: Annotated[Path, typer.Option(help="YTJ v3 company records, one JSON object per line")],
     seed: SeedOpt = 0,
     top_share: TopOpt = 0.2,
-    codes_dir: CodesOpt = None,
     top: Annotated[int, typer.Option(help="target groups listed per product group")] = 5,
 ) -> None:
     """The whole offline pipeline on files (no database, no broker): prints held-out metrics and
@@ -95,7 +90,7 @@ def score_evaluate(
     from triggerwatch.scoring.features import default_codes
     from triggerwatch.scoring.targets import evaluation
 
-    codes = default_codes(codes_dir)
+    codes = default_codes()
     data = _file_dataset(customers, companies, codes)
     result = _train(data, codes, seed, top_share)
     sys.stdout.write(json.dumps(evaluation(result, top), ensure_ascii=False, indent=2) + "\n")
@@ -105,7 +100,6 @@ def score_evaluate(
 def score_train(
     seed: SeedOpt = 0,
     top_share: TopOpt = 0.2,
-    codes_dir: CodesOpt = None,
     publish_all: Annotated[bool, typer.Option(help="also publish models not better than the baseline")] = False,
 ) -> None:
     """Train on the imported customers, score every non-customer company, store target groups and
@@ -115,7 +109,7 @@ def score_train(
     from triggerwatch.scoring.targets import evaluation
 
     db = _db()
-    codes = default_codes(codes_dir)
+    codes = default_codes()
     data = dataset_from_db(db, codes)
     result = _train(data, codes, seed, top_share)
     counts = store(db, result, data.customers, only_better=not publish_all)
@@ -131,13 +125,12 @@ def score_report(
     companies: Annotated[Path | None, typer.Option(help="YTJ v3 JSON lines (default: the database)")] = None,
     seed: SeedOpt = 0,
     top_share: TopOpt = 0.2,
-    codes_dir: CodesOpt = None,
 ) -> None:
     """Write the HTML report: verdict, lift chart, score distribution, segments and the tree."""
     from triggerwatch.scoring.features import default_codes
     from triggerwatch.scoring.report import render
 
-    codes = default_codes(codes_dir)
+    codes = default_codes()
     if customers is not None and companies is not None:
         data = _file_dataset(customers, companies, codes)
     else:

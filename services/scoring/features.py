@@ -1,15 +1,14 @@
 """Enrichment: the same registry features for customers and prospects.
 
-Features per company: TOL section and division (TOL 2008 and TOL 2025 are both mapped from the
-code's first two digits with that version's own table), region and municipality, company form and
-age in years. Code lists (TOL sections/divisions, municipality → region) come from the registry
-package (`triggerwatch.registry.classifications`) when it is installed, otherwise from Statistics
-Finland export files given explicitly (``Codes.from_dir``).
+Features per company: TOL section (harmonised to TOL 2008, see ``Codes.section``) and division,
+region and municipality, company form and age in years. YTJ records are read with the registry's
+``normalise_company`` and the code lists come from ``triggerwatch.registry.classifications``
+(Statistics Finland, shipped by the registry package): nothing here parses records or keeps code
+lists of its own.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from triggerwatch.core.businessid import normalise_business_id
-from triggerwatch.core.errors import ConfigError, InvalidInputError
+from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.registry import classifications as cls
+from triggerwatch.registry.ytj import normalise_company
 
 CATEGORICAL = ["tol_section", "region", "company_form"]
 NUMERIC = ["age_years"]
@@ -32,79 +32,55 @@ HARMONISED = "2008"  # the TOL version features and rules are expressed in
 
 @dataclass
 class Codes:
-    """TOL division → section per version, section names, municipality code → (region code, name)."""
+    """Lookups over the registry's code lists: TOL division → section per version, municipality code →
+    (region code, region name)."""
 
     section_of: dict[str, dict[str, str]] = field(default_factory=dict)  # version -> division -> section
-    section_names: dict[str, dict[str, str]] = field(default_factory=dict)  # section -> {en, fi}
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # municipality code -> (code, name)
+    region_names: dict[str, str] = field(default_factory=dict)  # region code -> name
 
-    def divisions(self, section: str, version: str = "2008") -> list[str]:
-        table = self.section_of.get(version) or {}
-        return sorted(d for d, s in table.items() if s == section)
+    @classmethod
+    def from_registry(cls_) -> Codes:
+        codes = cls_()
+        for version in cls.TOL_VERSIONS:
+            codes.section_of[version] = {
+                d.code: d.parent_code for d in cls.tol_divisions(version).values() if d.parent_code
+            }
+        codes.region_names = {r.code: r.name_fi for r in cls.regions().values()}
+        codes.regions = {
+            m.code: (m.region_code, codes.region_names[m.region_code])
+            for m in cls.municipalities().values()
+            if m.region_code in codes.region_names
+        }
+        return codes
 
-    def section(self, division: str | None, version: str | None = None) -> str | None:
+    def divisions(self, section: str, version: str = HARMONISED) -> list[str]:
+        return sorted(d for d, s in self.section_of.get(version, {}).items() if s == section)
+
+    def section(self, code: str | None, version: str | None = None) -> str | None:
         """The section in the harmonised version (TOL 2008) of a TOL 2008 or TOL 2025 code.
 
         Section letters differ between the versions (finance is K in TOL 2008, L in TOL 2025) but
-        the two-digit divisions mostly keep their number and meaning, so a code of either version
-        is mapped through its division to the TOL 2008 section; a division that exists only in the
-        record's own version falls back to that version's section.
+        the two-digit divisions mostly keep their number and meaning, and no official
+        correspondence table is available, so a code of either version is mapped through its
+        division to the TOL 2008 section; a division that exists only in the record's own version
+        falls back to that version's section.
         """
-        if not division:
+        if not code:
             return None
         harmonised = self.section_of.get(HARMONISED, {})
-        if division[:2] in harmonised:
-            return harmonised[division[:2]]
-        return self.section_of.get(version or HARMONISED, {}).get(division[:2])
+        if code[:2] in harmonised:
+            return harmonised[code[:2]]
+        return self.section_of.get(version or HARMONISED, {}).get(code[:2])
 
     def region_name(self, region: str | None) -> str | None:
         if not region:
             return None
-        for code, name in self.regions.values():
-            if region in (code, name):
-                return name
-        return region
-
-    @classmethod
-    def from_dir(cls, directory: Path) -> Codes:
-        """Statistics Finland exports: ``tol2008_sections_divisions_fi_en.csv``,
-        ``tol2025_sections_divisions_fi_en.csv`` and the municipality → region correspondence."""
-        codes = cls()
-        for version in ("2008", "2025"):
-            path = directory / f"tol{version}_sections_divisions_fi_en.csv"
-            if not path.exists():
-                continue
-            table: dict[str, str] = {}
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                for row in csv.DictReader(f):
-                    if row["level"] == "1":
-                        codes.section_names.setdefault(row["code"], {"en": row["name_en"], "fi": row["name_fi"]})
-                    else:
-                        table[row["code"]] = row["parent_code"]
-            codes.section_of[version] = table
-        for path in sorted(directory.glob("kunta_*_to_maakunta_*.csv")):
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                for row in csv.DictReader(f, delimiter=";"):
-                    codes.regions[row["sourceCode"].strip("'")] = (row["targetCode"].strip("'"), row["targetName"])
-        if not codes.section_of:
-            raise ConfigError(f"{directory}: no TOL tables (tol2008_sections_divisions_fi_en.csv)")
-        return codes
+        return self.region_names.get(region, region)
 
 
-def default_codes(directory: Path | None = None) -> Codes:
-    """The registry package's code lists when present; else Statistics Finland files in ``directory``."""
-    if directory is not None:
-        return Codes.from_dir(directory)
-    try:  # the registry package (issue 3) owns the code lists
-        from triggerwatch.registry import classifications  # type: ignore[attr-defined]
-
-        return Codes.from_registry(classifications)  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        pass
-    for candidate in (Path("../shared/samples/registry/classifications"), Path("/work/shared/samples/registry/classifications")):
-        if candidate.is_dir():
-            return Codes.from_dir(candidate)
-    raise ConfigError("no classification code lists: pass --codes DIR (Statistics Finland TOL and region files)")
+def default_codes() -> Codes:
+    return Codes.from_registry()
 
 
 def _age(registered: date | datetime | None, today: date) -> float | None:
@@ -115,32 +91,18 @@ def _age(registered: date | datetime | None, today: date) -> float | None:
 
 
 def record_features(record: Mapping[str, Any], codes: Codes, today: date) -> dict[str, Any]:
-    """One YTJ v3 company record (``/companies`` item, one per line of a bulk file) → features."""
-    bid_raw = (record.get("businessId") or {}).get("value")
-    bid = normalise_business_id(str(bid_raw or ""))
-    if bid is None:
-        raise InvalidInputError(f"YTJ record without a valid businessId: {bid_raw!r}")
-    names = [n for n in record.get("names") or [] if str(n.get("type")) == "1" and not n.get("endDate")]
-    line = record.get("mainBusinessLine") or {}
-    code = str(line.get("type") or "") or None
-    version = "2025" if line.get("typeCodeSet") == "TOIMI4" else "2008"
-    forms = [f for f in record.get("companyForms") or [] if not f.get("endDate")]
-    municipality = None
-    for address in record.get("addresses") or []:
-        for office in address.get("postOffices") or []:
-            municipality = municipality or office.get("municipalityCode")
-    region = codes.regions.get(municipality or "", (None, None))[1]
-    registered = record.get("registrationDate") or (record.get("businessId") or {}).get("registrationDate")
+    """One YTJ company record (v3 ``/companies`` item, one per line of a bulk file) → features."""
+    c = normalise_company(dict(record))
     return {
-        "business_id": bid,
-        "name": names[0]["name"] if names else None,
-        "tol_division": code[:2] if code else None,
-        "tol_version": version,
-        "tol_section": codes.section(code, version),
-        "municipality": municipality,
-        "region": region,
-        "company_form": str(forms[0]["type"]) if forms else None,
-        "age_years": _age(date.fromisoformat(registered[:10]) if registered else None, today),
+        "business_id": c.business_id,
+        "name": c.name,
+        "tol_division": c.industry_division,
+        "tol_version": c.tol_version,
+        "tol_section": codes.section(c.industry_code, c.tol_version),
+        "municipality": c.municipality_code,
+        "region": c.region_name,
+        "company_form": c.company_form or c.company_form_description or c.company_form_code,
+        "age_years": _age(c.registered_on, today),
     }
 
 
@@ -153,9 +115,9 @@ def company_row_features(company: Any, codes: Codes, today: date) -> dict[str, A
         "name": company.name,
         "tol_division": code[:2] if code else None,
         "tol_version": version,
-        "tol_section": getattr(company, "industry_section", None) or codes.section(code, version),
-        "municipality": company.municipality,
-        "region": codes.region_name(company.region),
+        "tol_section": codes.section(code, version),
+        "municipality": getattr(company, "municipality_code", None) or company.municipality,
+        "region": codes.region_name(getattr(company, "region_code", None)) or company.region,
         "company_form": company.company_form,
         "age_years": _age(company.registered_on, today),
     }

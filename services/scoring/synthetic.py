@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from triggerwatch.core.businessid import check_digit
+from triggerwatch.registry.ytj import COMPANY_FORM_LETTERS
 from triggerwatch.scoring.features import Codes, frame
 
 PRODUCT_GROUPS = ("it-services", "cleaning", "office-supplies")
@@ -77,10 +78,12 @@ def features(codes: Codes, spec: Spec, n: int | None = None, offset: int = 0) ->
             "municipality": None,
             "tol_section": rng.choice(sections, n, p=sw),
             "region": rng.choice(regions, n, p=rw),
-            "company_form": rng.choice(list(FORMS), n, p=[0.7, 0.05, 0.1, 0.15]),
+            "form_code": rng.choice(list(FORMS), n, p=[0.7, 0.05, 0.1, 0.15]),
             "age_years": np.round(rng.gamma(2.0, 6.0, n), 2),
         }
     )
+    # the form as the registry's normaliser reports it: its letter code, else its description
+    df["company_form"] = [COMPANY_FORM_LETTERS.get(c) or FORMS[c] for c in df["form_code"]]
     return df.set_index("business_id", drop=False)
 
 
@@ -104,14 +107,14 @@ def records(codes: Codes, spec: Spec) -> Iterator[dict[str, Any]]:
             "mainBusinessLine": {
                 "type": f"{division}100",
                 "descriptions": [],
-                "typeCodeSet": "TOIMI",
+                "typeCodeSet": "TOIMI3",
                 "registrationDate": registered,
                 "source": "2",
             },
             "companyForms": [
                 {
-                    "type": row.company_form,
-                    "descriptions": [{"languageCode": "1", "description": FORMS[row.company_form]}],
+                    "type": row.form_code,
+                    "descriptions": [{"languageCode": "1", "description": FORMS[row.form_code]}],
                     "registrationDate": registered,
                     "version": 1,
                     "source": "1",
@@ -181,4 +184,4 @@ def write_dataset(directory: Path, codes: Codes, spec: Spec) -> tuple[Path, Path
 
 
 def feature_frame(codes: Codes, spec: Spec) -> pd.DataFrame:
-    return frame(features(codes, spec).to_dict("records"))
+    return frame(features(codes, spec).drop(columns="form_code").to_dict("records"))

@@ -6,18 +6,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import FIXTURES
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes, frame, record_features
 
-CODES_DIR = FIXTURES / "scoring"
 SPEC = synthetic.Spec(companies=2000, customers=1200, seed=7)
 TODAY = date(2026, 11, 1)
 
 
 @pytest.fixture(scope="session")
 def codes() -> Codes:
-    return Codes.from_dir(CODES_DIR)
+    return Codes.from_registry()
 
 
 @pytest.fixture(scope="session")

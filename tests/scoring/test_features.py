@@ -3,22 +3,22 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from tests.scoring.conftest import CODES_DIR
+from tests.conftest import FIXTURES
 from triggerwatch.scoring.features import Codes, frame, record_features
 
 
 def test_real_ytj_v3_record_gives_registry_features(codes: Codes) -> None:
-    data = json.loads((CODES_DIR / "ytj_v3_companies_businessId_0112038-9.json").read_text())
+    data = json.loads((FIXTURES / "registry" / "ytj_v3_companies_businessId_0112038-9.json").read_text())
     [record] = data["companies"]
     f = record_features(record, codes, date(2026, 11, 1))
     assert f["business_id"] == "0112038-9"
     assert f["name"] == "Nokia Oyj"
     assert f["tol_division"] == "70"
     assert f["tol_version"] == "2025"  # typeCodeSet TOIMI4, registered 2026-01-01
-    assert f["tol_section"] == "M"
+    assert f["tol_section"] == "M"  # division 70 is N in TOL 2025, M in TOL 2008
     assert f["municipality"] == "049"  # Espoo
     assert f["region"] == "Uusimaa"
-    assert f["company_form"] == "17"  # julkinen osakeyhtiö
+    assert f["company_form"] == "OYJ"  # type 17, julkinen osakeyhtiö
     assert 129 < f["age_years"] < 130  # registered 1896-12-19
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.scoring.conftest import CODES_DIR, SPEC
+from tests.scoring.conftest import SPEC
 from triggerwatch.cli import app
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TargetScoreV1, TriggerEventV1, encode
 from triggerwatch.core.db import Company, CompanyScore, Customer, Database, Outbox, ScoringRun, TargetGroup
@@ -65,7 +65,7 @@ def test_train_stores_publishes_and_the_worker_alerts(
     report = json.loads(invoke(["customers", "import", str(csv_path)], monkeypatch, db))
     assert [(i["code"], i["row"]) for i in report["issues"]] == [("bad_business_id", report["rows_read"] + 1)]
 
-    summary = json.loads(invoke(["score", "train", "--codes", str(CODES_DIR), "--seed", "3"], monkeypatch, db))
+    summary = json.loads(invoke(["score", "train", "--seed", "3"], monkeypatch, db))
     assert summary["stored"]["published_product_groups"] == ["it-services"]
     assert summary["product_groups"]["it-services"]["top_target_groups"][0]["rule"] == PLANTED
 
@@ -120,7 +120,7 @@ def test_train_stores_publishes_and_the_worker_alerts(
     assert len(export) == 1 + len(scores)
 
     # retraining replaces scores idempotently: no duplicate rows, no orphan target groups
-    invoke(["score", "train", "--codes", str(CODES_DIR), "--seed", "3"], monkeypatch, db)
+    invoke(["score", "train", "--seed", "3"], monkeypatch, db)
     with db.session() as s:
         assert len(list(s.scalars(select(CompanyScore)))) == len(scores)
         referenced = set(s.scalars(select(CompanyScore.target_group_id)))
