@@ -27,8 +27,13 @@ TopOpt = Annotated[float, typer.Option(help="a good customer = this top share by
 def progress(description: str, total: int) -> Iterator[Any]:
     """A Rich progress bar on stderr; yields ``advance()``."""
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
@@ -100,7 +105,9 @@ def score_evaluate(
 def score_train(
     seed: SeedOpt = 0,
     top_share: TopOpt = 0.2,
-    publish_all: Annotated[bool, typer.Option(help="also publish models not better than the baseline")] = False,
+    publish_all: Annotated[
+        bool, typer.Option(help="also publish models not better than the baseline")
+    ] = False,
 ) -> None:
     """Train on the imported customers, score every non-customer company, store target groups and
     scores, and queue them for the targets topic."""

@@ -144,9 +144,18 @@ def read_customers(path: Path, known_companies: Collection[str] | None = None) -
                 revenue=_number(raw["revenue"]),
                 gross_margin=_number(raw["gross_margin"]),
                 order_date=_date(raw["order_date"]) if raw.get("order_date") not in (None, "") else None,
-                order_amount=_number(raw["order_amount"]) if raw.get("order_amount") not in (None, "") else None,
+                order_amount=_number(raw["order_amount"])
+                if raw.get("order_amount") not in (None, "")
+                else None,
             )
-            key = (line.business_id, line.product_group, line.revenue, line.gross_margin, line.order_date, line.order_amount)
+            key = (
+                line.business_id,
+                line.product_group,
+                line.revenue,
+                line.gross_margin,
+                line.order_date,
+                line.order_amount,
+            )
             if key in seen:
                 issues.append(RowIssue(rowno, "error", "duplicate", f"duplicate of row {seen[key]}"))
                 line = None
@@ -182,4 +191,6 @@ def _validate(rowno: int, raw: dict[str, Any], known: Collection[str] | None) ->
         try:
             _date(raw["order_date"])
         except ValueError:
-            yield RowIssue(rowno, "error", "invalid_value", f"order_date is not a date: {raw['order_date']!r}")
+            yield RowIssue(
+                rowno, "error", "invalid_value", f"order_date is not a date: {raw['order_date']!r}"
+            )

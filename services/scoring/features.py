@@ -123,7 +123,9 @@ def company_row_features(company: Any, codes: Codes, today: date) -> dict[str, A
     }
 
 
-def read_companies_jsonl(path: Path, codes: Codes, today: date | None = None) -> tuple[pd.DataFrame, list[str]]:
+def read_companies_jsonl(
+    path: Path, codes: Codes, today: date | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Companies file (YTJ v3 records, one JSON object per line) → features and per-line problems."""
     today = today or datetime.now(UTC).date()
     rows: list[dict[str, Any]] = []

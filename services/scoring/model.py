@@ -119,7 +119,9 @@ class GroupModel:
         }
 
 
-def labels(customers: pd.DataFrame, product_group: str, top_share: float) -> tuple[pd.Series, pd.Series, float]:
+def labels(
+    customers: pd.DataFrame, product_group: str, top_share: float
+) -> tuple[pd.Series, pd.Series, float]:
     """Per customer company: the group's gross margin (0 if never bought) and the good/not label."""
     companies = pd.Index(customers["business_id"].unique())
     margin = (
@@ -136,7 +138,7 @@ def labels(customers: pd.DataFrame, product_group: str, top_share: float) -> tup
 
 def _metrics(y: np.ndarray, p: np.ndarray, n_train: int) -> Metrics:
     base = float(y.mean())
-    k = max(1, int(math.ceil(len(y) * 0.1)))
+    k = max(1, math.ceil(len(y) * 0.1))
     order = np.argsort(-p, kind="stable")
     top = y[order[:k]]
     precision = float(top.mean())
@@ -147,7 +149,11 @@ def _metrics(y: np.ndarray, p: np.ndarray, n_train: int) -> Metrics:
 def _pipeline(seed: int) -> Pipeline:
     pre = ColumnTransformer(
         [
-            ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False), CATEGORICAL),
+            (
+                "cat",
+                OneHotEncoder(handle_unknown="ignore", min_frequency=5, sparse_output=False),
+                CATEGORICAL,
+            ),
             ("num", "passthrough", NUMERIC),
         ],
         verbose_feature_names_out=False,
@@ -162,9 +168,7 @@ def _simplest_within_tolerance(cv: dict[str, Any]) -> int:
     scores = np.asarray(cv["mean_test_score"], dtype=float)
     best = np.nanmax(scores)
     candidates = [i for i, sc in enumerate(scores) if sc >= best - 0.01]
-    return min(
-        candidates, key=lambda i: (cv["param_max_depth"][i], -cv["param_min_samples_leaf"][i])
-    )
+    return min(candidates, key=lambda i: (cv["param_max_depth"][i], -cv["param_min_samples_leaf"][i]))
 
 
 def train_group(
@@ -298,10 +302,24 @@ def rule_text(conds: list[Condition], codes: Codes, lang: str = "en") -> str:
     if not conds:
         return "all companies" if lang == "en" else "kaikki yritykset"
     label = {
-        "en": {"region": "region", "company_form": "company form", "age": "age", "years": "years", "and": " and ",
-               "or": " or ", "not": "not "},
-        "fi": {"region": "maakunta", "company_form": "yritysmuoto", "age": "ikä", "years": "vuotta", "and": " ja ",
-               "or": " tai ", "not": "ei "},
+        "en": {
+            "region": "region",
+            "company_form": "company form",
+            "age": "age",
+            "years": "years",
+            "and": " and ",
+            "or": " or ",
+            "not": "not ",
+        },
+        "fi": {
+            "region": "maakunta",
+            "company_form": "yritysmuoto",
+            "age": "ikä",
+            "years": "vuotta",
+            "and": " ja ",
+            "or": " tai ",
+            "not": "ei ",
+        },
     }[lang]
     parts: list[str] = []
     for c in conds:
@@ -315,8 +333,11 @@ def rule_text(conds: list[Condition], codes: Codes, lang: str = "en") -> str:
         if c.op == "in":
             parts.append(head + label["or"].join(fmt(v) for v in c.values))
         else:
-            parts.append(f"{head}{label['not']}" + label["or"].join(fmt(v) for v in c.values)
-                         if c.feature != "tol_section" else label["not"] + label["or"].join(fmt(v) for v in c.values))
+            parts.append(
+                f"{head}{label['not']}" + label["or"].join(fmt(v) for v in c.values)
+                if c.feature != "tol_section"
+                else label["not"] + label["or"].join(fmt(v) for v in c.values)
+            )
     return label["and"].join(parts)
 
 
@@ -347,7 +368,12 @@ def explain_leaves(
 
 
 def train_all(
-    features: pd.DataFrame, customers: pd.DataFrame, codes: Codes, *, seed: int = 0, top_share: float = 0.2,
+    features: pd.DataFrame,
+    customers: pd.DataFrame,
+    codes: Codes,
+    *,
+    seed: int = 0,
+    top_share: float = 0.2,
     progress: Any = None,
 ) -> tuple[dict[str, GroupModel], dict[str, str]]:
     """Every product group's model; groups with too little data are listed with the reason."""

@@ -67,7 +67,9 @@ def dataset_from_db(db: Database, codes: Codes) -> Dataset:
     return Dataset(features, customers, orders)
 
 
-def store(db: Database, result: ScoringResult, customers: pd.DataFrame, *, only_better: bool = True) -> dict[str, Any]:
+def store(
+    db: Database, result: ScoringResult, customers: pd.DataFrame, *, only_better: bool = True
+) -> dict[str, Any]:
     """Record every model run; store and publish target groups and scores of the useful models."""
     run_id = str(uuid.uuid4())
     published = [pg for pg, m in result.models.items() if m.better_than_baseline or not only_better]
@@ -120,7 +122,8 @@ def store(db: Database, result: ScoringResult, customers: pd.DataFrame, *, only_
     with db.session() as s:  # target groups of an earlier tree that no score refers to any more
         referenced = set(s.scalars(select(CompanyScore.target_group_id).distinct()))
         stale = [
-            tg for tg in s.scalars(select(TargetGroup).where(TargetGroup.product_group.in_(published)))
+            tg
+            for tg in s.scalars(select(TargetGroup).where(TargetGroup.product_group.in_(published)))
             if tg.target_group_id not in keep and tg.target_group_id not in referenced
         ]
         for tg in stale:
@@ -147,6 +150,14 @@ def export_scores(db: Database) -> pd.DataFrame:
         ).all()
     return pd.DataFrame(
         rows,
-        columns=["business_id", "product_group", "score", "target_group_id", "rule_path", "expected_value",
-                 "target_group_size", "scored_at"],
+        columns=[
+            "business_id",
+            "product_group",
+            "score",
+            "target_group_id",
+            "rule_path",
+            "expected_value",
+            "target_group_size",
+            "scored_at",
+        ],
     )

@@ -10,38 +10,15 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from jinja2 import Environment, select_autoescape  # noqa: E402
-from markupsafe import Markup  # noqa: E402
-from sklearn.tree import export_text  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from sklearn.tree import export_text
 
-from triggerwatch.scoring.model import GroupModel  # noqa: E402
-from triggerwatch.scoring.segments import profiles, value_tiers  # noqa: E402
-from triggerwatch.scoring.targets import Dataset, ScoringResult  # noqa: E402
-
-TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>triggerwatch scoring report</title>
-<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.bad{color:#a00}.good{color:#060}
-pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head><body>
-<h1>Scoring report</h1><p>Trained {{ trained_at }}; customers {{ n_customers }}; companies {{ n_companies }}.</p>
-<h2>Value tiers</h2><table><tr><th>tier</th><th>customers</th><th>gross margin</th></tr>
-{% for t in tiers %}<tr><td>{{ t.tier }}</td><td>{{ t.customers }}</td><td>{{ "%.0f"|format(t.margin) }}</td></tr>{% endfor %}</table>
-{% for pg, why in refused.items() %}<h2>{{ pg }}</h2><p class="bad">No model: {{ why }}</p>{% endfor %}
-{% for g in groups %}<h2>{{ g.pg }}</h2>
-<p class="{{ 'good' if g.better else 'bad' }}"><b>{{ g.verdict }}</b></p>
-<table><tr><th></th><th>ROC AUC</th><th>precision@10 %</th><th>lift top decile</th></tr>
-<tr><td>model</td><td>{{ "%.3f"|format(g.m.auc) }}</td><td>{{ "%.3f"|format(g.m.precision_at_10pct) }}</td><td>{{ "%.2f"|format(g.m.lift_top_decile) }}</td></tr>
-<tr><td>baseline (DummyClassifier)</td><td>{{ "%.3f"|format(g.b.auc) }}</td><td>{{ "%.3f"|format(g.b.precision_at_10pct) }}</td><td>{{ "%.2f"|format(g.b.lift_top_decile) }}</td></tr></table>
-<p>Held-out: {{ g.m.n_test }} customers, base rate {{ "%.1f"|format(100 * g.m.base_rate) }} %; parameters {{ g.params }}.</p>
-{{ g.lift }} {{ g.hist }}
-<h3>Target groups</h3><table><tr><th>rule</th><th>sääntö</th><th>score</th><th>prospects</th><th>expected margin</th></tr>
-{% for t in g.targets %}<tr><td>{{ t.rule }}</td><td>{{ t.rule_fi }}</td><td>{{ "%.2f"|format(t.score) }}</td><td>{{ t.size }}</td><td>{{ "%.0f"|format(t.expected_value) }}</td></tr>{% endfor %}</table>
-<h3>Segments (industry × region × form × age)</h3><table><tr><th>TOL</th><th>region</th><th>form</th><th>age</th><th>customers</th><th>margin/customer</th><th>margin rate</th></tr>
-{% for s in g.segments %}<tr><td>{{ s.tol_section }}</td><td>{{ s.region }}</td><td>{{ s.company_form }}</td><td>{{ s.age_band }}</td><td>{{ s.customers }}</td><td>{{ s.margin_per_customer }}</td><td>{{ s.margin_rate }}</td></tr>{% endfor %}</table>
-<h3>The tree</h3><pre>{{ g.tree }}</pre>{% endfor %}
-</body></html>"""
+from triggerwatch.scoring.model import GroupModel
+from triggerwatch.scoring.segments import profiles, value_tiers
+from triggerwatch.scoring.targets import Dataset, ScoringResult
 
 
 def _svg(fig: Any) -> Markup:
@@ -49,7 +26,7 @@ def _svg(fig: Any) -> Markup:
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
-    return Markup(text[text.index("<svg") :])  # noqa: S704 - matplotlib's own SVG
+    return Markup(text[text.index("<svg") :])
 
 
 def lift_chart(model: GroupModel) -> Markup:
@@ -96,13 +73,19 @@ def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = Non
         )
         if progress is not None:
             progress()
-    env = Environment(autoescape=select_autoescape(default=True))
-    html = env.from_string(TEMPLATE).render(
+    env = Environment(
+        loader=PackageLoader("triggerwatch.scoring", "templates"), autoescape=select_autoescape(default=True)
+    )
+    html = env.get_template("report.html").render(
         trained_at=result.trained_at.isoformat(timespec="seconds"),
         n_customers=data.customers["business_id"].nunique(),
         n_companies=len(data.features),
         tiers=[
-            {"tier": t, "customers": int((tiers["tier"] == t).sum()), "margin": float(tiers.loc[tiers["tier"] == t, "gross_margin"].sum())}
+            {
+                "tier": t,
+                "customers": int((tiers["tier"] == t).sum()),
+                "margin": float(tiers.loc[tiers["tier"] == t, "gross_margin"].sum()),
+            }
             for t in ("top 5%", "top 20%", "rest")
         ],
         refused=result.refused,

@@ -24,7 +24,9 @@ def value_tiers(customers: pd.DataFrame, shares: tuple[float, ...] = (0.05, 0.2)
 def rfm(orders: pd.DataFrame, today: date) -> pd.DataFrame:
     """Recency (days), frequency, monetary per company, 1–5 scores (5 best) and lifecycle stage."""
     if orders.empty:
-        return pd.DataFrame(columns=["recency_days", "frequency", "monetary", "r", "f", "m", "rfm", "lifecycle"])
+        return pd.DataFrame(
+            columns=["recency_days", "frequency", "monetary", "r", "f", "m", "rfm", "lifecycle"]
+        )
     now = pd.Timestamp(today)
     g = orders.groupby("business_id")
     out = pd.DataFrame(
@@ -38,7 +40,11 @@ def rfm(orders: pd.DataFrame, today: date) -> pd.DataFrame:
 
     def score(s: pd.Series, best_high: bool) -> pd.Series:
         ranked = s.rank(method="first", ascending=best_high)
-        return pd.qcut(ranked, 5, labels=False, duplicates="drop").astype(int) + 1 if len(s) >= 5 else pd.Series(3, index=s.index)
+        return (
+            pd.qcut(ranked, 5, labels=False, duplicates="drop").astype(int) + 1
+            if len(s) >= 5
+            else pd.Series(3, index=s.index)
+        )
 
     out["r"] = score(out["recency_days"], best_high=False)
     out["f"] = score(out["frequency"], best_high=True)
@@ -52,9 +58,15 @@ def rfm(orders: pd.DataFrame, today: date) -> pd.DataFrame:
     return out
 
 
-def profiles(features: pd.DataFrame, customers: pd.DataFrame, product_group: str, min_customers: int = 5) -> pd.DataFrame:
+def profiles(
+    features: pd.DataFrame, customers: pd.DataFrame, product_group: str, min_customers: int = 5
+) -> pd.DataFrame:
     """Industry × region × form × age band for one product group: customers and profitability."""
-    buyers = customers[customers["product_group"] == product_group].groupby("business_id")[["revenue", "gross_margin"]].sum()
+    buyers = (
+        customers[customers["product_group"] == product_group]
+        .groupby("business_id")[["revenue", "gross_margin"]]
+        .sum()
+    )
     f = features.reindex(buyers.index)
     df = buyers.join(f[["tol_section", "region", "company_form", "age_years"]])
     df["age_band"] = pd.cut(df["age_years"].fillna(-1), AGE_BANDS, labels=AGE_LABELS, right=False).astype(str)

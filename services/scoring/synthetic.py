@@ -26,7 +26,12 @@ from triggerwatch.registry.ytj import COMPANY_FORM_LETTERS
 from triggerwatch.scoring.features import Codes, frame
 
 PRODUCT_GROUPS = ("it-services", "cleaning", "office-supplies")
-FORMS = {"16": "Osakeyhtiö", "17": "Julkinen osakeyhtiö", "13": "Kommandiittiyhtiö", "26": "Yksityinen elinkeinonharjoittaja"}
+FORMS = {
+    "16": "Osakeyhtiö",
+    "17": "Julkinen osakeyhtiö",
+    "13": "Kommandiittiyhtiö",
+    "26": "Yksityinen elinkeinonharjoittaja",
+}
 TODAY = date(2026, 11, 1)
 
 
@@ -103,7 +108,15 @@ def records(codes: Codes, spec: Spec) -> Iterator[dict[str, Any]]:
         registered = (TODAY - timedelta(days=int(row.age_years * 365.25))).isoformat()
         yield {
             "businessId": {"value": row.business_id, "registrationDate": registered, "source": "3"},
-            "names": [{"name": f"Demo {i} Oy", "type": "1", "registrationDate": registered, "version": 1, "source": "1"}],
+            "names": [
+                {
+                    "name": f"Demo {i} Oy",
+                    "type": "1",
+                    "registrationDate": registered,
+                    "version": 1,
+                    "source": "1",
+                }
+            ],
             "mainBusinessLine": {
                 "type": f"{division}100",
                 "descriptions": [],

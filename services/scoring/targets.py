@@ -45,7 +45,9 @@ class TargetGroupRow:
 class Dataset:
     features: pd.DataFrame  # every company (customers and prospects), indexed by business_id
     customers: pd.DataFrame  # business_id, product_group, revenue, gross_margin
-    orders: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["business_id", "product_group", "order_date", "amount"]))
+    orders: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["business_id", "product_group", "order_date", "amount"])
+    )
 
 
 @dataclass
@@ -65,8 +67,12 @@ def prospects(data: Dataset) -> pd.DataFrame:
     return data.features[~data.features.index.isin(data.customers["business_id"].unique())]
 
 
-def score_prospects(model: GroupModel, prospect_features: pd.DataFrame) -> tuple[list[TargetGroupRow], pd.DataFrame]:
-    probs, leaf_ids = model.score(prospect_features.assign(age_years=prospect_features["age_years"].fillna(-1.0)))
+def score_prospects(
+    model: GroupModel, prospect_features: pd.DataFrame
+) -> tuple[list[TargetGroupRow], pd.DataFrame]:
+    probs, leaf_ids = model.score(
+        prospect_features.assign(age_years=prospect_features["age_years"].fillna(-1.0))
+    )
     sizes = pd.Series(leaf_ids).value_counts()
     groups = []
     for leaf in model.leaves.values():
@@ -94,21 +100,38 @@ def score_prospects(model: GroupModel, prospect_features: pd.DataFrame) -> tuple
     )
     scores["target_group_id"] = scores["leaf_id"].map({k: g.target_group_id for k, g in by_leaf.items()})
     scores["rule_path"] = scores["leaf_id"].map({k: g.rule for k, g in by_leaf.items()})
-    scores["expected_value"] = scores["leaf_id"].map({k: round(g.expected_value, 2) for k, g in by_leaf.items()})
+    scores["expected_value"] = scores["leaf_id"].map(
+        {k: round(g.expected_value, 2) for k, g in by_leaf.items()}
+    )
     return groups, scores.drop(columns="leaf_id")
 
 
-def run(data: Dataset, codes: Codes, *, seed: int = 0, top_share: float = 0.2, progress: Any = None) -> ScoringResult:
+def run(
+    data: Dataset, codes: Codes, *, seed: int = 0, top_share: float = 0.2, progress: Any = None
+) -> ScoringResult:
     """Train every product group's model and score every prospect."""
-    models, refused = train_all(data.features, data.customers, codes, seed=seed, top_share=top_share, progress=progress)
+    models, refused = train_all(
+        data.features, data.customers, codes, seed=seed, top_share=top_share, progress=progress
+    )
     targets = prospects(data)
     groups: dict[str, list[TargetGroupRow]] = {}
     frames = []
     for pg, model in models.items():
         groups[pg], scores = score_prospects(model, targets)
         frames.append(scores)
-    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["business_id", "product_group", "score", "target_group_id", "rule_path", "expected_value"]
+    scores = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=[
+                "business_id",
+                "product_group",
+                "score",
+                "target_group_id",
+                "rule_path",
+                "expected_value",
+            ]
+        )
     )
     return ScoringResult(models, refused, groups, scores, datetime.now(UTC))
 

@@ -58,7 +58,9 @@ def test_excel_and_semicolon_csv(tmp_path: Path) -> None:
     ]
     assert [(i.row, i.code) for i in result.issues] == [(4, "bad_business_id")]
 
-    (tmp_path / "c.csv").write_text("business_id;product_group;revenue;gross_margin\n0246246-0;x;1 200,50;300,25\n")
+    (tmp_path / "c.csv").write_text(
+        "business_id;product_group;revenue;gross_margin\n0246246-0;x;1 200,50;300,25\n"
+    )
     [line] = read_customers(tmp_path / "c.csv", KNOWN).lines
     assert (line.revenue, line.gross_margin) == (1200.5, 300.25)
 

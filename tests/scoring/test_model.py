@@ -37,7 +37,9 @@ def test_planted_segment_is_the_top_target_group(
 
 
 def test_random_labels_are_not_better_than_baseline(codes: Codes, planted_features: pd.DataFrame) -> None:
-    spec = synthetic.Spec(companies=SPEC.companies, customers=SPEC.customers, seed=SPEC.seed, random_labels=True)
+    spec = synthetic.Spec(
+        companies=SPEC.companies, customers=SPEC.customers, seed=SPEC.seed, random_labels=True
+    )
     customers = synthetic.customer_lines(codes, spec)
     model = train_group(planted_features, customers, "it-services", codes, seed=3)
     assert abs(model.metrics.auc - 0.5) < 0.08
@@ -58,7 +60,9 @@ def test_leaf_explanations_name_the_rule_path(
     assert sum(leaf.train_size for leaf in model.leaves.values()) == model.metrics.n_train
 
 
-def test_too_little_data_is_refused(codes: Codes, planted_features: pd.DataFrame, planted_customers: pd.DataFrame) -> None:
+def test_too_little_data_is_refused(
+    codes: Codes, planted_features: pd.DataFrame, planted_customers: pd.DataFrame
+) -> None:
     few = planted_customers[planted_customers["business_id"].isin(planted_features.index[:60])]
     with pytest.raises(TooLittleDataError, match="need at least 100 customers"):
         train_group(planted_features, few, "it-services", codes)

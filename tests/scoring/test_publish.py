@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 
 from tests.scoring.conftest import SPEC
 from triggerwatch.cli import app
-from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TargetScoreV1, TriggerEventV1, encode
+from triggerwatch.core.contracts import (
+    CompanyRef,
+    CompanyRole,
+    EventKind,
+    TargetScoreV1,
+    TriggerEventV1,
+    encode,
+)
 from triggerwatch.core.db import Company, CompanyScore, Customer, Database, Outbox, ScoringRun, TargetGroup
 from triggerwatch.core.names import name_key
 from triggerwatch.core.settings import CONFIG_DIR
@@ -54,7 +61,11 @@ def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch, db: Database) -> st
 
 
 def test_train_stores_publishes_and_the_worker_alerts(
-    db: Database, codes: Codes, planted_records: list[dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    codes: Codes,
+    planted_records: list[dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     load_registry(db, planted_records, codes)
     n_customers = synthetic.customer_lines(codes, SPEC)["business_id"].nunique()
@@ -115,7 +126,10 @@ def test_train_stores_publishes_and_the_worker_alerts(
     assert cold.alerts == []  # below the rule's minimum score
 
     export = invoke(["score", "export"], monkeypatch, db).splitlines()
-    assert export[0] == "business_id,product_group,score,target_group_id,rule_path,expected_value,target_group_size,scored_at"
+    assert (
+        export[0] == "business_id,product_group,score,target_group_id,rule_path,expected_value,"
+        "target_group_size,scored_at"
+    )
     assert export[1].startswith(f"{best.business_id},it-services,")
     assert len(export) == 1 + len(scores)
 
