@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sklearn.tree import export_text
 
 from triggerwatch.scoring.model import GroupModel
-from triggerwatch.scoring.segments import profiles, value_tiers
+from triggerwatch.scoring.segments import profiles, rfm, value_tiers
 from triggerwatch.scoring.targets import Dataset, ScoringResult
 
 
@@ -52,6 +52,16 @@ def score_histogram(scores: np.ndarray, title: str) -> Markup:
 
 def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = None) -> Path:
     tiers = value_tiers(data.customers)
+    stages = rfm(data.orders, result.trained_at.date())
+    lifecycle = []
+    if not stages.empty:
+        stages["rfm_mean"] = stages[["r", "f", "m"]].mean(axis=1)
+        lifecycle = (
+            stages.groupby("lifecycle")
+            .agg(customers=("rfm", "size"), rfm_mean=("rfm_mean", "mean"), monetary=("monetary", "mean"))
+            .reset_index()
+            .to_dict("records")
+        )
     groups = []
     for pg, model in sorted(result.models.items()):
         scores = result.scores.loc[result.scores["product_group"] == pg, "score"].to_numpy()
@@ -88,6 +98,7 @@ def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = Non
             }
             for t in ("top 5%", "top 20%", "rest")
         ],
+        lifecycle=lifecycle,
         refused=result.refused,
         groups=groups,
     )
