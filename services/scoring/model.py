@@ -296,7 +296,7 @@ def conditions(path: list[tuple[str, bool, float]], encoder: OneHotEncoder) -> l
 
 
 def _years(thr: float) -> str:
-    return f"{math.ceil(thr) if thr > 0 else 0:g}"
+    return f"{max(round(thr, 1), 0):g}"
 
 
 def _tol(value: str, codes: Codes) -> str:
@@ -330,20 +330,16 @@ def rule_text(conds: list[Condition], codes: Codes, lang: str = "en") -> str:
     parts: list[str] = []
     for c in conds:
         if c.feature == "age_years":
-            # the tree splits on age <= thr; ages are fractional, so "≥ ceil(thr)" reads naturally
+            # the tree's split is age <= t (left) / age > t (right); t is shown to one decimal
             sign = "≥" if c.op == "ge" else "<"
             parts.append(f"{label['age']} {sign} {_years(c.threshold)} {label['years']}")
             continue
-        fmt = (lambda v: _tol(v, codes)) if c.feature == "tol_section" else (lambda v: v)
+        values = [_tol(v, codes) if c.feature == "tol_section" else v for v in c.values]
         head = "" if c.feature == "tol_section" else f"{label[c.feature]} "
-        if c.op == "in":
-            parts.append(head + label["or"].join(fmt(v) for v in c.values))
-        else:
-            parts.append(
-                f"{head}{label['not']}" + label["or"].join(fmt(v) for v in c.values)
-                if c.feature != "tol_section"
-                else label["not"] + label["or"].join(fmt(v) for v in c.values)
-            )
+        joined = label["or"].join(values)
+        if c.op == "not_in":
+            joined = label["not"] + (f"({joined})" if len(values) > 1 else joined)
+        parts.append(head + joined)
     return label["and"].join(parts)
 
 

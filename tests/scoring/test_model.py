@@ -6,7 +6,7 @@ import pytest
 from tests.scoring.conftest import SPEC
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
-from triggerwatch.scoring.model import TooLittleDataError, train_group
+from triggerwatch.scoring.model import Condition, TooLittleDataError, rule_text, train_group
 from triggerwatch.scoring.targets import Dataset, evaluation, run
 
 
@@ -69,3 +69,22 @@ def test_too_little_data_is_refused(
     result = run(Dataset(planted_features, few), codes)
     assert set(result.refused) == {"it-services", "cleaning", "office-supplies"}
     assert result.models == {}
+
+
+def test_rule_text_in_english_and_finnish(codes: Codes) -> None:
+    conds = [
+        Condition("tol_section", "not_in", ("J", "K")),
+        Condition("region", "in", ("Uusimaa",)),
+        Condition("company_form", "not_in", ("OY",)),
+        Condition("age_years", "ge", threshold=4.503),
+        Condition("age_years", "lt", threshold=20.0),
+    ]
+    assert rule_text(conds, codes) == (
+        "not (TOL J (58–63) or TOL K (64–66)) and region Uusimaa and company form not OY"
+        " and age ≥ 4.5 years and age < 20 years"
+    )
+    assert rule_text(conds, codes, "fi") == (
+        "ei (TOL J (58–63) tai TOL K (64–66)) ja maakunta Uusimaa ja yritysmuoto ei OY"
+        " ja ikä ≥ 4.5 vuotta ja ikä < 20 vuotta"
+    )
+    assert rule_text([], codes) == "all companies"
