@@ -99,6 +99,33 @@ def score_evaluate(
     data = _file_dataset(customers, companies, codes)
     result = _train(data, codes, seed, top_share)
     sys.stdout.write(json.dumps(evaluation(result, top), ensure_ascii=False, indent=2) + "\n")
+    _exit_if_nothing_trained(result)
+
+
+def _exit_if_nothing_trained(result: Any) -> None:
+    for pg, why in result.refused.items():
+        err.print(f"[yellow]{pg}: not trained: {why}[/]")
+    if not result.models:
+        err.print("[red]error:[/] no product group has enough data to train and validate a model")
+        raise typer.Exit(1)
+
+
+@score_app.command("synthetic")
+def score_synthetic(
+    directory: Path,
+    companies: Annotated[int, typer.Option(help="companies (YTJ v3 records)")] = 3000,
+    customers: Annotated[int, typer.Option(help="of which customers")] = 1500,
+    seed: SeedOpt = 7,
+    random_labels: Annotated[bool, typer.Option(help="margins independent of the company")] = False,
+) -> None:
+    """Write a synthetic demo dataset (customers.csv, companies.jsonl) with a planted profitable
+    segment: TOL K x Uusimaa for product group it-services."""
+    from triggerwatch.scoring import synthetic
+    from triggerwatch.scoring.features import default_codes
+
+    spec = synthetic.Spec(companies=companies, customers=customers, seed=seed, random_labels=random_labels)
+    paths = synthetic.write_dataset(directory, default_codes(), spec)
+    out.print("wrote " + ", ".join(str(p) for p in paths))
 
 
 @score_app.command("train")
@@ -123,6 +150,7 @@ def score_train(
     summary = evaluation(result, 3)
     summary["stored"] = counts
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    _exit_if_nothing_trained(result)
 
 
 @score_app.command("report")

@@ -54,14 +54,20 @@ def test_report_on_random_labels_says_not_better_than_baseline(tmp_path: Path, c
     assert "|--- " in text  # the tree
 
 
-def test_refuses_clearly_when_data_is_too_small(tmp_path: Path, codes: Codes) -> None:
-    spec = synthetic.Spec(companies=300, customers=60, seed=2)
-    customers, companies = synthetic.write_dataset(tmp_path, codes, spec)
+def test_refuses_clearly_when_data_is_too_small(tmp_path: Path) -> None:
+    made = CliRunner().invoke(
+        app, ["score", "synthetic", str(tmp_path), "--companies", "300", "--customers", "60"]
+    )
+    assert made.exit_code == 0, made.output
+    customers, companies = tmp_path / "customers.csv", tmp_path / "companies.jsonl"
+    assert len(companies.read_text().splitlines()) == 300
     result = CliRunner().invoke(
         app,
         ["score", "evaluate", "--customers", str(customers), "--companies", str(companies)],
         catch_exceptions=False,
     )
+    assert result.exit_code == 1
     out = json.loads(result.stdout)
     assert out["product_groups"] == {}
     assert "need at least 100 customers" in out["refused"]["it-services"]
+    assert "no product group has enough data to train and validate a model" in result.stderr
