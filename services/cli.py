@@ -27,6 +27,7 @@ from triggerwatch.core.settings import (
     load,
 )
 from triggerwatch.registry.cli import app as registry_app
+from triggerwatch.scoring import cli as scoring_cli
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -41,6 +42,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(targets_app, name="targets")
 app.add_typer(registry_app, name="registry")
+app.add_typer(scoring_cli.customers_app, name="customers")
+app.add_typer(scoring_cli.score_app, name="score")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

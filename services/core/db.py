@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -224,6 +225,36 @@ class BrokerEpoch(Base):
     epoch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     replayed_rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- scoring (issue 6)
+
+
+class Customer(Base):
+    """A customer's totals per product group (``triggerwatch customers import``)."""
+
+    __tablename__ = "scoring_customers"
+
+    business_id: Mapped[str] = mapped_column(String(9), primary_key=True)
+    product_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    revenue: Mapped[float] = mapped_column(Float)
+    gross_margin: Mapped[float] = mapped_column(Float)
+    order_lines: Mapped[list[Any]] = mapped_column(default=list, doc="[[ISO date, amount], ...]")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScoringRun(Base):
+    """One trained model per product group and run: parameters, held-out metrics, the pickled model."""
+
+    __tablename__ = "scoring_runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    better_than_baseline: Mapped[bool] = mapped_column(Boolean)
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 # ---------------------------------------------------------------------------------------------------

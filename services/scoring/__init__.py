@@ -1,0 +1,1 @@
+"""Customer segmentation, decision-tree lookalike scoring and target groups (issue 6)."""

@@ -1,0 +1,193 @@
+"""``triggerwatch customers import`` and ``triggerwatch score train|evaluate|report|export``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+customers_app = typer.Typer(no_args_is_help=True, help="Customer data (who buys what, how profitably).")
+score_app = typer.Typer(no_args_is_help=True, help="Lookalike models, target groups and prospect scores.")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+SeedOpt = Annotated[int, typer.Option(help="seed of the train/test split and cross-validation")]
+TopOpt = Annotated[float, typer.Option(help="a good customer = this top share by gross margin")]
+
+
+@contextmanager
+def progress(description: str, total: int) -> Iterator[Any]:
+    """A Rich progress bar on stderr; yields ``advance()``."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)
+
+
+def _db() -> Any:
+    from triggerwatch.core.db import Database
+    from triggerwatch.core.settings import BaseServiceSettings, load
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    db = Database(settings.database.url)
+    db.upgrade()
+    return db
+
+
+def _file_dataset(customers: Path, companies: Path, codes: Any) -> Any:
+    from triggerwatch.scoring.customers import read_customers
+    from triggerwatch.scoring.features import read_companies_jsonl
+    from triggerwatch.scoring.targets import Dataset
+
+    features, problems = read_companies_jsonl(companies, codes)
+    for p in problems:
+        err.print(f"[yellow]{companies}: {p}[/]")
+    imported = read_customers(customers, set(features.index))
+    for issue in imported.issues:
+        err.print(f"[yellow]{customers}: row {issue.row}: {issue.severity} {issue.code}: {issue.message}[/]")
+    return Dataset(features, imported.customers(), imported.orders())
+
+
+def _train(data: Any, codes: Any, seed: int, top_share: float) -> Any:
+    from triggerwatch.scoring.targets import run
+
+    n = data.customers["product_group"].nunique()
+    with progress("training one tree per product group", n) as advance:
+        return run(data, codes, seed=seed, top_share=top_share, progress=advance)
+
+
+@customers_app.command("import")
+def customers_import(file: Path) -> None:
+    """Import customers from CSV or Excel; prints the per-row validation report as JSON."""
+    from triggerwatch.scoring.publish import import_customers
+
+    result = import_customers(_db(), file)
+    out.print_json(json.dumps(result.report(), ensure_ascii=False))
+    if result.errors:
+        err.print(f"[yellow]{len({i.row for i in result.errors})} row(s) not imported: see issues[/]")
+
+
+@score_app.command("evaluate")
+def score_evaluate(
+    customers: Annotated[Path, typer.Option(help="customers CSV/Excel")],
+    companies: Annotated[Path, typer.Option(help="YTJ v3 company records, one JSON object per line")],
+    seed: SeedOpt = 0,
+    top_share: TopOpt = 0.2,
+    top: Annotated[int, typer.Option(help="target groups listed per product group")] = 5,
+) -> None:
+    """The whole offline pipeline on files (no database, no broker): prints held-out metrics and
+    the top target groups per product group as JSON."""
+    from triggerwatch.scoring.features import default_codes
+    from triggerwatch.scoring.targets import evaluation
+
+    codes = default_codes()
+    data = _file_dataset(customers, companies, codes)
+    result = _train(data, codes, seed, top_share)
+    sys.stdout.write(json.dumps(evaluation(result, top), ensure_ascii=False, indent=2) + "\n")
+    _exit_if_nothing_trained(result)
+
+
+def _exit_if_nothing_trained(result: Any) -> None:
+    for pg, why in result.refused.items():
+        err.print(f"[yellow]{pg}: not trained: {why}[/]")
+    if not result.models:
+        err.print("[red]error:[/] no product group has enough data to train and validate a model")
+        raise typer.Exit(1)
+
+
+@score_app.command("synthetic")
+def score_synthetic(
+    directory: Path,
+    companies: Annotated[int, typer.Option(help="companies (YTJ v3 records)")] = 3000,
+    customers: Annotated[int, typer.Option(help="of which customers")] = 1500,
+    seed: SeedOpt = 7,
+    random_labels: Annotated[bool, typer.Option(help="margins independent of the company")] = False,
+) -> None:
+    """Write a synthetic demo dataset (customers.csv, companies.jsonl) with a planted profitable
+    segment: TOL K x Uusimaa for product group it-services."""
+    from triggerwatch.scoring import synthetic
+    from triggerwatch.scoring.features import default_codes
+
+    spec = synthetic.Spec(companies=companies, customers=customers, seed=seed, random_labels=random_labels)
+    paths = synthetic.write_dataset(directory, default_codes(), spec)
+    out.print("wrote " + ", ".join(str(p) for p in paths))
+
+
+@score_app.command("train")
+def score_train(
+    seed: SeedOpt = 0,
+    top_share: TopOpt = 0.2,
+    publish_all: Annotated[
+        bool, typer.Option(help="also publish models not better than the baseline")
+    ] = False,
+) -> None:
+    """Train on the imported customers, score every non-customer company, store target groups and
+    scores, and queue them for the targets topic."""
+    from triggerwatch.scoring.features import default_codes
+    from triggerwatch.scoring.publish import dataset_from_db, store
+    from triggerwatch.scoring.targets import evaluation
+
+    db = _db()
+    codes = default_codes()
+    data = dataset_from_db(db, codes)
+    result = _train(data, codes, seed, top_share)
+    counts = store(db, result, data.customers, only_better=not publish_all)
+    summary = evaluation(result, 3)
+    summary["stored"] = counts
+    sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    _exit_if_nothing_trained(result)
+
+
+@score_app.command("report")
+def score_report(
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("scoring-report.html"),
+    customers: Annotated[Path | None, typer.Option(help="customers file (default: the database)")] = None,
+    companies: Annotated[Path | None, typer.Option(help="YTJ v3 JSON lines (default: the database)")] = None,
+    seed: SeedOpt = 0,
+    top_share: TopOpt = 0.2,
+) -> None:
+    """Write the HTML report: verdict, lift chart, score distribution, segments and the tree."""
+    from triggerwatch.scoring.features import default_codes
+    from triggerwatch.scoring.report import render
+
+    codes = default_codes()
+    if customers is not None and companies is not None:
+        data = _file_dataset(customers, companies, codes)
+    else:
+        from triggerwatch.scoring.publish import dataset_from_db
+
+        data = dataset_from_db(_db(), codes)
+    result = _train(data, codes, seed, top_share)
+    with progress("rendering the report", len(result.models)) as advance:
+        render(result, data, out_file, progress=advance)
+    out.print(f"wrote {out_file}")
+
+
+@score_app.command("export")
+def score_export(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file (default: standard output)")] = Path("-"),
+) -> None:
+    """Export the stored prospect scores with their target group and rule path as CSV."""
+    from triggerwatch.scoring.publish import export_scores
+
+    frame = export_scores(_db())
+    if str(out_file) == "-":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        frame.to_csv(out_file, index=False)
+        out.print(f"wrote {len(frame)} scores to {out_file}")

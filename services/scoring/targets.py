@@ -1,0 +1,170 @@
+"""Prospect scoring and target groups: product group × tree leaf, with expected value and size.
+
+Every company that is not a customer is scored by each product group's model; its score carries
+the rule path of its leaf. A target group is a leaf: its readable rule (English and Finnish), the
+expected gross margin per company (from the training customers in the leaf) and its size (the
+prospects in the leaf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from triggerwatch.scoring.features import Codes
+from triggerwatch.scoring.model import GroupModel, train_all
+
+
+@dataclass
+class TargetGroupRow:
+    target_group_id: str
+    product_group: str
+    leaf_id: int
+    rule: str
+    rule_fi: str
+    score: float
+    expected_value: float
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target_group_id": self.target_group_id,
+            "rule": self.rule,
+            "rule_fi": self.rule_fi,
+            "score": round(self.score, 4),
+            "size": self.size,
+            "expected_value": round(self.expected_value, 2),
+        }
+
+
+@dataclass
+class Dataset:
+    features: pd.DataFrame  # every company (customers and prospects), indexed by business_id
+    customers: pd.DataFrame  # business_id, product_group, revenue, gross_margin
+    orders: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["business_id", "product_group", "order_date", "amount"])
+    )
+
+
+@dataclass
+class ScoringResult:
+    models: dict[str, GroupModel]
+    refused: dict[str, str]
+    groups: dict[str, list[TargetGroupRow]]  # product group -> target groups, best first
+    scores: pd.DataFrame  # business_id, product_group, target_group_id, score, rule_path
+    trained_at: datetime
+
+
+def group_id(product_group: str, rule: str) -> str:
+    return f"{product_group}:{hashlib.sha1(rule.encode()).hexdigest()[:10]}"
+
+
+def prospects(data: Dataset) -> pd.DataFrame:
+    return data.features[~data.features.index.isin(data.customers["business_id"].unique())]
+
+
+def score_prospects(
+    model: GroupModel, prospect_features: pd.DataFrame
+) -> tuple[list[TargetGroupRow], pd.DataFrame]:
+    probs, leaf_ids = model.score(
+        prospect_features.assign(age_years=prospect_features["age_years"].fillna(-1.0))
+    )
+    sizes = pd.Series(leaf_ids).value_counts()
+    groups = []
+    for leaf in model.leaves.values():
+        groups.append(
+            TargetGroupRow(
+                target_group_id=group_id(model.product_group, leaf.rule),
+                product_group=model.product_group,
+                leaf_id=leaf.leaf_id,
+                rule=leaf.rule,
+                rule_fi=leaf.rule_fi,
+                score=leaf.score,
+                expected_value=leaf.expected_value,
+                size=int(sizes.get(leaf.leaf_id, 0)),
+            )
+        )
+    groups.sort(key=lambda g: (-g.expected_value, -g.score))
+    by_leaf = {g.leaf_id: g for g in groups}
+    scores = pd.DataFrame(
+        {
+            "business_id": prospect_features.index.to_numpy(),
+            "product_group": model.product_group,
+            "leaf_id": leaf_ids,
+            "score": probs.round(4),
+        }
+    )
+    scores["target_group_id"] = scores["leaf_id"].map({k: g.target_group_id for k, g in by_leaf.items()})
+    scores["rule_path"] = scores["leaf_id"].map({k: g.rule for k, g in by_leaf.items()})
+    scores["expected_value"] = scores["leaf_id"].map(
+        {k: round(g.expected_value, 2) for k, g in by_leaf.items()}
+    )
+    return groups, scores.drop(columns="leaf_id")
+
+
+def run(
+    data: Dataset, codes: Codes, *, seed: int = 0, top_share: float = 0.2, progress: Any = None
+) -> ScoringResult:
+    """Train every product group's model and score every prospect."""
+    models, refused = train_all(
+        data.features, data.customers, codes, seed=seed, top_share=top_share, progress=progress
+    )
+    targets = prospects(data)
+    groups: dict[str, list[TargetGroupRow]] = {}
+    frames = []
+    for pg, model in models.items():
+        groups[pg], scores = score_prospects(model, targets)
+        frames.append(scores)
+    scores = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=[
+                "business_id",
+                "product_group",
+                "score",
+                "target_group_id",
+                "rule_path",
+                "expected_value",
+            ]
+        )
+    )
+    return ScoringResult(models, refused, groups, scores, datetime.now(UTC))
+
+
+def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
+    """The JSON of ``triggerwatch score evaluate``."""
+    out: dict[str, Any] = {"product_groups": {}, "refused": result.refused}
+    for pg, model in sorted(result.models.items()):
+        m = model.metrics
+        out["product_groups"][pg] = {
+            "auc": round(m.auc, 4),
+            "precision_at_10pct": round(m.precision_at_10pct, 4),
+            "lift_top_decile": round(m.lift_top_decile, 4),
+            "base_rate": round(m.base_rate, 4),
+            "baseline": {
+                "auc": round(model.baseline.auc, 4),
+                "precision_at_10pct": round(model.baseline.precision_at_10pct, 4),
+                "lift_top_decile": round(model.baseline.lift_top_decile, 4),
+            },
+            "better_than_baseline": model.better_than_baseline,
+            "verdict": model.verdict(),
+            "params": model.params,
+            "n_train": m.n_train,
+            "n_test": m.n_test,
+            "top_target_groups": [g.as_dict() for g in result.groups[pg][:top]],
+        }
+    return out
+
+
+def export_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    cols = ["business_id", "product_group", "score", "target_group_id", "rule_path"]
+    return scores[cols].sort_values(["product_group", "score"], ascending=[True, False])
+
+
+def today() -> date:
+    return datetime.now(UTC).date()

@@ -1,0 +1,73 @@
+"""`triggerwatch score evaluate` and `score report` on files: no database, no broker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.scoring.conftest import SPEC
+from triggerwatch.cli import app
+from triggerwatch.scoring import synthetic
+from triggerwatch.scoring.features import Codes
+
+
+def test_evaluate_prints_metrics_and_target_groups(tmp_path: Path, codes: Codes) -> None:
+    customers, companies = synthetic.write_dataset(tmp_path, codes, SPEC)
+    with companies.open("a") as f:
+        f.write('{"businessId": {"value": "0112038-8"}}\n')  # reported on stderr, the rest goes on
+    args = ["score", "evaluate", "--customers", str(customers), "--companies", str(companies)]
+    result = CliRunner().invoke(app, [*args, "--seed", "3"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "line 2001: invalid business ID '0112038-8'" in result.stderr
+    out = json.loads(result.stdout)
+    it = out["product_groups"]["it-services"]
+    assert set(it) >= {"auc", "precision_at_10pct", "lift_top_decile", "baseline", "top_target_groups"}
+    assert it["auc"] >= 0.85 and it["baseline"]["auc"] == 0.5
+    assert it["lift_top_decile"] > it["baseline"]["lift_top_decile"]
+    top = it["top_target_groups"][0]
+    assert top["rule"] == "TOL K (64–66) and region Uusimaa"
+    assert top["size"] > 0 and top["expected_value"] > 5000
+    assert out["product_groups"]["cleaning"]["better_than_baseline"] is False
+    # the same seed gives the same answer
+    again = CliRunner().invoke(app, [*args, "--seed", "3"], catch_exceptions=False)
+    assert json.loads(again.stdout) == out
+
+
+def test_report_on_random_labels_says_not_better_than_baseline(tmp_path: Path, codes: Codes) -> None:
+    spec = synthetic.Spec(companies=SPEC.companies, customers=SPEC.customers, seed=11, random_labels=True)
+    customers, companies = synthetic.write_dataset(tmp_path, codes, spec)
+    html = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app,
+        ["score", "report", "--out", str(html), "--customers", str(customers), "--companies", str(companies)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    text = html.read_text()
+    assert text.count("the model is not better than the baseline") == 3  # every product group
+    assert text.count("<svg") == 6  # a lift chart and a score histogram per product group
+    assert "Value tiers" in text and "top 5%" in text
+    assert "Lifecycle and RFM (from order lines)" in text and "<td>active</td>" in text
+    assert "Segments (industry × region × form × age)" in text
+    assert "|--- " in text  # the tree
+
+
+def test_refuses_clearly_when_data_is_too_small(tmp_path: Path) -> None:
+    made = CliRunner().invoke(
+        app, ["score", "synthetic", str(tmp_path), "--companies", "300", "--customers", "60"]
+    )
+    assert made.exit_code == 0, made.output
+    customers, companies = tmp_path / "customers.csv", tmp_path / "companies.jsonl"
+    assert len(companies.read_text().splitlines()) == 300
+    result = CliRunner().invoke(
+        app,
+        ["score", "evaluate", "--customers", str(customers), "--companies", str(companies)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["product_groups"] == {}
+    assert "need at least 100 customers" in out["refused"]["it-services"]
+    assert "no product group has enough data to train and validate a model" in result.stderr

@@ -1,0 +1,141 @@
+"""Storage on SQLite and PostgreSQL, publishing through the outbox, and the worker's alert."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.scoring.conftest import SPEC
+from triggerwatch.cli import app
+from triggerwatch.core.contracts import (
+    CompanyRef,
+    CompanyRole,
+    EventKind,
+    TargetScoreV1,
+    TriggerEventV1,
+    encode,
+)
+from triggerwatch.core.db import Company, CompanyScore, Customer, Database, Outbox, ScoringRun, TargetGroup
+from triggerwatch.core.names import name_key
+from triggerwatch.core.settings import CONFIG_DIR
+from triggerwatch.scoring import synthetic
+from triggerwatch.scoring.features import Codes
+from triggerwatch.worker.processing import Processor
+from triggerwatch.worker.rules import load_rules
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+PLANTED = "TOL K (64–66) and region Uusimaa"
+
+
+def load_registry(db: Database, records: list[dict[str, object]], codes: Codes) -> None:
+    """The companies table as the registry would fill it (from the same YTJ v3 records)."""
+    with db.session() as s:
+        for r in records:
+            muni = r["addresses"][0]["postOffices"][0]["municipalityCode"]  # type: ignore[index]
+            name = r["names"][0]["name"]  # type: ignore[index]
+            s.add(
+                Company(
+                    business_id=r["businessId"]["value"],  # type: ignore[index]
+                    name=name,
+                    name_key=name_key(name),
+                    company_form=r["companyForms"][0]["type"],  # type: ignore[index]
+                    industry_code=r["mainBusinessLine"]["type"],  # type: ignore[index]
+                    industry_tol_version="2008",
+                    municipality=muni,
+                    region=codes.regions[muni][1],
+                    registered_on=datetime.fromisoformat(str(r["registrationDate"])).replace(tzinfo=UTC),
+                )
+            )
+
+
+def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch, db: Database) -> str:
+    monkeypatch.setenv("TRIGGERWATCH_DATABASE__URL", db.url)
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_train_stores_publishes_and_the_worker_alerts(
+    db: Database,
+    codes: Codes,
+    planted_records: list[dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    load_registry(db, planted_records, codes)
+    n_customers = synthetic.customer_lines(codes, SPEC)["business_id"].nunique()
+    csv_path = tmp_path / "customers.csv"
+    synthetic.customer_lines(codes, SPEC).to_csv(csv_path, index=False)
+    with csv_path.open("a") as f:
+        f.write("0112038-8,it-services,1,1,,\n")  # bad check digit: reported, not stored
+    report = json.loads(invoke(["customers", "import", str(csv_path)], monkeypatch, db))
+    assert [(i["code"], i["row"]) for i in report["issues"]] == [("bad_business_id", report["rows_read"] + 1)]
+
+    summary = json.loads(invoke(["score", "train", "--seed", "3"], monkeypatch, db))
+    assert summary["stored"]["published_product_groups"] == ["it-services"]
+    assert summary["product_groups"]["it-services"]["top_target_groups"][0]["rule"] == PLANTED
+
+    with db.session() as s:
+        customers = set(s.scalars(select(Customer.business_id)))
+        assert len(customers) == n_customers
+        runs = {r.product_group: r for r in s.scalars(select(ScoringRun))}
+        assert set(runs) == {"it-services", "cleaning", "office-supplies"}
+        assert runs["it-services"].better_than_baseline and not runs["cleaning"].better_than_baseline
+        assert runs["it-services"].metrics["metrics"]["auc"] >= 0.85
+        assert runs["it-services"].model  # the pickled pipeline
+        group = s.scalars(select(TargetGroup).where(TargetGroup.rule == PLANTED)).one()
+        assert group.rule_fi == "TOL K (64–66) ja maakunta Uusimaa"
+        assert group.product_group == "it-services" and group.size and group.expected_value
+        scores = list(s.scalars(select(CompanyScore)))
+        assert len(scores) == SPEC.companies - n_customers  # every non-customer, for the useful model only
+        assert not customers & {sc.business_id for sc in scores}
+        best = max(scores, key=lambda sc: sc.score)
+        worst = min(scores, key=lambda sc: sc.score)
+        assert best.target_group_id == group.target_group_id and best.rule_path == PLANTED
+        outbox = [o for o in s.scalars(select(Outbox).where(Outbox.topic_kind == "targets"))]
+        assert len(outbox) == len(scores)
+        msg = TargetScoreV1.model_validate_json(
+            next(o.payload for o in outbox if o.message_key == f"{best.business_id}:it-services")
+        )
+        assert (msg.rule, msg.target_group_id, msg.score) == (PLANTED, group.target_group_id, best.score)
+
+    processor = Processor(db, load_rules(CONFIG_DIR / "rules.yaml"), clock=lambda: NOW)
+
+    def hiring(bid: str) -> TriggerEventV1:
+        return TriggerEventV1.create(
+            source="test-jobs",
+            source_item_id=bid,
+            kind=EventKind.RECRUITMENT,
+            occurred_at=NOW - timedelta(hours=2),
+            observed_at=NOW,
+            companies=[CompanyRef(business_id=bid, role=CompanyRole.EMPLOYER)],
+            title="Controller",
+        )
+
+    hot, cold = processor.process_batch([encode(hiring(best.business_id)), encode(hiring(worst.business_id))])
+    [alert] = hot.alerts
+    assert alert.product_group == "it-services" == alert.recommended_offer
+    assert alert.explanation.target_group_rule == PLANTED
+    assert alert.score == round(best.score, 4) > 0.9
+    assert alert.target_group_id == group.target_group_id
+    assert cold.alerts == []  # below the rule's minimum score
+
+    export = invoke(["score", "export"], monkeypatch, db).splitlines()
+    assert (
+        export[0] == "business_id,product_group,score,target_group_id,rule_path,expected_value,"
+        "target_group_size,scored_at"
+    )
+    assert export[1].startswith(f"{best.business_id},it-services,")
+    assert len(export) == 1 + len(scores)
+
+    # retraining replaces scores idempotently: no duplicate rows, no orphan target groups
+    invoke(["score", "train", "--seed", "3"], monkeypatch, db)
+    with db.session() as s:
+        assert len(list(s.scalars(select(CompanyScore)))) == len(scores)
+        referenced = set(s.scalars(select(CompanyScore.target_group_id)))
+        assert set(s.scalars(select(TargetGroup.target_group_id))) == referenced
