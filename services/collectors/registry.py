@@ -16,7 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triggerwatch.collectors.base import Collector, Schedule
+from triggerwatch.collectors.cision import CisionCollector
+from triggerwatch.collectors.html import HtmlCollector
+from triggerwatch.collectors.nasdaq import NasdaqCollector
 from triggerwatch.collectors.rss import RssCollector
+from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
 from triggerwatch.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,6 +29,11 @@ if TYPE_CHECKING:
 
 COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     RssCollector.type_name: RssCollector,
+    HtmlCollector.type_name: HtmlCollector,
+    NasdaqCollector.type_name: NasdaqCollector,
+    CisionCollector.type_name: CisionCollector,
+    TeJobsCollector.type_name: TeJobsCollector,
+    TyomarkkinatoriCollector.type_name: TyomarkkinatoriCollector,
 }
 
 
@@ -126,5 +135,10 @@ def collector_format(cls: type[Collector[Any]], help: str, **options: Any) -> Pa
 
 PARSE_FORMATS: dict[str, ParseFormat] = {
     "rss": collector_format(RssCollector, "an RSS/Atom feed as news items", url="http://localhost/feed"),
+    "atom": collector_format(RssCollector, "an Atom feed as news items", url="http://localhost/feed"),
+    "html": collector_format(HtmlCollector, "a job-ad or article HTML page", url="http://localhost/"),
+    "nasdaq": collector_format(NasdaqCollector, "a Nasdaq news query.action JSON response"),
+    "cision": collector_format(CisionCollector, "a Cision IR NewsFeed JSON", url="http://localhost/papi"),
+    "te-jobs": collector_format(TeJobsCollector, "a legacy TE tpt-api job JSON", url="http://localhost/tpt"),
 }
 """Format name -> parser. Each source module adds its formats here (one line each)."""
