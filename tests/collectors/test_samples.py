@@ -112,7 +112,7 @@ def test_te_bad_ad_and_bad_business_id() -> None:
     [good] = parse_payloads(source, [payload("x", body)], report)
     assert good.companies[0].business_id is None and good.attributes["business_id_invalid"] == "1234567-2"
     assert [d.error_type for d in report.dead_letters] == ["missing_title"]
-    with pytest.raises(InvalidInputError, match="response.docs"):
+    with pytest.raises(InvalidInputError, match=r"response\.docs"):
         c.split(payload("x", b'{"hits": []}'))
 
 
@@ -234,7 +234,8 @@ def test_json_ld_job_posting_wins_over_selectors() -> None:
     page = """<html><head><script type="application/ld+json">
     {"@context": "https://schema.org", "@graph": [{"@type": "JobPosting", "title": "Myyntipäällikkö",
      "datePosted": "2026-11-30", "identifier": {"value": "A-77"},
-     "hiringOrganization": {"@type": "Organization", "name": "Valmet Automotive EV Power Oy", "taxID": "2883807-5"},
+     "hiringOrganization": {"@type": "Organization", "name": "Valmet Automotive EV Power Oy",
+                            "taxID": "2883807-5"},
      "jobLocation": {"@type": "Place", "address": {"addressLocality": "Salo"}},
      "description": "<p>Haemme myyntipäällikköä</p>"}]}
     </script></head><body><h1>Something else</h1></body></html>""".encode()
