@@ -301,3 +301,30 @@ def test_tyomarkkinatori_assumed_shape_parses() -> None:
     assert e.companies[0].business_id == "0831312-4" and e.attributes["job_title"] == "Ohjelmistokehittäjä"
     assert e.attributes["openings"] == 2 and e.attributes["occupation_code"] == "25120"
     assert e.attributes["deadline"] == "2026-12-20T21:59:00+00:00"
+
+
+def test_shipped_issue5_sources_build_and_replay() -> None:
+    from tests.conftest import RECORDINGS
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.collectors.runner import replay_payload
+    from triggerwatch.core.settings import CONFIG_DIR
+
+    sources = load_sources(CONFIG_DIR / "sources.yaml", include_disabled=True)
+    types = {name: s.config.type for name, s in sources.items()}
+    assert {
+        types[n]
+        for n in (
+            "nasdaq-helsinki",
+            "te-jobs-tpt",
+            "tyomarkkinatori-jobs",
+            "duunitori-jobs",
+            "cision-ir",
+            "stt-info-releases",
+        )
+    } == {"nasdaq", "te_jobs", "tyomarkkinatori", "html", "cision", "rss"}
+    for name in ("nasdaq-helsinki", "te-jobs-tpt", "cision-ir"):
+        src = sources[name]
+        assert not src.config.enabled and src.config.licence
+        report = RunReport(source=name)
+        events = parse_payloads(src, [replay_payload(src, RECORDINGS, T0)], report)
+        assert events and not report.dead_letters, name
