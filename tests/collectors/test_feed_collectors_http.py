@@ -183,3 +183,65 @@ def test_html_listing_then_articles_once(
     assert again.new_events == [] and server.paths().count("/tyopaikat/tyo/a-1") == 1
     assert server.to("/tyopaikat")[-1].header("If-None-Match") == '"l1"'
     assert "/muu" not in server.paths()
+
+
+def test_tyomarkkinatori_token_then_search(
+    monkeypatch: pytest.MonkeyPatch, client: httpx.Client, sleeps: SleepRecorder, sqlite_db: Database
+) -> None:
+    """Client-credentials token by form POST, then the search with the bearer token (assumed API)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    seen: list[tuple[str, str, str]] = []
+    ads = {
+        "content": [
+            {
+                "id": "T-1",
+                "title": {"fi": "Myyjä"},
+                "numberOfPositions": 3,
+                "employer": {"name": "Kela", "businessId": "0246246-0"},
+                "location": {"municipality": "Helsinki"},
+                "publishDate": "2026-11-30T08:00:00Z",
+            }
+        ]
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            seen.append(("POST", self.path, form["client_secret"][0]))
+            self._send(json.dumps({"access_token": "tok-1", "token_type": "Bearer"}).encode())
+
+        def do_GET(self) -> None:
+            seen.append(("GET", self.path, self.headers.get("Authorization", "")))
+            self._send(
+                json.dumps(ads).encode() if self.path.startswith("/ads") else b"",
+                200 if self.path.startswith("/ads") else 404,
+            )
+
+        def _send(self, body: bytes, status: int = 200) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        monkeypatch.setenv("TRIGGERWATCH_TYOMARKKINATORI_CLIENT_ID", "client-a")
+        monkeypatch.setenv("TRIGGERWATCH_TYOMARKKINATORI_CLIENT_SECRET", "s3cr3t-value-from-keha")
+        src = source("tmt-local", "tyomarkkinatori", url=base + "/ads", token_url=base + "/token")
+        report = run_once(src, sqlite_db, fetcher(client, sleeps), clock=lambda: T0)
+        [event] = report.new_events
+        assert event.companies[0].business_id == "0246246-0" and event.attributes["openings"] == 3
+        assert ("POST", "/token", "s3cr3t-value-from-keha") in seen
+        assert ("GET", "/ads", "Bearer tok-1") in seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
