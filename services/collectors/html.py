@@ -45,16 +45,27 @@ _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 
 
 class Selectors(BaseModel):
-    """CSS selectors for pages without JSON-LD (defaults: schema.org microdata as job boards use it)."""
+    """CSS selectors for pages without JSON-LD. Each is one selector or a list tried in order (the
+    first that matches a non-empty value wins). Defaults: schema.org microdata as job boards use it,
+    then Open Graph / article metadata as news sites use it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    title: str = "h1[itemprop=title], h1"
-    company: str | None = "[itemprop=hiringOrganization] [itemprop=name]"
-    location: str | None = "[itemprop=jobLocation]"
-    date: str | None = "[itemprop=datePosted], [itemprop=datePublished], time[datetime]"
-    body: str | None = "[itemprop=description], article"
-    business_id: str | None = None  # default: a "Y-tunnus 1234567-8" anywhere in the page text
+    title: str | list[str] = ["h1[itemprop=title]", "meta[property='og:title'], meta[name='og:title']", "h1"]
+    company: str | list[str] | None = "[itemprop=hiringOrganization] [itemprop=name]"
+    location: str | list[str] | None = "[itemprop=jobLocation]"
+    date: str | list[str] | None = [
+        "[itemprop=datePosted]",
+        "[itemprop=datePublished]",
+        "meta[property='article:published_time']",
+        "time[datetime]",
+    ]
+    body: str | list[str] | None = [
+        "[itemprop=description]",
+        "article",
+        "meta[property='og:description'], meta[name='og:description']",
+    ]
+    business_id: str | list[str] | None = None  # default: a "Y-tunnus 1234567-8" anywhere in the text
 
 
 class HtmlOptions(CollectorOptions):
@@ -299,8 +310,12 @@ class HtmlCollector(Collector[HtmlOptions]):
     def _from_selectors(self, soup: BeautifulSoup) -> dict[str, Any]:
         sel = self.options.selectors
 
-        def one(selector: str | None) -> str:
-            return _text(soup.select_one(selector)) if selector else ""
+        def one(selector: str | list[str] | None) -> str:
+            for candidate in [selector] if isinstance(selector, str) else selector or []:
+                value = _text(soup.select_one(candidate))
+                if value:
+                    return value
+            return ""
 
         if sel.business_id:
             bid_text = one(sel.business_id)

@@ -7,6 +7,7 @@ concrete values read from the samples (business IDs from ``ytunnus``, titles, da
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -328,3 +329,23 @@ def test_shipped_issue5_sources_build_and_replay() -> None:
         report = RunReport(source=name)
         events = parse_payloads(src, [replay_payload(src, RECORDINGS, T0)], report)
         assert events and not report.dead_letters, name
+
+
+SHARED_NEWS = [
+    p / "feeds" / "news"
+    for p in (Path("/work/shared/samples"), FIXTURES.parents[2] / "shared" / "samples")
+    if (p / "feeds" / "news").is_dir()
+]
+
+
+@pytest.mark.skipif(not SHARED_NEWS, reason="shared Digitoday samples (CC BY-NC-ND, never copied) absent")
+def test_real_iso_8859_1_news_page_read_in_place() -> None:
+    """The Digitoday article (ISO-8859-1, CC BY-NC-ND) is read from shared/samples, never copied."""
+    page = (SHARED_NEWS[0] / "digitoday_2015_rovio_nimitys_iso8859-1.html").read_bytes()
+    c = collector(HtmlCollector, url="http://localhost/", kind="news", selectors={"date": "span.date"})
+    [e] = c.parse(payload("x", page))
+    assert e.attributes["encoding"] == "iso-8859-1"
+    assert e.title == "Rovio nosti tulevaisuutensa Korpisen harteille"
+    assert e.kind == EventKind.NEWS and not e.companies
+    assert e.occurred_at.date().isoformat() == "2015-08-11"
+    assert e.summary is not None and e.summary.startswith("Angry Birds -pelistä")
