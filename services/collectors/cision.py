@@ -25,8 +25,8 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
+from triggerwatch.collectors.payloads import fetch_json_payload, load_json, parse_iso
 from triggerwatch.collectors.rss import html_to_text
-from triggerwatch.collectors.te_jobs import fetch_json_payload, load_json, parse_iso
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
 

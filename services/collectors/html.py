@@ -33,7 +33,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
-from triggerwatch.collectors.te_jobs import parse_iso
+from triggerwatch.collectors.payloads import parse_iso
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError

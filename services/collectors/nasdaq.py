@@ -32,7 +32,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
-from triggerwatch.collectors.te_jobs import fetch_json_payload, load_json
+from triggerwatch.collectors.payloads import fetch_json_payload, load_json
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError
 
