@@ -22,6 +22,10 @@ from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientEr
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+class RobotsDisallowedError(ConfigError):
+    """robots.txt forbids the URL for our User-Agent: the source is refused, never scraped."""
+
+
 @dataclass(frozen=True)
 class FetchedDocument:
     url: str
@@ -114,7 +118,10 @@ class HttpFetcher:
     respect_robots: bool = True
     # per-host token buckets (netloc → limiter), shared by every request to that host incl. retries
     rate_limits: dict[str, RateLimiter] = field(default_factory=dict)
+    robots_ttl_s: float = 24 * 3600.0  # RFC 9309 2.4: a cached robots.txt should not be used > 24 h
+    monotonic: Callable[[], float] = time.monotonic
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
+    _robots_at: dict[str, float] = field(default_factory=dict)
 
     def limit_rate(self, url: str, rate_per_min: float, burst: int = 5) -> RateLimiter:
         """Rate-limit requests to ``url``'s host (kept if one is already set); the retry sleep is reused."""
@@ -127,6 +134,8 @@ class HttpFetcher:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         parser = self._robots.get(origin)
+        if parser is not None and self.monotonic() - self._robots_at.get(origin, 0.0) > self.robots_ttl_s:
+            parser = None  # expired: read it again
         if parser is None:
             parser = urllib.robotparser.RobotFileParser(origin + "/robots.txt")
             try:
@@ -143,6 +152,7 @@ class HttpFetcher:
             else:
                 parser.parse(resp.text.splitlines())
             self._robots[origin] = parser
+            self._robots_at[origin] = self.monotonic()
         return parser.can_fetch(self.user_agent, url)
 
     def get(
@@ -154,30 +164,47 @@ class HttpFetcher:
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
     ) -> FetchedDocument:
-        if self.respect_robots and not self.allowed(url):
-            raise ConfigError(f"robots.txt of {urlsplit(url).netloc} disallows {url}; this source is refused")
+        self._check_robots(url)
         req_headers = {"User-Agent": self.user_agent, **(headers or {})}
         if etag:
             req_headers["If-None-Match"] = etag
         if last_modified:
             req_headers["If-Modified-Since"] = last_modified
 
+        return self._retrying("GET", url, lambda: self.client.get(url, headers=req_headers, params=params))
+
+    def post_form(
+        self, url: str, data: dict[str, str], *, headers: dict[str, str] | None = None
+    ) -> FetchedDocument:
+        """A form POST (e.g. an OAuth2 token request) with the same robots check and retries."""
+        self._check_robots(url)
+        req_headers = {"User-Agent": self.user_agent, **(headers or {})}
+        return self._retrying("POST", url, lambda: self.client.post(url, data=data, headers=req_headers))
+
+    def _check_robots(self, url: str) -> None:
+        if self.respect_robots and not self.allowed(url):
+            raise RobotsDisallowedError(
+                f"robots.txt of {urlsplit(url).netloc} disallows {url} for {self.user_agent!r}; "
+                "this source is refused (never scraped): disable it or use the publisher's API"
+            )
+
+    def _retrying(self, method: str, url: str, send: Callable[[], httpx.Response]) -> FetchedDocument:
         def attempt() -> FetchedDocument:
             limiter = self.rate_limits.get(urlsplit(url).netloc)
             if limiter is not None:
                 limiter.acquire()
             try:
-                resp = self.client.get(url, headers=req_headers, params=params)
+                resp = send()
             except httpx.TransportError as exc:
-                raise TransientError(f"GET {url}: {exc!r}") from exc
+                raise TransientError(f"{method} {url}: {exc!r}") from exc
             if resp.status_code in RETRYABLE_STATUS:
                 raise TransientError(
-                    f"GET {url}: HTTP {resp.status_code}",
+                    f"{method} {url}: HTTP {resp.status_code}",
                     retry_after=parse_retry_after(resp.headers.get("Retry-After")),
                 )
             if resp.status_code >= 400:
                 raise InvalidInputError(
-                    f"GET {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error"
+                    f"{method} {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error"
                 )
             return FetchedDocument(
                 url=str(resp.url),

@@ -18,7 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from triggerwatch.collectors.base import Collector, Schedule
 from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
 from triggerwatch.collectors.prh_notices import PrhNoticesCollector
+from triggerwatch.collectors.cision import CisionCollector
+from triggerwatch.collectors.html import HtmlCollector
+from triggerwatch.collectors.nasdaq import NasdaqCollector
 from triggerwatch.collectors.rss import RssCollector
+from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.registry.formats import parse_companies, parse_notices
 
@@ -30,6 +34,11 @@ COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     RssCollector.type_name: RssCollector,
     PrhCompaniesCollector.type_name: PrhCompaniesCollector,
     PrhNoticesCollector.type_name: PrhNoticesCollector,
+    HtmlCollector.type_name: HtmlCollector,
+    NasdaqCollector.type_name: NasdaqCollector,
+    CisionCollector.type_name: CisionCollector,
+    TeJobsCollector.type_name: TeJobsCollector,
+    TyomarkkinatoriCollector.type_name: TyomarkkinatoriCollector,
 }
 
 
@@ -133,5 +142,10 @@ PARSE_FORMATS: dict[str, ParseFormat] = {
     "rss": collector_format(RssCollector, "an RSS/Atom feed as news items", url="http://localhost/feed"),
     "prh-companies": ParseFormat("YTJ companies (response, bulk array, zip, JSON lines)", parse_companies),
     "prh-notices": ParseFormat("PRH trade-register notices (v3 or tr/v1)", parse_notices),
+    "atom": collector_format(RssCollector, "an Atom feed as news items", url="http://localhost/feed"),
+    "html": collector_format(HtmlCollector, "a job-ad or article HTML page", url="http://localhost/"),
+    "nasdaq": collector_format(NasdaqCollector, "a Nasdaq news query.action JSON response"),
+    "cision": collector_format(CisionCollector, "a Cision IR NewsFeed JSON", url="http://localhost/papi"),
+    "te-jobs": collector_format(TeJobsCollector, "a legacy TE tpt-api job JSON", url="http://localhost/tpt"),
 }
 """Format name -> parser. Each source module adds its formats here (one line each)."""

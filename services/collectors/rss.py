@@ -122,6 +122,8 @@ class RssCollector(Collector[RssOptions]):
             companies.append(CompanyRef(name=groups["company"].strip(), role=opts.company_role))
             if "title" in groups:
                 attributes["role_title"] = groups["title"].strip()
+                if opts.kind == EventKind.RECRUITMENT:  # the recruitment convention's name for it
+                    attributes["job_title"] = groups["title"].strip()
             if "location" in groups:
                 attributes["location"] = groups["location"].strip()
             if "openings" in groups:

@@ -98,6 +98,7 @@ def test_job_title_groups_become_attributes(jobs: list[TriggerEventV1]) -> None:
     assert kilosoft.companies[0].name == "Kilosoft Oy."
     assert kilosoft.attributes == {
         "role_title": "Java-asiantuntija",
+        "job_title": "Java-asiantuntija",
         "location": "Jyväskylä, Jyväskylä",
         "openings": 5,
     }
@@ -105,6 +106,7 @@ def test_job_title_groups_become_attributes(jobs: list[TriggerEventV1]) -> None:
     assert digia.companies[0].name == "Digia Oyj"
     assert digia.attributes == {
         "role_title": "SharePoint-arkkitehti/tekninen konsultti",
+        "job_title": "SharePoint-arkkitehti/tekninen konsultti",
         "location": "Jyväskylä",
     }
     assert "openings" not in digia.attributes

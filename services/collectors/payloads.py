@@ -1,0 +1,55 @@
+"""Shared by the JSON collectors: one conditional GET of a JSON document, decoding, ISO dates."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from triggerwatch.collectors.base import Collector, CursorState, FetchOutcome, RawPayload
+from triggerwatch.collectors.http import HttpFetcher
+from triggerwatch.core.errors import InvalidInputError
+
+
+def fetch_json_payload(
+    collector: Collector[Any],
+    http: HttpFetcher,
+    state: CursorState,
+    url: str,
+    *,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> FetchOutcome:
+    """One conditional GET of a JSON document (shared by the JSON collectors)."""
+    doc = http.get(url, etag=state.etag, last_modified=state.last_modified, params=params, headers=headers)
+    if doc.not_modified:
+        return FetchOutcome(payloads=[], state=state)
+    new_state = CursorState(
+        etag=doc.headers.get("etag"), last_modified=doc.headers.get("last-modified"), cursor=state.cursor
+    )
+    raw = RawPayload(
+        source=collector.name,
+        url=doc.url,
+        content=doc.content,
+        fetched_at=doc.fetched_at,
+        content_type=doc.headers.get("content-type"),
+        ref=doc.url,
+    )
+    return FetchOutcome(payloads=[raw], state=new_state)
+
+
+def load_json(raw: RawPayload) -> Any:
+    try:
+        return json.loads(raw.content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"not JSON: {exc}", raw=raw.content, error_type="malformed_json") from exc
+
+
+def parse_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
