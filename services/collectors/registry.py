@@ -16,11 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triggerwatch.collectors.base import Collector, Schedule
-from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
-from triggerwatch.collectors.prh_notices import PrhNoticesCollector
 from triggerwatch.collectors.cision import CisionCollector
 from triggerwatch.collectors.html import HtmlCollector
 from triggerwatch.collectors.nasdaq import NasdaqCollector
+from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
+from triggerwatch.collectors.prh_notices import PrhNoticesCollector
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
 from triggerwatch.core.errors import ConfigError
