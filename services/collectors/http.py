@@ -12,6 +12,7 @@ import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -123,19 +124,44 @@ class HttpFetcher:
         if last_modified:
             req_headers["If-Modified-Since"] = last_modified
 
+        return self._send("GET", url, headers=req_headers, params=params)
+
+    def post(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> FetchedDocument:
+        """POST a JSON body (search APIs), with the same robots check, retries and backoff as ``get``."""
+        if self.respect_robots and not self.allowed(url):
+            raise ConfigError(f"robots.txt of {urlsplit(url).netloc} disallows {url}; this source is refused")
+        req_headers = {"User-Agent": self.user_agent, **(headers or {})}
+        return self._send("POST", url, headers=req_headers, params=params, json=json)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        params: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> FetchedDocument:
         def attempt() -> FetchedDocument:
             try:
-                resp = self.client.get(url, headers=req_headers, params=params)
+                resp = self.client.request(method, url, headers=headers, params=params, json=json)
             except httpx.TransportError as exc:
-                raise TransientError(f"GET {url}: {exc!r}") from exc
+                raise TransientError(f"{method} {url}: {exc!r}") from exc
             if resp.status_code in RETRYABLE_STATUS:
                 raise TransientError(
-                    f"GET {url}: HTTP {resp.status_code}",
+                    f"{method} {url}: HTTP {resp.status_code}",
                     retry_after=parse_retry_after(resp.headers.get("Retry-After")),
                 )
             if resp.status_code >= 400:
                 raise InvalidInputError(
-                    f"GET {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error"
+                    f"{method} {url}: HTTP {resp.status_code}", raw=resp.content, error_type="http_error"
                 )
             return FetchedDocument(
                 url=str(resp.url),

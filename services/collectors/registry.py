@@ -16,7 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triggerwatch.collectors.base import Collector, Schedule
+from triggerwatch.collectors.hilma import HilmaCollector
 from triggerwatch.collectors.rss import RssCollector
+from triggerwatch.collectors.ted import TedCollector
 from triggerwatch.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     RssCollector.type_name: RssCollector,
+    TedCollector.type_name: TedCollector,
+    HilmaCollector.type_name: HilmaCollector,
 }
 
 
@@ -126,5 +130,10 @@ def collector_format(cls: type[Collector[Any]], help: str, **options: Any) -> Pa
 
 PARSE_FORMATS: dict[str, ParseFormat] = {
     "rss": collector_format(RssCollector, "an RSS/Atom feed as news items", url="http://localhost/feed"),
+    "ted-xml": collector_format(TedCollector, "one eForms notice XML (TED or Hilma) as procurement events"),
+    "ted-search": collector_format(
+        TedCollector, "a TED Search API v3 page (or notices list)", fetch_award_xml=False
+    ),
+    "hilma-search": collector_format(HilmaCollector, "a Hilma AVP search page (value[] or a list)"),
 }
 """Format name -> parser. Each source module adds its formats here (one line each)."""

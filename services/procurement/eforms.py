@@ -170,10 +170,11 @@ def _amount(node: etree._Element | None, path: str) -> tuple[Decimal | None, str
     if node is None:
         return None, None
     found = node.find(path, NS)
-    if found is None or not (found.text or "").strip():
+    text = (found.text or "").strip() if found is not None else ""
+    if found is None or not text:
         return None, None
     try:
-        value = Decimal(found.text.strip())
+        value = Decimal(text)
     except InvalidOperation as exc:
         raise InvalidInputError(f"not an amount in {path}: {found.text!r}", error_type="bad_amount") from exc
     if not value.is_finite():
@@ -224,14 +225,13 @@ def _deadline(node: etree._Element | None) -> datetime | None:
 
 
 def _localised(node: etree._Element, path: str, language: str | None) -> str | None:
-    items = list(node.iterfind(path, NS))
-    for item in items:
-        if language and item.get("languageID") == language and (item.text or "").strip():
-            return " ".join(item.text.split())
-    for item in items:
-        if (item.text or "").strip():
-            return " ".join(item.text.split())
-    return None
+    items = [
+        (item.get("languageID"), " ".join((item.text or "").split())) for item in node.iterfind(path, NS)
+    ]
+    for lang, text in items:
+        if language and lang == language and text:
+            return text
+    return next((text for _, text in items if text), None)
 
 
 def _organisations(ext: etree._Element | None, language: str | None) -> dict[str, Organisation]:

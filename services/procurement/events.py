@@ -160,7 +160,8 @@ def notice_events(
     return [
         TriggerEventV1.create(
             source=source,
-            source_item_id=f"{number}:{notice.version or '01'}",
+            # the eForms notice id: the TED search record and the notice's XML give the same event id
+            source_item_id=f"{notice.notice_id}:{notice.version or '01'}",
             source_url=url,
             kind=kind,
             occurred_at=when,
