@@ -24,6 +24,7 @@ KINDS: dict[str, EventKind] = {
 }
 # Form types that are no new trigger: completion (E5) and contract modification notices.
 SKIPPED_FORMS = frozenset({"compl", "can-modif"})
+TED_NOTICE_URL = "https://ted.europa.eu/en/notice/-/detail/{publication_number}"
 FORM_KINDS = {"pin": "PIN", "cn": "CN", "can": "CAN", "veat": "CAN"}
 
 
@@ -129,6 +130,8 @@ def notice_events(
     if kind is None:
         return []
     number = notice_number or notice.publication_number or notice.notice_id
+    if url is None and notice.publication_number:
+        url = TED_NOTICE_URL.format(publication_number=notice.publication_number)
     when = occurred(notice, observed_at)
     title = headline(notice, kind)
     cpv_codes = notice.cpv_codes
