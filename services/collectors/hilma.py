@@ -190,7 +190,8 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
         )
     codes = (_s(record.get("cpvCodes")) or "").split()
     published = _datetime(record.get("datePublished"))
-    previous = [p for p in record.get("previousEFormsId") or [] if isinstance(p, str)]
+    raw_previous = record.get("previousEFormsId")
+    previous = [p for p in raw_previous if isinstance(p, str)] if isinstance(raw_previous, list) else []
     previous += [p for p in (_s(record.get("linkedNotices")) or "").replace(",", " ").split() if p]
     docs = _s(record.get("procurementDocumentsUrl"))
     return Notice(
