@@ -164,3 +164,27 @@ def test_shipped_ted_source_replays_the_demo_recording() -> None:
     [event] = source.collector.parse(raw)
     assert event.kind == EventKind.CONTRACT_AWARDED and event.companies[0].business_id == "1992155-5"
     assert describe("60100000") == "60100000 Road transport services"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path", "kinds"),
+    [
+        ("ted-xml", TED / "eforms_can29_FI_00525037-2024_kristiinankaupunki.xml", ["contract_awarded"]),
+        (
+            "ted-search",
+            TED / "search_page_1.json",
+            ["procurement_open", "procurement_planned", "procurement_open"],
+        ),
+        ("hilma-search", HILMA / "search_page_1.json", ["procurement_open", "contract_awarded"]),
+    ],
+)
+def test_cli_parse_prints_procurement_events(fmt: str, path: Path, kinds: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from triggerwatch.cli import app
+
+    result = CliRunner().invoke(app, ["parse", fmt, str(path)])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [e["kind"] for e in events] == kinds
+    assert all(str(e["attributes"]["dedup_key"]).startswith("notice:") for e in events)
