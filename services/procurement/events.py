@@ -13,7 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
+from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.procurement.cpv import describe
 from triggerwatch.procurement.eforms import Notice, Organisation
 
@@ -160,8 +163,8 @@ def notice_events(
         attributes["linked_notice_ids"] = ",".join(notice.previous_notice_ids)[:1000]
     if notice.contract_folder_id:
         attributes["procedure_id"] = notice.contract_folder_id
-    return [
-        TriggerEventV1.create(
+    try:
+        event = TriggerEventV1.create(
             source=source,
             # the eForms notice id: the TED search record and the notice's XML give the same event id
             source_item_id=f"{notice.notice_id}:{notice.version or '01'}",
@@ -185,7 +188,10 @@ def notice_events(
             attributes={k: v for k, v in attributes.items() if v is not None and v != ""},
             raw_ref=raw_ref,
         )
-    ]
+    except ValidationError as exc:  # e.g. an absurdly long identifier: dead-letter, never crash
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidInputError(f"notice gives no valid event: {details}", error_type="schema") from exc
+    return [event]
 
 
 def _lang(eforms_language: str | None) -> str | None:

@@ -158,3 +158,18 @@ def test_wrong_types_in_known_fields_are_handled() -> None:
     run_collector("hilma", {"value": [record]}, {})
     ted = {**TED_RECORDS[0], "links": [1], "classification-cpv": {"x": 3}, "total-value": "lots"}
     run_collector("ted", {"notices": [ted]}, {"fetch_award_xml": False})
+
+
+def test_overlong_identifier_is_dead_lettered_not_a_crash() -> None:
+    """Found by the fuzzer: a 3000-character notice-identifier made TriggerEventV1 fail validation."""
+    import pytest
+
+    source = build_source(SourceConfig(name="fuzz-ted", type="ted", options={"fetch_award_xml": False}))
+    record = {**TED_RECORDS[0], "notice-identifier": "x" * 3000}
+    raw = RawPayload(
+        source="fuzz-ted", url=None, content=json.dumps({"notices": [record]}).encode(), fetched_at=NOW
+    )
+    [item] = source.collector.split(raw)
+    with pytest.raises(InvalidInputError) as info:
+        source.collector.parse_item(item)
+    assert info.value.error_type == "schema" and "source_item_id" in info.value.reason
