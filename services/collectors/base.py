@@ -19,12 +19,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import TriggerEventV1
+
+if TYPE_CHECKING:
+    from triggerwatch.core.settings import CollectorSettings
 
 
 class CollectorOptions(BaseModel):
@@ -97,6 +100,9 @@ class Collector(ABC, Generic[OptionsT]):
     def __init__(self, name: str, options: OptionsT) -> None:
         self.name = name
         self.options = options
+
+    def configure(self, settings: CollectorSettings) -> None:
+        """At start, before any poll: take secrets from the settings; raise ConfigError when missing."""
 
     @abstractmethod
     def fetch(self, http: HttpFetcher, state: CursorState) -> FetchOutcome:

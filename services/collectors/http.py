@@ -12,6 +12,7 @@ import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -171,15 +172,27 @@ class HttpFetcher:
         if last_modified:
             req_headers["If-Modified-Since"] = last_modified
 
-        return self._retrying("GET", url, lambda: self.client.get(url, headers=req_headers, params=params))
+        return self._send("GET", url, headers=req_headers, params=params)
+
+    def post(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> FetchedDocument:
+        """POST a JSON body (search APIs) or a form (token requests): same robots check and retries."""
+        self._check_robots(url)
+        req_headers = {"User-Agent": self.user_agent, **(headers or {})}
+        return self._send("POST", url, headers=req_headers, params=params, json=json, data=data)
 
     def post_form(
         self, url: str, data: dict[str, str], *, headers: dict[str, str] | None = None
     ) -> FetchedDocument:
-        """A form POST (e.g. an OAuth2 token request) with the same robots check and retries."""
-        self._check_robots(url)
-        req_headers = {"User-Agent": self.user_agent, **(headers or {})}
-        return self._retrying("POST", url, lambda: self.client.post(url, data=data, headers=req_headers))
+        """A form POST (e.g. an OAuth2 token request)."""
+        return self.post(url, data=data, headers=headers)
 
     def _check_robots(self, url: str) -> None:
         if self.respect_robots and not self.allowed(url):
@@ -188,13 +201,22 @@ class HttpFetcher:
                 "this source is refused (never scraped): disable it or use the publisher's API"
             )
 
-    def _retrying(self, method: str, url: str, send: Callable[[], httpx.Response]) -> FetchedDocument:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+    ) -> FetchedDocument:
         def attempt() -> FetchedDocument:
             limiter = self.rate_limits.get(urlsplit(url).netloc)
             if limiter is not None:
                 limiter.acquire()
             try:
-                resp = send()
+                resp = self.client.request(method, url, headers=headers, params=params, json=json, data=data)
             except httpx.TransportError as exc:
                 raise TransientError(f"{method} {url}: {exc!r}") from exc
             if resp.status_code in RETRYABLE_STATUS:

@@ -23,6 +23,9 @@ from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
 from triggerwatch.collectors.prh_notices import PrhNoticesCollector
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
+from triggerwatch.collectors.hilma import HilmaCollector
+from triggerwatch.collectors.rss import RssCollector
+from triggerwatch.collectors.ted import TedCollector
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.registry.formats import parse_companies, parse_notices
 
@@ -39,6 +42,8 @@ COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     CisionCollector.type_name: CisionCollector,
     TeJobsCollector.type_name: TeJobsCollector,
     TyomarkkinatoriCollector.type_name: TyomarkkinatoriCollector,
+    TedCollector.type_name: TedCollector,
+    HilmaCollector.type_name: HilmaCollector,
 }
 
 
@@ -147,5 +152,10 @@ PARSE_FORMATS: dict[str, ParseFormat] = {
     "nasdaq": collector_format(NasdaqCollector, "a Nasdaq news query.action JSON response"),
     "cision": collector_format(CisionCollector, "a Cision IR NewsFeed JSON", url="http://localhost/papi"),
     "te-jobs": collector_format(TeJobsCollector, "a legacy TE tpt-api job JSON", url="http://localhost/tpt"),
+    "ted-xml": collector_format(TedCollector, "one eForms notice XML (TED or Hilma) as procurement events"),
+    "ted-search": collector_format(
+        TedCollector, "a TED Search API v3 page (or notices list)", fetch_award_xml=False
+    ),
+    "hilma-search": collector_format(HilmaCollector, "a Hilma AVP search page (value[] or a list)"),
 }
 """Format name -> parser. Each source module adds its formats here (one line each)."""

@@ -51,6 +51,8 @@ class CollectorService:
         self.sources = sources if sources is not None else load_sources(settings.sources_file)
         if not self.sources:
             raise ConfigError(f"no enabled sources in {settings.sources_file}")
+        for source in self.sources.values():
+            source.collector.configure(settings)  # e.g. a missing API key fails at start
         self.http = None if settings.replay_dir else make_fetcher(settings)
 
     def run_source(self, name: str) -> RunReport:

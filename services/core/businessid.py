@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
 _FORMS = re.compile(r"^(?:FI)?\s*(\d{6,7})-?(\d)$", re.IGNORECASE)
 
 
@@ -21,9 +22,12 @@ def check_digit(first_seven: str) -> int | None:
 def normalise_business_id(value: str) -> str | None:
     """Any written form → ``1234567-8``; None when invalid.
 
-    Accepts ``1234567-8``, ``FI12345678``, ``12345678`` and the old six-digit ``123456-8``.
+    Accepts ``1234567-8``, ``FI12345678``, ``12345678`` and the old six-digit ``123456-8``, with
+    any whitespace (also no-break spaces) anywhere and a typographic dash (en dash U+2013,
+    non-breaking hyphen U+2011, ...) for the hyphen, as notices and registries write them.
     """
-    match = _FORMS.match(value.strip().replace(" ", ""))
+    compact = "".join(value.split()).translate(_DASHES)
+    match = _FORMS.match(compact)
     if not match:
         return None
     body, digit = match.group(1).zfill(7), int(match.group(2))

@@ -91,6 +91,16 @@ class CollectorSettings(BaseServiceSettings):
     http_timeout_s: float = Field(20.0, gt=0)
     http_max_attempts: int = Field(4, ge=1)
     http_max_backoff_s: float = Field(300.0, gt=0)
+    hilma_subscription_key: SecretStr | None = Field(
+        None, description="Ocp-Apim-Subscription-Key of the Hilma AVP-Read API (from Hansel Oy)"
+    )
+
+    @field_validator("hilma_subscription_key")
+    @classmethod
+    def _hilma_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().strip():
+            return None
+        return refuse_placeholder(v, "TRIGGERWATCH_HILMA_SUBSCRIPTION_KEY")
 
 
 class WorkerSettings(BaseServiceSettings):

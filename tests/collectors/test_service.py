@@ -90,7 +90,9 @@ def test_shipped_sources_get_their_declared_triggers() -> None:
         trigger = trigger_for(src)
         assert isinstance(trigger, IntervalTrigger)
         intervals[name] = trigger.interval
-    assert intervals == {"te-jobs-jyvaskyla": timedelta(hours=1), "ampparit-news": timedelta(minutes=15)}
+    assert intervals["te-jobs-jyvaskyla"] == timedelta(hours=1)
+    assert intervals["ampparit-news"] == timedelta(minutes=15)
+    assert intervals["ted-fi"] == timedelta(hours=1)
 
 
 def test_make_fetcher_uses_the_settings() -> None:
@@ -118,10 +120,11 @@ def test_replay_run_all_once_stores_events_for_every_source(db: Database) -> Non
     assert [(r.source, len(r.new_events), r.error) for r in reports] == [
         ("te-jobs-jyvaskyla", 17, None),
         ("ampparit-news", 50, None),
+        ("ted-fi", 1, None),
     ]
-    assert events_by_source(db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50}
-    assert [len(r.new_events) for r in service.run_all_once()] == [0, 0]  # idempotent
-    assert events_by_source(db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50}
+    assert events_by_source(db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50, "ted-fi": 1}
+    assert [len(r.new_events) for r in service.run_all_once()] == [0, 0, 0]  # idempotent
+    assert events_by_source(db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50, "ted-fi": 1}
 
 
 def test_replay_run_forever_runs_each_source_once_and_returns_on_stop(sqlite_db: Database) -> None:
@@ -129,7 +132,7 @@ def test_replay_run_forever_runs_each_source_once_and_returns_on_stop(sqlite_db:
     stop = threading.Event()
     stop.set()  # already asked to stop: replays every source once, then returns at once
     service.run_forever(stop)
-    assert events_by_source(sqlite_db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50}
+    assert events_by_source(sqlite_db) == {"te-jobs-jyvaskyla": 17, "ampparit-news": 50, "ted-fi": 1}
 
 
 # -------------------------------------------------------------------------------------------- live

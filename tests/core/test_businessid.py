@@ -14,6 +14,14 @@ from triggerwatch.core.businessid import check_digit, is_valid_business_id, norm
         ("831312-4", "0831312-4"),  # old six-digit form
         (" 0112038-9 ", "0112038-9"),
         ("0112038-8", None),  # wrong check digit
+        ("FI19921555", "1992155-5"),  # a winner's VAT form in TED 00525037-2024
+        ("fi 0988084 1", "0988084-1"),  # lower-case prefix, spaces removed
+        ("FI 0988 0841", "0988084-1"),  # Hansel Oy, VAT form with spaces
+        ("0216509\u20135", "0216509-5"),  # en dash (Kristiinankaupunki)
+        ("\t1567535-0\u00a0", "1567535-0"),  # tab and no-break space (HUS-yhtymä)
+        ("FI1992155-5", "1992155-5"),  # VAT prefix and dash together
+        ("FI-1992155-5", None),
+        ("12345678-9", None),
         ("1234567", None),
         ("abc", None),
     ],

@@ -84,7 +84,7 @@ def test_recorded_feed_to_every_sink(
     for source in sources.values():  # the real parse path over recorded real payloads
         assert run_once(source, db, None, replay_dir=RECORDINGS).error is None
     n_events = count(db, select(func.count()).select_from(Event))
-    assert n_events == 67
+    assert n_events == 68  # 17 jobs, 50 news, 1 TED contract award
 
     for name in ("relay", "worker", "notifier"):
         services.start(name)
@@ -111,7 +111,9 @@ def test_recorded_feed_to_every_sink(
             "every event processed",
         )
         n_alerts = count(db, select(func.count()).select_from(Alert))
-        assert n_alerts == 2  # Kela (it-services) and Digia Oyj (recruitment-services); the rest cooled down
+        # Kela (it-services), Digia Oyj (recruitment-services), Matka-Rengas Niemelä Oy (fleet-services,
+        # the TED award's winner); the rest cooled down
+        assert n_alerts == 3
         wait_for(lambda: delivered(db) == n_alerts * len(SINKS), 60, "every delivery")
         wait_for(
             lambda: (
@@ -124,7 +126,7 @@ def test_recorded_feed_to_every_sink(
     except AssertionError:
         print(services.logs())
         raise
-    assert assert_exactly_once(db, slack_stub, smtp_server[0], crm_stub) == 2
+    assert assert_exactly_once(db, slack_stub, smtp_server[0], crm_stub) == 3
     # the worker's and the notifier's own health and metrics pages
     for service, metric in (
         ("WORKER", "triggerwatch_alerts_total"),
