@@ -216,3 +216,19 @@ def test_notices_per_company_lookup(server: FeedServer, http: HttpFetcher) -> No
     # both code lists unavailable here: labels from the shipped snapshot
     hal = next(e for e in events if e.attributes["notice_code"] == "HAL")
     assert hal.attributes["notice_label"] == "HALLITUS"
+
+
+def test_shipped_prh_sources(sqlite_db: Database) -> None:
+    from tests.conftest import RECORDINGS, REPO
+    from triggerwatch.collectors.registry import load_sources
+
+    sources = load_sources(REPO / "deploy" / "config" / "sources.yaml", include_disabled=True)
+    notices, companies = sources["prh-trade-notices"], sources["prh-new-companies"]
+    assert notices.config.enabled and not companies.config.enabled
+    assert notices.schedule.cron == "30 6 * * *" and companies.schedule.cron == "15 6 * * *"
+    for src in (notices, companies):
+        assert src.config.licence == "Lähde: Patentti- ja rekisterihallitus (PRH), CC BY 4.0"
+    report = run_once(notices, sqlite_db, None, replay_dir=RECORDINGS)
+    kinds = sorted(e.kind.value for e in report.new_events)
+    assert kinds == ["decision_maker_change", "registry_change"]
+    assert {e.companies[0].business_id for e in report.new_events} == {"0831312-4"}

@@ -81,7 +81,8 @@ def test_recorded_feed_to_every_sink(
     services.env["TRIGGERWATCH_DATABASE__URL"] = db.url
     load_targets(db, read_target_file(DEMO_TARGETS))
     sources = load_sources(CONFIG_DIR / "sources.yaml")
-    for source in sources.values():  # the real parse path over recorded real payloads
+    # the real parse path over the recorded real feeds (other source types have their own e2e tests)
+    for source in (s for s in sources.values() if s.config.type == "rss"):
         assert run_once(source, db, None, replay_dir=RECORDINGS).error is None
     n_events = count(db, select(func.count()).select_from(Event))
     assert n_events == 68  # 17 jobs, 50 news, 1 TED contract award
