@@ -26,6 +26,7 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.text.cli import link_command
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +40,7 @@ targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups a
 app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(targets_app, name="targets")
+app.command("link")(link_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -145,11 +145,19 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
         if len(rest) >= 1 and rest[0] == last and rest[1:] in ("n", "nkin", "nkaan", "nkään", ""):
             return rest != ""
         # e-stems and i→e stems: Kone → Koneen, Koneelle; Saari → Saaren
-        if last in "ei" and rest[0] == "e" and (rest[1:] == "" or _plain_ending(rest[1:], h) or rest[1:] == "en"):
+        if (
+            last in "ei"
+            and rest[0] == "e"
+            and (rest[1:] == "" or _plain_ending(rest[1:], h) or rest[1:] == "en")
+        ):
             return True
         return False
     # consonant-final (mostly foreign) names take a linking -i- (Valmetin, Microsoftille, Ericssonia)
-    if rest[0] == "i" and len(rest) > 1 and (_plain_ending(rest[1:], h) or _plain_ending(rest[1:], "neutral")):
+    if (
+        rest[0] == "i"
+        and len(rest) > 1
+        and (_plain_ending(rest[1:], h) or _plain_ending(rest[1:], "neutral"))
+    ):
         return True
     if rest in ("ia", "iä", "iin", "ikin"):
         return True
@@ -168,7 +176,7 @@ def stem_variants(word: str) -> list[str]:
         for strong, weak in _GRADATION:
             if body.endswith(strong) and len(body) > len(strong):
                 before = body[: -len(strong)]
-                if before and before[-1] in "aeiouyäölrnmh" or len(strong) == 2:
+                if (before and before[-1] in "aeiouyäölrnmh") or len(strong) == 2:
                     out.append(before + weak + vowel)
                 break
     return [v for v in out if v != w]

@@ -351,9 +351,7 @@ class CompanyLinker:
             taken.append((hit.start, hit.end))
         return chosen
 
-    def _decide(
-        self, text: str, lowered: str, hit: _Hit, id_companies: set[str], result: LinkResult
-    ) -> None:
+    def _decide(self, text: str, lowered: str, hit: _Hit, id_companies: set[str], result: LinkResult) -> None:
         end = hit.end
         after = _WORD.match(text, _skip_spaces(text, end))
         legal = bool(after and is_legal_form(re.sub(r":\w*$", "", after.group(0))))
