@@ -307,24 +307,39 @@ def _lemma_text(sentence: str, language: str) -> str:
 def _person(sentence: str, role_start: int) -> str | None:
     """The nearest 'Firstname Lastname' to the role word (not the sentence's first word pair if it is a company)."""
     best: tuple[int, str] | None = None
+    names = {"etunimi", "sukunimi", "nimi"}
     for m in _PERSON.finditer(sentence):
-        first = m.group(1)
-        if finnish.voikko_available() and not any(c == "etunimi" for _, c in finnish.analyse(first)):
-            continue
-        distance = abs(m.start() - role_start)
+        first, last = m.group(1), m.group(2)
+        classes = {c for _, c in finnish.analyse(first.split("-")[0])}
+        if classes and not classes & names:
+            continue  # a common word written with a capital (sentence start)
+        if finnish.voikko_available() and not (classes | {c for _, c in finnish.analyse(last)}) & names:
+            continue  # Voikko knows neither word as a name: more likely a company or product
+        distance = abs(m.start() - role_start) + (50 if m.start() > role_start else 0)
         if best is None or distance < best[0]:
-            last = m.group(2)
-        surnames = [b for b, c in finnish.analyse(last) if c == "sukunimi" and b]
-        best = (distance, f"{m.group(1)} {surnames[0] if surnames else last}")
+            surnames = [b for b, c in finnish.analyse(last) if c == "sukunimi" and b]
+            best = (distance, f"{first} {surnames[0] if surnames else last}")
     return best[1] if best else None
 
 
 def _appointment(sentence: str, lemma: str, language: str) -> Classification | None:
     views = (sentence, lemma)
-    if not any(APPOINT[language].search(v) for v in views):
+    verb = APPOINT[language].search(sentence)
+    if verb is None and not APPOINT[language].search(lemma):
         return None
-    for role, pattern in ROLES[language]:
-        m = pattern.search(sentence) or pattern.search(lemma)
+    anchor = verb.start() if verb else 0
+    # the role nearest to the appointment verb (ties: the more specific role, listed first)
+    matches = [
+        (abs(m.start() - anchor), i, role, m)
+        for i, (role, pattern) in enumerate(ROLES[language])
+        for m in pattern.finditer(sentence)
+    ]
+    if not matches:
+        lemma_roles = [
+            (0, i, role, m) for i, (role, p) in enumerate(ROLES[language]) if (m := p.search(lemma))
+        ]
+        matches = lemma_roles[:1]
+    for _, _, role, m in sorted(matches, key=lambda t: (t[0], t[1]))[:1]:
         if m:
             attributes: dict[str, AttrValue] = {"role": role}
             negated = any(NEGATION[language].search(v) for v in views)

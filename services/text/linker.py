@@ -354,11 +354,31 @@ class CompanyLinker:
     def _decide(self, text: str, lowered: str, hit: _Hit, id_companies: set[str], result: LinkResult) -> None:
         end = hit.end
         after = _WORD.match(text, _skip_spaces(text, end))
-        legal = bool(after and is_legal_form(re.sub(r":\w*$", "", after.group(0))))
+        legal = bool(after and _is_legal_token(after.group(0)))
         if after and legal:
             end = after.start() + len(after.group(0).rstrip(".,"))
         surface = text[hit.start : end]
         candidates = self._by_key[hit.key]
+        if (
+            after
+            and not legal
+            and not hit.inflected
+            and after.start() in (hit.end, hit.end + 1)
+            and (after.start() == hit.end + 1 or text[hit.end] == "-")
+            and after.group(0).lstrip("-")[:1].isupper()
+        ):
+            # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so an
+            # uninflected hit followed by a capitalised word is the start of a longer proper name
+            result.unlinked.append(
+                Unlinked(
+                    hit.start,
+                    after.end(),
+                    text[hit.start : after.end()],
+                    "part of a longer name",
+                    tuple(candidates),
+                )
+            )
+            return
 
         company_id: str | None
         if len(candidates) == 1:
@@ -421,6 +441,18 @@ class CompanyLinker:
         if scored[0][0] >= 90 and scored[0][0] - scored[1][0] >= 8:
             return scored[0][1]
         return None
+
+
+def _is_legal_token(token: str) -> bool:
+    """'Oy', 'Oyj:n', 'OY.', 'Corporationin' (a legal form, possibly inflected)."""
+    token = re.sub(r":\w*$", "", token.rstrip(".,"))
+    if is_legal_form(token):
+        return True
+    folded = token.casefold()
+    return any(
+        folded.startswith(form) and finnish.is_case_ending(form, folded[len(form) :])
+        for form in ("corporation", "osakeyhtiö", "aktiebolag", "company", "group")
+    )
 
 
 def _skip_spaces(text: str, i: int) -> int:
