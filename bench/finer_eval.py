@@ -55,22 +55,126 @@ COMPANIES: list[tuple[str, str]] = [
 ]
 NOT_COMPANIES = ("here", "technologies", "networks", "global services", "mozilla blogi", "sfgate")
 
-_SURNAMES = (
-    "Virtanen Korhonen Mäkinen Nieminen Mäkelä Hämäläinen Laine Heikkinen Koskinen Järvinen Lehtonen "
-    "Lehtinen Saarinen Salminen Heinonen Niemi Heikkilä Kinnunen Salonen Turunen Salo Laitinen Tuominen "
-    "Rantanen Karjalainen Jokinen Mattila Savolainen Lahtinen Ahonen Hiltunen Leinonen Hirvonen Pitkänen"
-).split()
-_PLACES = (
-    "Helsingin Espoon Tampereen Vantaan Oulun Turun Jyväskylän Lahden Kuopion Porin Kouvolan Joensuun "
-    "Lappeenrannan Hämeenlinnan Vaasan Seinäjoen Rovaniemen Mikkelin Kotkan Salon Porvoon Kokkolan Laihian"
-).split()
-_TRADES = (
-    "Rakennus Kuljetus Tilipalvelu Kiinteistöhuolto Sähkö LVI Maalaus Metalli Puutyö Konepaja Siivous "
-    "Autokorjaamo Kauneushoitola Ravintola Lakiasiaintoimisto Hammaslääkäri Insinööritoimisto Arkkitehdit "
-    "Tilitoimisto Logistiikka Teknologia Ohjelmistot Konsultointi Media Kehitys Energia Vesihuolto Puutarha"
-).split()
+_SURNAMES = [
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Lehtinen",
+    "Saarinen",
+    "Salminen",
+    "Heinonen",
+    "Niemi",
+    "Heikkilä",
+    "Kinnunen",
+    "Salonen",
+    "Turunen",
+    "Salo",
+    "Laitinen",
+    "Tuominen",
+    "Rantanen",
+    "Karjalainen",
+    "Jokinen",
+    "Mattila",
+    "Savolainen",
+    "Lahtinen",
+    "Ahonen",
+    "Hiltunen",
+    "Leinonen",
+    "Hirvonen",
+    "Pitkänen",
+]
+_PLACES = [
+    "Helsingin",
+    "Espoon",
+    "Tampereen",
+    "Vantaan",
+    "Oulun",
+    "Turun",
+    "Jyväskylän",
+    "Lahden",
+    "Kuopion",
+    "Porin",
+    "Kouvolan",
+    "Joensuun",
+    "Lappeenrannan",
+    "Hämeenlinnan",
+    "Vaasan",
+    "Seinäjoen",
+    "Rovaniemen",
+    "Mikkelin",
+    "Kotkan",
+    "Salon",
+    "Porvoon",
+    "Kokkolan",
+    "Laihian",
+]
+_TRADES = [
+    "Rakennus",
+    "Kuljetus",
+    "Tilipalvelu",
+    "Kiinteistöhuolto",
+    "Sähkö",
+    "LVI",
+    "Maalaus",
+    "Metalli",
+    "Puutyö",
+    "Konepaja",
+    "Siivous",
+    "Autokorjaamo",
+    "Kauneushoitola",
+    "Ravintola",
+    "Lakiasiaintoimisto",
+    "Hammaslääkäri",
+    "Insinööritoimisto",
+    "Arkkitehdit",
+    "Tilitoimisto",
+    "Logistiikka",
+    "Teknologia",
+    "Ohjelmistot",
+    "Konsultointi",
+    "Media",
+    "Kehitys",
+    "Energia",
+    "Vesihuolto",
+    "Puutarha",
+]
 _FORMS = ("Oy", "Oy", "Oy", "Ky", "Ay", "Oyj", "Ab", "Tmi")
-_SYLLABLES = "ka ko ta to va vi ra ri li lo me mi no ne sa so te ti pu pa ja jo la lu mo ve".split()
+_SYLLABLES = [
+    "ka",
+    "ko",
+    "ta",
+    "to",
+    "va",
+    "vi",
+    "ra",
+    "ri",
+    "li",
+    "lo",
+    "me",
+    "mi",
+    "no",
+    "ne",
+    "sa",
+    "so",
+    "te",
+    "ti",
+    "pu",
+    "pa",
+    "ja",
+    "jo",
+    "la",
+    "lu",
+    "mo",
+    "ve",
+]
 _COMMON_WORD_NAMES = (
     "Kone Oyj",
     "Neste Oyj",

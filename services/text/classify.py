@@ -271,7 +271,8 @@ _PERSON = re.compile(
     r"\b([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?) ([A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?)\b"
 )
 _OPENINGS = re.compile(
-    r"(\d+) (?:uutta |uuden |new |nya )?(?:työntekij|työpaik|henkilö|osaaj|employees|people|jobs|medarbetare|nya jobb)",
+    r"(\d+) (?:uutta |uuden |new |nya )?"
+    r"(?:työntekij|työpaik|henkilö|osaaj|employees|people|jobs|medarbetare|nya jobb)",
     re.IGNORECASE,
 )
 
@@ -305,7 +306,7 @@ def _lemma_text(sentence: str, language: str) -> str:
 
 
 def _person(sentence: str, role_start: int) -> str | None:
-    """The nearest 'Firstname Lastname' to the role word (not the sentence's first word pair if it is a company)."""
+    """The 'Firstname Lastname' nearest to the role word (preferring one before it), or None."""
     best: tuple[int, str] | None = None
     names = {"etunimi", "sukunimi", "nimi"}
     for m in _PERSON.finditer(sentence):

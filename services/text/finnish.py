@@ -145,13 +145,11 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
         if len(rest) >= 1 and rest[0] == last and rest[1:] in ("n", "nkin", "nkaan", "nkään", ""):
             return rest != ""
         # e-stems and i→e stems: Kone → Koneen, Koneelle; Saari → Saaren
-        if (
+        return (
             last in "ei"
             and rest[0] == "e"
             and (rest[1:] == "" or _plain_ending(rest[1:], h) or rest[1:] == "en")
-        ):
-            return True
-        return False
+        )
     # consonant-final (mostly foreign) names take a linking -i- (Valmetin, Microsoftille, Ericssonia)
     if (
         rest[0] == "i"
@@ -159,10 +157,8 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
         and (_plain_ending(rest[1:], h) or _plain_ending(rest[1:], "neutral"))
     ):
         return True
-    if rest in ("ia", "iä", "iin", "ikin"):
-        return True
-    # -nen names: Virtanen → Virtasen is handled by a stem variant, not here
-    return False
+    # (-nen names: Virtanen → Virtasen is handled by a stem variant, not here)
+    return rest in ("ia", "iä", "iin", "ikin")
 
 
 def stem_variants(word: str) -> list[str]:

@@ -462,8 +462,11 @@ def _skip_spaces(text: str, i: int) -> int:
 
 
 def _context_nearby(lowered: str, start: int, end: int, window_tokens: int = 2) -> bool:
-    before = lowered[max(0, start - 80) : start].split()[-window_tokens:]
-    after = lowered[end : end + 80].split()[:window_tokens]
+    # the same sentence only
+    before_text = re.split(r"[.!?]\s", lowered[max(0, start - 80) : start])[-1]
+    after_text = re.split(r"[.!?](?:\s|$)", lowered[end : end + 80])[0]
+    before = before_text.split()[-window_tokens:]
+    after = after_text.split()[:window_tokens]
     tokens = [t.strip(".,;:!?()\"'") for t in before + after]
     if lowered[end : end + 1] == "-":  # "Kone-yhtiö"
         tokens.append(lowered[end + 1 : end + 40].split(" ")[0])

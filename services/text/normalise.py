@@ -58,7 +58,7 @@ LEGAL_FORMS: frozenset[str] = frozenset(
 _MAX_FORM_WORDS = max(len(f.split()) for f in LEGAL_FORMS)
 
 # a comma (or " - ") followed by a unit/branch description ends the legal name
-_UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-–]\s).*$", re.DOTALL)
+_UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-\u2013]\s).*$", re.DOTALL)
 # keep letters, digits, '&', '/' (a/s) and inner hyphens; everything else separates words
 _PUNCT = re.compile(r"[^\w&/\-]+")
 
