@@ -130,6 +130,10 @@ MIN_CONFIDENCE = 0.7
 _BUSINESS_ID = re.compile(r"(?<![\w-])(\d{7}-\d)(?![\w-])")
 _ISIN = re.compile(r"(?<![A-Z0-9])([A-Z]{2}[A-Z0-9]{9}\d)(?![A-Z0-9])")
 _LEI = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{18}\d{2})(?![A-Z0-9])")
+_DIGIT = re.compile(r"\d")
+_ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
+# characters that never occur in a normalised key (see normalise.words)
+_SEPARATORS = re.compile(r"[^\w&/\-]")
 _WORD = re.compile(r"[\w&/:.\-]+")
 
 
@@ -188,18 +192,20 @@ def _lower_same_length(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters grow when lowercased (İ): keep offsets exact
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return re.sub(r"\s", " ", lowered)
+    return lowered
 
 
 class CompanyLinker:
     """An index of company names and identifiers; :meth:`link` finds them in text."""
 
     def __init__(self) -> None:
-        self._names: dict[str, str] = {}  # company id → display name
-        self._full_names: dict[str, list[str]] = {}  # company id → every name as written (folded)
-        self._by_key: dict[str, list[str]] = {}  # normalised key → company ids
-        self._variants: dict[str, list[tuple[str, bool]]] = {}  # automaton key → [(base key, weak)]
+        self._names: dict[str, str] = {}  # company id → display name (its first name)
+        self._aliases: dict[str, list[str]] = {}  # company id → further names (only those with aliases)
+        self._by_key: dict[str, str | tuple[str, ...]] = {}  # normalised key → company id(s)
+        # while building: automaton key → base key (itself) or [(base key, weak grade)]
+        self._variants: dict[str, list[tuple[str, bool]]] = {}
         self._ids: dict[str, str] = {}  # identifier → company id
+        self._id_kinds: set[str] = set()
         self._automaton = ahocorasick.Automaton()
         self._built = False
 
@@ -236,19 +242,32 @@ class CompanyLinker:
         company_id, name = company_id.strip(), name.strip()
         if not company_id or not name:
             return
-        if identifier_kind(company_id) is not None:
-            self._ids[company_id] = company_id
-        if identifier_kind(name) is not None:
-            self._ids[name] = company_id
-            return
-        self._names.setdefault(company_id, name)
-        self._full_names.setdefault(company_id, []).append(fold(name))
+        if company_id not in self._names and _has_digit(company_id):
+            kind = identifier_kind(company_id)
+            if kind is not None:
+                self._ids[company_id] = company_id
+                self._id_kinds.add(kind)
+        if _has_digit(name):
+            kind = identifier_kind(name)
+            if kind is not None:
+                self._ids[name] = company_id
+                self._id_kinds.add(kind)
+                return
+        if company_id in self._names:
+            self._aliases.setdefault(company_id, []).append(name)
+        else:
+            self._names[company_id] = name
         key = normalise_name(name)
         if not key:
             return
-        ids = self._by_key.setdefault(key, [])
-        if company_id not in ids:
-            ids.append(company_id)
+        known = self._by_key.get(key)
+        if known is None:
+            self._by_key[key] = company_id
+        elif isinstance(known, str):
+            if known != company_id:
+                self._by_key[key] = (known, company_id)
+        elif company_id not in known:
+            self._by_key[key] = (*known, company_id)
         self._variants.setdefault(key, []).append((key, False))
         head, _, last = key.rpartition(" ")
         for variant in finnish.stem_variants(last):
@@ -256,15 +275,20 @@ class CompanyLinker:
             self._variants.setdefault(vkey, []).append((key, True))
 
     def build(self) -> None:
+        # keys start with a space: the scan reports only hits at a word start
         for vkey, payloads in self._variants.items():
-            self._variants[vkey] = list(dict.fromkeys(payloads))
-            self._automaton.add_word(vkey, vkey)
-        if self._variants:
+            self._automaton.add_word(" " + vkey, (vkey, tuple(dict.fromkeys(payloads))))
+        self._size = len(self._variants)
+        self._variants = {}
+        if self._size:
             self._automaton.make_automaton()
         self._built = True
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+    def names_of(self, company_id: str) -> list[str]:
+        return [self._names.get(company_id, company_id), *self._aliases.get(company_id, [])]
 
     def name_of(self, company_id: str) -> str:
         return self._names.get(company_id, company_id)
@@ -293,7 +317,7 @@ class CompanyLinker:
         text = unicodedata.normalize("NFC", text)
         result = LinkResult()
         id_companies = self._find_identifiers(text, result)
-        if self._built and self._variants:
+        if self._built and self._size:
             lowered = _lower_same_length(text)
             hits = self._scan(text, lowered)
             for hit in self._longest(hits):
@@ -303,7 +327,8 @@ class CompanyLinker:
 
     def _find_identifiers(self, text: str, result: LinkResult) -> set[str]:
         found: set[str] = set()
-        for pattern in (_BUSINESS_ID, _ISIN, _LEI):
+        patterns = [p for kind, p in _ID_PATTERNS if kind in self._id_kinds]
+        for pattern in patterns:
             for m in pattern.finditer(text):
                 value = m.group(1)
                 company_id = self._ids.get(value)
@@ -318,10 +343,12 @@ class CompanyLinker:
     def _scan(self, text: str, lowered: str) -> list[_Hit]:
         hits: list[_Hit] = []
         n = len(text)
-        for last_index, vkey in self._automaton.iter(lowered):
+        # one leading space and every separator as a space: the automaton's keys (" nokia") then
+        # match only at word starts; offsets into `spaced` are offsets into `text` plus one
+        spaced = " " + _SEPARATORS.sub(" ", lowered)
+        for last_index, (vkey, payloads) in self._automaton.iter(spaced):
+            last_index -= 1
             start = last_index - len(vkey) + 1
-            if start > 0 and lowered[start - 1].isalnum():
-                continue  # not at a word start
             first = text[start]
             if not (first.isupper() or first.isdigit()):
                 continue  # proper names are written with a capital
@@ -330,10 +357,12 @@ class CompanyLinker:
                 j += 1
             rest = lowered[last_index + 1 : j]
             last_word = vkey.rpartition(" ")[2]
-            for base, weak in self._variants[vkey]:
+            for base, weak in payloads:
                 ok = finnish.is_case_ending(last_word, rest, weak_grade=weak)
                 confirmed = False
-                if rest and not rest.startswith(":"):
+                if (
+                    not ok and rest and len(rest) <= 6 and not rest.startswith(":")
+                ):  # Voikko decides what the rules do not
                     token_start = start + len(vkey) - len(last_word)
                     confirmed = finnish.lemma_matches(text[token_start:j], base.rpartition(" ")[2])
                 if ok or confirmed:
@@ -358,7 +387,8 @@ class CompanyLinker:
         if after and legal:
             end = after.start() + len(after.group(0).rstrip(".,"))
         surface = text[hit.start : end]
-        candidates = self._by_key[hit.key]
+        known = self._by_key[hit.key]
+        candidates = [known] if isinstance(known, str) else list(known)
         if (
             after
             and not legal
@@ -398,8 +428,8 @@ class CompanyLinker:
         )
         has_id = company_id in id_companies
         confidence = 0.9 if not single_word else 0.85
-        if hit.inflected and not hit.voikko:
-            confidence -= 0.03 if finnish.voikko_available() else 0.05
+        if hit.inflected:
+            confidence -= 0.03
         if hit.weak and not hit.voikko:
             confidence -= 0.05
         if legal:
@@ -432,10 +462,7 @@ class CompanyLinker:
         """rapidfuzz over the few companies sharing a key: pick one only with a clear margin."""
         written = fold(surface)
         scored = sorted(
-            (
-                (max(fuzz.ratio(written, full) for full in self._full_names.get(c, [written])), c)
-                for c in candidates
-            ),
+            ((max(fuzz.ratio(written, fold(full)) for full in self.names_of(c)), c) for c in candidates),
             reverse=True,
         )
         if scored[0][0] >= 90 and scored[0][0] - scored[1][0] >= 8:
@@ -445,7 +472,7 @@ class CompanyLinker:
 
 def _is_legal_token(token: str) -> bool:
     """'Oy', 'Oyj:n', 'OY.', 'Corporationin' (a legal form, possibly inflected)."""
-    token = re.sub(r":\w*$", "", token.rstrip(".,"))
+    token = token.rstrip(".,").partition(":")[0]
     if is_legal_form(token):
         return True
     folded = token.casefold()
@@ -453,6 +480,11 @@ def _is_legal_token(token: str) -> bool:
         folded.startswith(form) and finnish.is_case_ending(form, folded[len(form) :])
         for form in ("corporation", "osakeyhtiö", "aktiebolag", "company", "group")
     )
+
+
+def _has_digit(value: str) -> bool:
+    """Could ``value`` be an identifier? (cheap pre-check before :func:`identifier_kind`)"""
+    return len(value) in (9, 10, 12, 20) and _DIGIT.search(value) is not None
 
 
 def _skip_spaces(text: str, i: int) -> int:

@@ -55,7 +55,7 @@ LEGAL_FORMS: frozenset[str] = frozenset(
         "srl",
     }
 )
-_MAX_FORM_WORDS = max(len(f.split()) for f in LEGAL_FORMS)
+assert max(len(f.split()) for f in LEGAL_FORMS) <= 2
 
 # a comma (or " - ") followed by a unit/branch description ends the legal name
 _UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-\u2013]\s).*$", re.DOTALL)
@@ -70,29 +70,31 @@ def fold(text: str) -> str:
 
 def words(name: str) -> list[str]:
     """The name's words, casefolded, punctuation removed (a trailing '.' or ':' is punctuation)."""
-    text = _PUNCT.sub(" ", fold(name))
-    return [w.strip("-/") for w in text.split() if w.strip("-/")]
+    text = _PUNCT.sub(" ", unicodedata.normalize("NFC", name).casefold())
+    return [w for w in (t.strip("-/") for t in text.split()) if w]
 
 
 def strip_legal_forms(tokens: list[str]) -> tuple[list[str], bool]:
     """Remove legal forms at the end and at the start; True when any was removed."""
     removed = False
-    changed = True
-    while changed and tokens:
-        changed = False
-        for n in range(min(_MAX_FORM_WORDS, len(tokens) - 1), 0, -1):
-            if " ".join(tokens[-n:]) in LEGAL_FORMS:
-                tokens, changed, removed = tokens[:-n], True, True
-                break
-            if " ".join(tokens[:n]) in LEGAL_FORMS:
-                tokens, changed, removed = tokens[n:], True, True
-                break
+    while len(tokens) > 1:
+        if len(tokens) > 2 and f"{tokens[-2]} {tokens[-1]}" in LEGAL_FORMS:
+            tokens = tokens[:-2]
+        elif tokens[-1] in LEGAL_FORMS:
+            tokens = tokens[:-1]
+        elif len(tokens) > 2 and f"{tokens[0]} {tokens[1]}" in LEGAL_FORMS:
+            tokens = tokens[2:]
+        elif tokens[0] in LEGAL_FORMS:
+            tokens = tokens[1:]
+        else:
+            break
+        removed = True
     return tokens, removed
 
 
 def normalise_name(name: str) -> str:
     """The matching key of a company name ('' when nothing but a legal form is left)."""
-    head = _UNIT_SUFFIX.sub("", unicodedata.normalize("NFC", name).strip())
+    head = _UNIT_SUFFIX.sub("", name.strip()) if ("," in name or " - " in name or "\u2013" in name) else name
     tokens, _ = strip_legal_forms(words(head or name))
     return " ".join(tokens)
 
