@@ -110,6 +110,10 @@ def run() -> Iterable[tuple[str, float, str]]:
     for doc in docs:
         linked += len(linker.link(doc))
     rate = len(docs) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for doc in docs:  # again: Voikko's and the word-class caches are warm, as in a long-running worker
+        linker.link(doc)
+    warm_rate = len(docs) / (time.perf_counter() - t0)
 
     yield "linking.index_names", float(len(rows)), "names"
     yield "linking.build_s", build, "s"
@@ -118,6 +122,8 @@ def run() -> Iterable[tuple[str, float, str]]:
     yield "linking.index_memory_mb.baseline", raw_mem / 2**20, "MiB"
     yield "linking.docs_per_s", rate, "docs/s"
     yield "linking.docs_per_s.baseline", raw_rate, "docs/s"
+    yield "linking.docs_per_s_warm", warm_rate, "docs/s"
+    yield "linking.docs_per_s_warm.baseline", raw_rate, "docs/s"
     yield "linking.mentions_per_doc", linked / len(docs), "mentions"
     yield "linking.raw_hits_per_doc.baseline", hits / len(docs), "hits"
 
