@@ -19,8 +19,59 @@ import ahocorasick  # type: ignore[import-untyped]
 from triggerwatch.text.linker import CompanyLinker
 from triggerwatch.text.normalise import normalise_name
 
-_SYL = ["ka", "ko", "ku", "ta", "to", "tu", "va", "vi", "ra", "ri", "ru", "li", "lo", "lu", "me", "mi", "no", "ne", "sa", "so", "su", "te", "ti", "pu", "pa", "ja", "jo", "la", "mo", "ve"]
-_TRADES = ["Rakennus", "Kuljetus", "Tilipalvelu", "Kiinteistöhuolto", "Sähkö", "LVI", "Maalaus", "Metalli", "Puutyö", "Konepaja", "Siivous", "Autokorjaamo", "Ravintola", "Insinööritoimisto", "Tilitoimisto", "Logistiikka", "Teknologia", "Ohjelmistot", "Konsultointi"]
+_SYL = [
+    "ka",
+    "ko",
+    "ku",
+    "ta",
+    "to",
+    "tu",
+    "va",
+    "vi",
+    "ra",
+    "ri",
+    "ru",
+    "li",
+    "lo",
+    "lu",
+    "me",
+    "mi",
+    "no",
+    "ne",
+    "sa",
+    "so",
+    "su",
+    "te",
+    "ti",
+    "pu",
+    "pa",
+    "ja",
+    "jo",
+    "la",
+    "mo",
+    "ve",
+]
+_TRADES = [
+    "Rakennus",
+    "Kuljetus",
+    "Tilipalvelu",
+    "Kiinteistöhuolto",
+    "Sähkö",
+    "LVI",
+    "Maalaus",
+    "Metalli",
+    "Puutyö",
+    "Konepaja",
+    "Siivous",
+    "Autokorjaamo",
+    "Ravintola",
+    "Insinööritoimisto",
+    "Tilitoimisto",
+    "Logistiikka",
+    "Teknologia",
+    "Ohjelmistot",
+    "Konsultointi",
+]
 _SUFFIX = ("Oy", "Oy", "Oy", "Ky", "Oyj", "Ab", "Tmi", "Group Oy", "Nordic Oy", "Finland Oy")
 _FILLER = (
     "Yhtiön liikevaihto kasvoi viime vuonna selvästi ja kannattavuus parani kaikilla liiketoiminta-alueilla.",
