@@ -161,20 +161,26 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     return rest in ("ia", "iä", "iin", "ikin")
 
 
+_GRADATION_2 = {strong: weak for strong, weak in _GRADATION if len(strong) == 2}
+_GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
+_VOWELS = frozenset("aeiouyäö")
+
+
 def stem_variants(word: str) -> list[str]:
     """Alternative stems of a name's last word that inflected forms are built on (weak grade, -nen → -se)."""
     w = word.casefold()
+    n = len(w)
+    if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
+        return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
     out: list[str] = []
-    if len(w) >= 4 and w.endswith("nen"):
-        out.append(w[:-3] + "se")
-    if len(w) >= 3 and w[-1] in "aeiouyäö" and w[-2] not in "aeiouyäö":
-        body, vowel = w[:-1], w[-1]
-        for strong, weak in _GRADATION:
-            if body.endswith(strong) and len(body) > len(strong):
-                before = body[: -len(strong)]
-                if (before and before[-1] in "aeiouyäölrnmh") or len(strong) == 2:
-                    out.append(before + weak + vowel)
-                break
+    body, vowel = w[:-1], w[-1]
+    weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
+    if weak is not None:
+        out.append(body[:-2] + weak + vowel)
+    else:
+        weak = _GRADATION_1.get(body[-1])
+        if weak is not None and len(body) > 1 and body[-2] in "aeiouyäölrnmh":
+            out.append(body[:-1] + weak + vowel)
     return [v for v in out if v != w]
 
 

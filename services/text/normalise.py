@@ -71,7 +71,10 @@ def fold(text: str) -> str:
 def words(name: str) -> list[str]:
     """The name's words, casefolded, punctuation removed (a trailing '.' or ':' is punctuation)."""
     text = _PUNCT.sub(" ", unicodedata.normalize("NFC", name).casefold())
-    return [w for w in (t.strip("-/") for t in text.split()) if w]
+    tokens = text.split()
+    if "-" in text or "/" in text:
+        tokens = [w for w in (t.strip("-/") for t in tokens) if w]
+    return tokens
 
 
 def strip_legal_forms(tokens: list[str]) -> tuple[list[str], bool]:
