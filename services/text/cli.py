@@ -29,6 +29,10 @@ def link_command(
         Path | None,
         typer.Option("--names", help="CSV id,name to build the index from (instead of the company table)"),
     ] = None,
+    unlinked: Annotated[
+        bool,
+        typer.Option("--unlinked", help="also print the mentions left unlinked (to stderr), with the reason"),
+    ] = False,
 ) -> None:
     """Print one JSON line per linked company mention (character offsets into each file's text)."""
     if names is not None:
@@ -43,7 +47,13 @@ def link_command(
         linker = CompanyLinker.from_database(db)
     for path in files:
         text = path.read_text(encoding="utf-8")
-        for m in linker.link(text):
+        result = linker.analyse(text)
+        if unlinked:
+            for u in result.unlinked:
+                line = {"file": str(path), "start": u.start, "end": u.end, "surface": u.surface}
+                line |= {"unlinked": True, "reason": u.reason, "candidates": list(u.candidates)}
+                sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
+        for m in result.mentions:
             record = {
                 "file": str(path),
                 "start": m.start,

@@ -58,3 +58,14 @@ def test_link_from_company_table(tmp_path: Path, monkeypatch) -> None:  # type: 
     result = CliRunner().invoke(app, ["link", str(doc)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["company_id"] == "2546240-4"
+
+
+def test_link_can_show_unlinked_mentions(tmp_path: Path) -> None:
+    names = tmp_path / "names.csv"
+    names.write_text("id,name\nk,Kone Oyj\n", encoding="utf-8")
+    doc = tmp_path / "doc.txt"
+    doc.write_text("Kone toimitti hissit.", encoding="utf-8")
+    result = CliRunner().invoke(app, ["link", "--unlinked", "--names", str(names), str(doc)])
+    assert result.exit_code == 0 and result.stdout == ""
+    line = json.loads(result.stderr)
+    assert (line["surface"], line["candidates"], line["unlinked"]) == ("Kone", ["k"], True)
