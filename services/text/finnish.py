@@ -119,6 +119,7 @@ def _plain_ending(rest: str, h: str) -> bool:
     return rest in _endings(h)
 
 
+@lru_cache(maxsize=200_000)
 def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     """True when ``stem + rest`` is a plausible inflected form of the name ending in ``stem``.
 

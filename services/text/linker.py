@@ -130,6 +130,8 @@ MIN_CONFIDENCE = 0.7
 _BUSINESS_ID = re.compile(r"(?<![\w-])(\d{7}-\d)(?![\w-])")
 _ISIN = re.compile(r"(?<![A-Z0-9])([A-Z]{2}[A-Z0-9]{9}\d)(?![A-Z0-9])")
 _LEI = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{18}\d{2})(?![A-Z0-9])")
+# the rest of a token after a name: letters and digits, and ':' before more of them (UPM:n)
+_TOKEN_REST = re.compile(r"(?:[^\W_]|:(?=[^\W_]))*")
 _DIGIT = re.compile(r"\d")
 _ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
 # characters that never occur in a normalised key (see normalise.words)
@@ -342,7 +344,6 @@ class CompanyLinker:
 
     def _scan(self, text: str, lowered: str) -> list[_Hit]:
         hits: list[_Hit] = []
-        n = len(text)
         # one leading space and every separator as a space: the automaton's keys (" nokia") then
         # match only at word starts; offsets into `spaced` are offsets into `text` plus one
         spaced = " " + _SEPARATORS.sub(" ", lowered)
@@ -352,9 +353,7 @@ class CompanyLinker:
             first = text[start]
             if not (first.isupper() or first.isdigit()):
                 continue  # proper names are written with a capital
-            j = last_index + 1
-            while j < n and (text[j].isalnum() or (text[j] == ":" and j + 1 < n and text[j + 1].isalnum())):
-                j += 1
+            j = _TOKEN_REST.match(text, last_index + 1).end()  # type: ignore[union-attr]
             rest = lowered[last_index + 1 : j]
             last_word = vkey.rpartition(" ")[2]
             for base, weak in payloads:
