@@ -134,8 +134,31 @@ _LEI = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{18}\d{2})(?![A-Z0-9])")
 _TOKEN_REST = re.compile(r"(?:[^\W_]|:(?=[^\W_]))*")
 _DIGIT = re.compile(r"\d")
 _ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
-# characters that never occur in a normalised key (see normalise.words)
-_SEPARATORS = re.compile(r"[^\w&/\-]")
+# separators that may precede a name, mapped to a space (a name after any other non-word character
+# is not found); the unicode ones: no-break space, en/em dash, quotes, guillemets, ellipsis, bullets
+_SEPARATOR_TABLE = str.maketrans(
+    {c: " " for c in "\t\n\r\x0b\x0c.,;:!?()[]{}\"'*+=<>|#%$@~^`\\"}
+    | {
+        chr(c): " "
+        for c in (
+            0xA0,
+            0x2013,
+            0x2014,
+            0x201C,
+            0x201D,
+            0x201E,
+            0x2018,
+            0x2019,
+            0xAB,
+            0xBB,
+            0x2026,
+            0x2022,
+            0xB7,
+            0xA7,
+            0xB0,
+        )
+    }
+)
 _WORD = re.compile(r"[\w&/:.\-]+")
 
 
@@ -346,7 +369,7 @@ class CompanyLinker:
         hits: list[_Hit] = []
         # one leading space and every separator as a space: the automaton's keys (" nokia") then
         # match only at word starts; offsets into `spaced` are offsets into `text` plus one
-        spaced = " " + _SEPARATORS.sub(" ", lowered)
+        spaced = " " + lowered.translate(_SEPARATOR_TABLE)
         for last_index, (vkey, payloads) in self._automaton.iter(spaced):
             last_index -= 1
             start = last_index - len(vkey) + 1
