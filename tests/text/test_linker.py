@@ -148,3 +148,11 @@ def test_voikko_lemmas_and_word_classes() -> None:
     assert finnish.lemma_matches("Wärtsilän", "wärtsilä")
     assert finnish.is_common_word("kone") and finnish.is_common_word("elisa")
     assert not finnish.is_common_word("nokia")  # a place name, not a common word
+
+
+def test_names_after_punctuation_and_quotes(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "»Nokia« ja (Wärtsilä) sekä “Valmetin”") == [
+        ("Nokia", "0112038-9"),
+        ("Wärtsilä", "wartsila"),
+        ("Valmetin", "2546240-4"),
+    ]
