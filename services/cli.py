@@ -28,6 +28,7 @@ from triggerwatch.core.settings import (
 )
 from triggerwatch.registry.cli import app as registry_app
 from triggerwatch.scoring import cli as scoring_cli
+from triggerwatch.text.cli import link_command
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -44,6 +45,7 @@ app.add_typer(targets_app, name="targets")
 app.add_typer(registry_app, name="registry")
 app.add_typer(scoring_cli.customers_app, name="customers")
 app.add_typer(scoring_cli.score_app, name="score")
+app.command("link")(link_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -38,6 +38,7 @@ class RssOptions(CollectorOptions):
     title_pattern: str | None = Field(None, description="regex with a named group 'company'")
     language: str | None = Field(None, max_length=8)
     max_summary_chars: int = Field(1000, ge=0, le=5000)
+    classify: bool = Field(False, description="refine news items into triggers (triggerwatch.text.classify)")
 
     @field_validator("title_pattern")
     @classmethod

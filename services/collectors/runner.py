@@ -18,10 +18,11 @@ from prometheus_client import Counter, Gauge
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.registry import Source
-from triggerwatch.core.contracts import DeadLetterV1, Evidence, TriggerEventV1
+from triggerwatch.core.contracts import DeadLetterV1, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.db import CollectorState, Database, utcnow
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 from triggerwatch.core.outbox import store_dead_letter, store_events
+from triggerwatch.text.classify import classify
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,22 @@ def parse_payloads(source: Source, payloads: list[RawPayload], report: RunReport
             except Exception as exc:  # one bad item never stops the others
                 report.dead_letters.append(_dead_letter(source.name, "collect", exc, item.raw))
         events.extend(payload_events)
+    if getattr(collector.options, "classify", False):
+        events = [classify_event(e) for e in events]
     return events
+
+
+def classify_event(event: TriggerEventV1) -> TriggerEventV1:
+    """Pure enrichment: a ``news`` event whose text reports a trigger gets that kind, its attributes
+    and the evidence sentence (``attributes.evidence_sentence``); anything else is returned as is."""
+    if event.kind is not EventKind.NEWS:
+        return event
+    found = classify(event.title, event.summary, event.language)
+    if found is None:
+        return event
+    return event.model_copy(
+        update={"kind": found.kind, "attributes": {**event.attributes, **found.attributes}}
+    )
 
 
 def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayload:

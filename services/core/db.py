@@ -255,6 +255,26 @@ class ScoringRun(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     better_than_baseline: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+# --- linking (issue 5)
+
+
+class UnlinkedMention(Base):
+    """A company-name hit the linker left unlinked (ambiguous, common word, shared name): for ops."""
+
+    __tablename__ = "unlinked_mentions"
+
+    mention_id: Mapped[str] = mapped_column(
+        String(64), primary_key=True, doc="sha256 of event/text + offsets"
+    )
+    source: Mapped[str | None] = mapped_column(String(100), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    surface: Mapped[str] = mapped_column(String(500))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    candidates: Mapped[list[Any]] = mapped_column(default=list)
+    context: Mapped[str | None] = mapped_column(Text, doc="the text around the mention")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Text understanding: company-name normalisation, Finnish-aware company linking, trigger classification."""

@@ -1,0 +1,258 @@
+"""Finnish inflection of company names: is ``rest`` a valid case ending after the name ``stem``?
+
+Rules (always available): case endings with vowel harmony, the ``:n``-style suffix after
+abbreviations and numbers (``UPM:n``, ``UPM:ää``, ``3M:llä``), the linking vowels of consonant-final
+foreign names (``Valmet`` → ``Valmetin``) and of e-stems (``Kone`` → ``Koneen``), illative vowel
+lengthening (``Nokiaan``), clitics (``Nokiakin``), and consonant-gradation variants of the stem
+(``Outokumpu`` → ``Outokummun``, ``Kauppa`` → ``Kaupan``).
+
+Voikko (``libvoikko`` + Debian ``voikko-fi``), when installed, confirms an inflected token's lemma and
+tells common words and first names from proper names. Without it the rules alone decide, and
+:func:`voikko_available` says so (the linker then lowers its confidence for inflected forms).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BACK, FRONT = "aou", "äöy"
+
+# case endings written with back vowels; front forms are derived by harmony
+_ENDINGS_BACK = (
+    "n",  # genitive
+    "a",  # partitive after a long vowel / consonant (Nokiaa, Microsoftia)
+    "ta",
+    "tta",
+    "na",
+    "ksi",
+    "ssa",
+    "sta",
+    "lla",
+    "lta",
+    "lle",
+    "t",
+    "ineen",
+    "tse",
+    "lta",
+    "hun",
+    "hon",
+    "han",
+    "hin",
+    "seen",
+    "siin",
+    "ssaan",
+    "staan",
+    "llaan",
+    "ltaan",
+    "lleen",
+    "nsa",
+    "kseen",
+    "den",
+    "iden",
+    "itten",
+    "ihin",
+    "issa",
+    "ista",
+    "illa",
+    "ilta",
+    "ille",
+    "iksi",
+    "ina",
+)
+# endings after which the stem syllable is closed: these take the weak grade (Kaupan, Outokummun)
+_CLOSED = frozenset({"n", "t", "ssa", "sta", "lla", "lta", "lle", "ksi", "tse", "ssaan", "staan", "llaan"})
+_CLITICS = ("", "kin", "kaan", "han", "pa", "ko")
+
+_ABBREV_SUFFIX = re.compile(
+    r"^:(?:n|a|ä|aa|ää|ta|tä|na|nä|ksi|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|ää|aan|ään|iin|hin|hon|"
+    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä)$"
+)
+
+# strong → weak grade of the consonant(s) before the final vowel
+_GRADATION = (
+    ("kk", "k"),
+    ("pp", "p"),
+    ("tt", "t"),
+    ("nk", "ng"),
+    ("mp", "mm"),
+    ("lt", "ll"),
+    ("nt", "nn"),
+    ("rt", "rr"),
+    ("ht", "hd"),
+    ("lk", "l"),
+    ("rk", "r"),
+    ("p", "v"),
+    ("t", "d"),
+)
+
+
+def harmony(stem: str) -> str:
+    """'back', 'front' or 'neutral' from the stem's last harmonic vowel."""
+    for ch in reversed(stem.casefold()):
+        if ch in BACK:
+            return "back"
+        if ch in FRONT:
+            return "front"
+    return "neutral"
+
+
+def _front(ending: str) -> str:
+    return ending.translate(str.maketrans("aou", "äöy"))
+
+
+@lru_cache(maxsize=64)
+def _endings(h: str) -> frozenset[str]:
+    back = set(_ENDINGS_BACK)
+    front = {_front(e) for e in _ENDINGS_BACK}
+    base = back if h == "back" else front if h == "front" else back | front
+    return frozenset(e + c if h != "front" else e + _front(c) for e in base for c in _CLITICS) | frozenset(
+        _front(c) if h == "front" else c for c in _CLITICS if c
+    )
+
+
+def _plain_ending(rest: str, h: str) -> bool:
+    return rest in _endings(h)
+
+
+@lru_cache(maxsize=200_000)
+def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
+    """True when ``stem + rest`` is a plausible inflected form of the name ending in ``stem``.
+
+    ``weak_grade``: the stem is a consonant-gradation variant (only closed-syllable endings follow).
+    """
+    if rest == "":
+        return not weak_grade
+    stem = stem.casefold()
+    rest = rest.casefold()
+    if rest.startswith(":"):
+        return bool(_ABBREV_SUFFIX.match(rest))
+    if not rest.isalpha():
+        return False
+    h = harmony(stem)
+    if weak_grade:
+        return any(rest == e + c for e in _CLOSED | {_front(x) for x in _CLOSED} for c in ("", "kin", "kään"))
+    last = stem[-1]
+    if last in "aeiouyäö":
+        if _plain_ending(rest, h):
+            return True
+        # illative lengthening: Nokia → Nokiaan, Wärtsilä → Wärtsilään
+        if len(rest) >= 2 and rest[0] == last and _plain_ending(rest[1:], h) and rest[1] == "n":
+            return True
+        if len(rest) >= 1 and rest[0] == last and rest[1:] in ("n", "nkin", "nkaan", "nkään", ""):
+            return rest != ""
+        # e-stems and i→e stems: Kone → Koneen, Koneelle; Saari → Saaren
+        return (
+            last in "ei"
+            and rest[0] == "e"
+            and (rest[1:] == "" or _plain_ending(rest[1:], h) or rest[1:] == "en")
+        )
+    # consonant-final (mostly foreign) names take a linking -i- (Valmetin, Microsoftille, Ericssonia)
+    if (
+        rest[0] == "i"
+        and len(rest) > 1
+        and (_plain_ending(rest[1:], h) or _plain_ending(rest[1:], "neutral"))
+    ):
+        return True
+    # (-nen names: Virtanen → Virtasen is handled by a stem variant, not here)
+    return rest in ("ia", "iä", "iin", "ikin")
+
+
+_GRADATION_2 = {strong: weak for strong, weak in _GRADATION if len(strong) == 2}
+_GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
+_VOWELS = frozenset("aeiouyäö")
+
+
+def stem_variants(word: str) -> list[str]:
+    """Alternative stems of a name's last word that inflected forms are built on (weak grade, -nen → -se)."""
+    w = word.casefold()
+    n = len(w)
+    if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
+        return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
+    out: list[str] = []
+    body, vowel = w[:-1], w[-1]
+    weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
+    if weak is not None:
+        out.append(body[:-2] + weak + vowel)
+    else:
+        weak = _GRADATION_1.get(body[-1])
+        if weak is not None and len(body) > 1 and body[-2] in "aeiouyäölrnmh":
+            out.append(body[:-1] + weak + vowel)
+    return [v for v in out if v != w]
+
+
+# --- Voikko -------------------------------------------------------------------------------------
+
+_COMMON_CLASSES = frozenset(
+    {
+        "nimisana",
+        "laatusana",
+        "nimisana_laatusana",
+        "teonsana",
+        "seikkasana",
+        "asemosana",
+        "suhdesana",
+        "sidesana",
+        "huudahdussana",
+        "lukusana",
+        "etuliite",
+    }
+)
+_PROPER_CLASSES = frozenset({"nimi", "paikannimi", "sukunimi"})
+_voikko: Any = None
+_voikko_tried = False
+
+
+def _get_voikko() -> Any:
+    global _voikko, _voikko_tried
+    if not _voikko_tried:
+        _voikko_tried = True
+        try:
+            import libvoikko  # type: ignore[import-untyped]
+
+            _voikko = libvoikko.Voikko("fi")
+        except Exception as exc:  # library or dictionary missing: rules only
+            log.warning("Voikko unavailable (%s): Finnish lemmas fall back to rules", exc)
+            _voikko = None
+    return _voikko
+
+
+def voikko_available() -> bool:
+    return _get_voikko() is not None
+
+
+@lru_cache(maxsize=200_000)
+def analyse(word: str) -> tuple[tuple[str, str], ...]:
+    """Voikko's (baseform, class) pairs for a word; () when unknown or Voikko is absent."""
+    v = _get_voikko()
+    if v is None or not word:
+        return ()
+    try:
+        return tuple((a.get("BASEFORM", ""), a.get("CLASS", "")) for a in v.analyze(word))
+    except Exception:  # Voikko raises on odd input
+        return ()
+
+
+def lemmas(word: str) -> list[str]:
+    """Casefolded lemmas of a word (Voikko), or the word itself when unknown."""
+    found = [b.casefold() for b, _ in analyse(word) if b]
+    return list(dict.fromkeys(found)) or [word.casefold()]
+
+
+def lemma_matches(token: str, name_word: str) -> bool:
+    """Voikko says ``token`` is an inflected form of ``name_word`` (False when it does not know)."""
+    target = name_word.casefold()
+    return any(b.casefold() == target for b, _ in analyse(token))
+
+
+@lru_cache(maxsize=100_000)
+def is_common_word(word: str) -> bool:
+    """Voikko knows the word as a common word or a first name (not only as a proper name)."""
+    classes = {c for _, c in analyse(word.capitalize())} | {c for _, c in analyse(word.casefold())}
+    if "etunimi" in classes:
+        return True
+    return bool(classes & _COMMON_CLASSES) and not (classes & _PROPER_CLASSES)

@@ -1,0 +1,106 @@
+"""Company-name normalisation: the key a name is indexed and matched under.
+
+``"ACCOUNTOR OY."`` → ``"accountor"``; ``"Alteams Oy, Laihian yksikkö"`` → ``"alteams"``;
+``"Oy Karl Fazer Ab"`` → ``"karl fazer"``; ``"Schildts & Söderströms Ab"`` → ``"schildts & söderströms"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: legal forms (casefolded, punctuation removed), longest first where they share words
+LEGAL_FORMS: frozenset[str] = frozenset(
+    {
+        "oy",
+        "oyj",
+        "ab",
+        "abp",
+        "ky",
+        "ay",
+        "tmi",
+        "osk",
+        "ry",
+        "osakeyhtiö",
+        "julkinen osakeyhtiö",
+        "kommandiittiyhtiö",
+        "avoin yhtiö",
+        "toiminimi",
+        "osuuskunta",
+        "aktiebolag",
+        "publikt aktiebolag",
+        "kommanditbolag",
+        "handelsbolag",
+        "andelslag",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "llc",
+        "plc",
+        "gmbh",
+        "ag",
+        "as",
+        "asa",
+        "a/s",
+        "sa",
+        "nv",
+        "bv",
+        "oü",
+        "spa",
+        "srl",
+    }
+)
+assert max(len(f.split()) for f in LEGAL_FORMS) <= 2
+
+# a comma (or " - ") followed by a unit/branch description ends the legal name
+_UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-\u2013]\s).*$", re.DOTALL)
+# keep letters, digits, '&', '/' (a/s) and inner hyphens; everything else separates words
+_PUNCT = re.compile(r"[^\w&/\-]+")
+
+
+def fold(text: str) -> str:
+    """NFC + casefold + single spaces."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def words(name: str) -> list[str]:
+    """The name's words, casefolded, punctuation removed (a trailing '.' or ':' is punctuation)."""
+    text = _PUNCT.sub(" ", unicodedata.normalize("NFC", name).casefold())
+    tokens = text.split()
+    if "-" in text or "/" in text:
+        tokens = [w for w in (t.strip("-/") for t in tokens) if w]
+    return tokens
+
+
+def strip_legal_forms(tokens: list[str]) -> tuple[list[str], bool]:
+    """Remove legal forms at the end and at the start; True when any was removed."""
+    removed = False
+    while len(tokens) > 1:
+        if len(tokens) > 2 and f"{tokens[-2]} {tokens[-1]}" in LEGAL_FORMS:
+            tokens = tokens[:-2]
+        elif tokens[-1] in LEGAL_FORMS:
+            tokens = tokens[:-1]
+        elif len(tokens) > 2 and f"{tokens[0]} {tokens[1]}" in LEGAL_FORMS:
+            tokens = tokens[2:]
+        elif tokens[0] in LEGAL_FORMS:
+            tokens = tokens[1:]
+        else:
+            break
+        removed = True
+    return tokens, removed
+
+
+def normalise_name(name: str) -> str:
+    """The matching key of a company name ('' when nothing but a legal form is left)."""
+    head = _UNIT_SUFFIX.sub("", name.strip()) if ("," in name or " - " in name or "\u2013" in name) else name
+    tokens, _ = strip_legal_forms(words(head or name))
+    return " ".join(tokens)
+
+
+def is_legal_form(token: str) -> bool:
+    return token.casefold().strip(".:") in LEGAL_FORMS

@@ -1,0 +1,68 @@
+"""The runner's classification step (``classify: true`` on a source) on the recorded Ampparit feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import RECORDINGS, REPO
+from triggerwatch.collectors.base import RawPayload
+from triggerwatch.collectors.registry import Source, build_source, load_sources
+from triggerwatch.collectors.runner import RunReport, classify_event, parse_payloads
+from triggerwatch.core.contracts import EventKind, TriggerEventV1
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+RECORDING = RECORDINGS / "ampparit_georss_atom_2013.xml"
+# Hand-made entry in the recording's own format (not real news): an appointment and a layoff headline
+HAND_MADE = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>x</id><updated>2013-11-04T17:42:03+02:00</updated>
+<entry><title>Valmet nimitti Anna Korhoselle uuden talousjohtajan tehtävän (Kauppalehti)</title>
+<link href="http://www.ampparit.com/redir.php?id=1"/><updated>2013-11-04T17:37:10+02:00</updated>
+<id>tag:ampparit.com,2013-11-04:1</id></entry>
+<entry><title>Wärtsilä aloittaa muutosneuvottelut Vaasassa (Yle)</title>
+<link href="http://www.ampparit.com/redir.php?id=2"/><updated>2013-11-04T17:36:10+02:00</updated>
+<id>tag:ampparit.com,2013-11-04:2</id></entry>
+</feed>""".encode()
+
+
+def ampparit(classify: bool) -> Source:
+    source = load_sources(REPO / "deploy" / "config" / "sources.yaml")["ampparit-news"]
+    options = {**source.config.options, "classify": classify}
+    return build_source(source.config.model_copy(update={"options": options}))
+
+
+def parse(source: Source, content: bytes) -> list[TriggerEventV1]:
+    raw = RawPayload(source=source.name, url=None, content=content, fetched_at=NOW)
+    return parse_payloads(source, [raw], RunReport(source=source.name))
+
+
+def test_recorded_ampparit_headlines_stay_news() -> None:
+    # the recording is local crime, traffic and politics: none of its 50 headlines is a sales trigger
+    events = parse(ampparit(True), RECORDING.read_bytes())
+    assert len(events) == 50
+    assert {e.kind for e in events} == {EventKind.NEWS}
+    assert events == parse(ampparit(False), RECORDING.read_bytes())
+    titles = {e.title for e in events}
+    assert (
+        "Ministeri nimesi Myllypuron mallilähiöksi (Yle)" in titles
+    )  # "named" without a role: not an appointment
+    assert (
+        "Isot investoinnit nostavat vesimaksuja Hämeenlinnassa (Yle)" in titles
+    )  # no amount: not an expansion
+
+
+def test_enabled_source_refines_trigger_headlines() -> None:
+    events = parse(ampparit(True), HAND_MADE)
+    assert [e.kind for e in events] == [EventKind.DECISION_MAKER_CHANGE, EventKind.LAYOFFS]
+    appointment = events[0]
+    assert appointment.attributes["role"] == "cfo"
+    assert appointment.attributes["evidence_sentence"] == appointment.title
+    assert appointment.attributes["classifier_confidence"] == 0.9
+    assert events[1].attributes["evidence_sentence"] == "Wärtsilä aloittaa muutosneuvottelut Vaasassa (Yle)"
+    # without the option the same items stay news
+    assert {e.kind for e in parse(ampparit(False), HAND_MADE)} == {EventKind.NEWS}
+
+
+def test_classify_event_leaves_other_kinds_alone() -> None:
+    events = parse(ampparit(True), HAND_MADE)
+    job = events[0].model_copy(update={"kind": EventKind.RECRUITMENT})
+    assert classify_event(job) is job

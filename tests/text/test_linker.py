@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import pytest
+
+from triggerwatch.text import finnish
+from triggerwatch.text.linker import CompanyLinker
+from triggerwatch.text.normalise import normalise_name
+
+ROWS = [
+    ("0112038-9", "Nokia Oyj"),
+    ("0112038-9", "FI0009000681"),  # Nokia's ISIN as an alias
+    ("wartsila", "Wärtsilä Oyj Abp"),
+    ("2546240-4", "Valmet Oyj"),
+    ("1041090-0", "UPM-Kymmene Oyj"),
+    ("1041090-0", "UPM"),
+    ("1927400-1", "Kone Oyj"),
+    ("tala", "Tala Oy"),
+    ("kata", "Kata Tala Oy"),
+    ("accountor", "Accountor Oy"),
+    ("alteams", "Alteams Oy"),
+    ("schildts", "Schildts & Söderströms Ab"),
+    ("fazer", "Oy Karl Fazer Ab"),
+    ("outokumpu", "Outokumpu Oyj"),
+    ("elisa", "Elisa Oyj"),
+]
+
+
+@pytest.fixture(scope="module")
+def linker() -> CompanyLinker:
+    return CompanyLinker.from_names(ROWS)
+
+
+def surfaces(linker: CompanyLinker, text: str) -> list[tuple[str, str]]:
+    return [(m.surface, m.company_id) for m in linker.link(text)]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("ACCOUNTOR OY.", "accountor"),
+        ("Alteams Oy, Laihian yksikkö", "alteams"),
+        ("Oy Karl Fazer Ab", "karl fazer"),
+        ("Wärtsilä Oyj Abp", "wärtsilä"),
+        ("Schildts & Söderströms Ab", "schildts & söderströms"),
+        ("Kiinteistö osakeyhtiö", "kiinteistö"),
+    ],
+)
+def test_normalise_name(name: str, key: str) -> None:
+    assert normalise_name(name) == key
+
+
+def test_inflected_forms(linker: CompanyLinker) -> None:
+    text = "Wärtsilän tilauskanta kasvoi. Nokialle uusi johtaja. Valmetin ja UPM:n sopimus."
+    assert surfaces(linker, text) == [
+        ("Wärtsilän", "wartsila"),
+        ("Nokialle", "0112038-9"),
+        ("Valmetin", "2546240-4"),
+        ("UPM:n", "1041090-0"),
+    ]
+    m = linker.link(text)[0]
+    assert text[m.start : m.end] == "Wärtsilän" and m.name == "Wärtsilä Oyj Abp"
+
+
+def test_gradation_and_illative(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "Outokummun terästehdas ja Nokiaan") == [
+        ("Outokummun", "outokumpu"),
+        ("Nokiaan", "0112038-9"),
+    ]
+
+
+def test_rejects_non_endings_and_lowercase(linker: CompanyLinker) -> None:
+    # "Nokiakaupunki"-like compounds without a hyphen and lowercase common words are not links
+    assert linker.link("nokialainen Valmetinkatu kone") == []
+
+
+def test_nested_names_longest_wins(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "Kata Tala Oy osti Tala Oy:n") == [
+        ("Kata Tala Oy", "kata"),
+        ("Tala Oy:n", "tala"),
+    ]
+
+
+def test_common_word_name_needs_support(linker: CompanyLinker) -> None:
+    result = linker.analyse("Kone toimitti hissit.")
+    assert result.mentions == []
+    assert [(u.surface, u.candidates) for u in result.unlinked] == [("Kone", ("1927400-1",))]
+    assert surfaces(linker, "Kone Oyj:n osake nousi") == [("Kone Oyj:n", "1927400-1")]
+    assert surfaces(linker, "Koneen toimitusjohtaja erosi") == [("Koneen", "1927400-1")]
+    assert linker.link("Elisa kertoi") == []  # a first name
+    assert surfaces(linker, "Kone (1927400-1) toimitti") == [
+        ("Kone", "1927400-1"),
+        ("1927400-1", "1927400-1"),
+    ]
+
+
+def test_swedish_name(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "Schildts & Söderströms ger ut boken, Oy Karl Fazer Ab:s vd") == [
+        ("Schildts & Söderströms", "schildts"),
+        ("Karl Fazer Ab:s", "fazer"),
+    ]
+
+
+def test_all_caps_employer_and_unit_suffix(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "Työnantaja: ACCOUNTOR OY. Helsinki") == [("ACCOUNTOR OY", "accountor")]
+    assert surfaces(linker, "Alteams Oy, Laihian yksikkö hakee hitsaajia") == [("Alteams Oy", "alteams")]
+
+
+def test_identifiers_first(linker: CompanyLinker) -> None:
+    mentions = linker.link("Osake FI0009000681 ja y-tunnus 2546240-4")
+    assert [(m.surface, m.company_id, m.confidence) for m in mentions] == [
+        ("FI0009000681", "0112038-9", 1.0),
+        ("2546240-4", "2546240-4", 1.0),
+    ]
+
+
+def test_longer_proper_name_is_not_the_company() -> None:
+    linker = CompanyLinker.from_names([("h", "Hans Oy")])
+    result = linker.analyse("Hans Vestberg ja Hans-Jürgen Bill")
+    assert result.mentions == [] and [u.reason for u in result.unlinked] == ["part of a longer name"] * 2
+
+
+def test_shared_name_goes_unlinked_not_guessed() -> None:
+    linker = CompanyLinker.from_names([("a", "Tala Oy"), ("b", "Tala Ky")])
+    assert linker.link("Tala Oy voitti") == [] or linker.link("Tala Oy voitti")[0].company_id == "a"
+    result = linker.analyse("Talan tulos")
+    assert result.mentions == [] and result.unlinked[0].candidates == ("a", "b")
+
+
+def test_resolve(linker: CompanyLinker) -> None:
+    best = linker.resolve("Valmet Oyj nimitti uuden talousjohtajan")
+    assert best is not None and best.company_id == "2546240-4"
+    assert linker.resolve("Valmetin ja Wärtsilän yhteinen hanke") is None  # two companies, equal evidence
+    assert linker.resolve("Kone toimitti") is None
+
+
+def test_case_endings_rules() -> None:
+    assert finnish.is_case_ending("upm", ":ää")
+    assert finnish.is_case_ending("valmet", "in")
+    assert finnish.is_case_ending("kone", "en")
+    assert finnish.is_case_ending("wärtsilä", "ssä")
+    assert not finnish.is_case_ending("wärtsilä", "ssa")  # vowel harmony
+    assert not finnish.is_case_ending("nokia", "kaupunki")
+    assert "outokummu" in finnish.stem_variants("outokumpu")
+
+
+@pytest.mark.skipif(not finnish.voikko_available(), reason="Voikko not installed")
+def test_voikko_lemmas_and_word_classes() -> None:
+    assert finnish.lemma_matches("Wärtsilän", "wärtsilä")
+    assert finnish.is_common_word("kone") and finnish.is_common_word("elisa")
+    assert not finnish.is_common_word("nokia")  # a place name, not a common word
+
+
+def test_names_after_punctuation_and_quotes(linker: CompanyLinker) -> None:
+    assert surfaces(linker, "»Nokia« ja (Wärtsilä) sekä “Valmetin”") == [
+        ("Nokia", "0112038-9"),
+        ("Wärtsilä", "wartsila"),
+        ("Valmetin", "2546240-4"),
+    ]
