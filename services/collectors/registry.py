@@ -17,14 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triggerwatch.collectors.base import Collector, Schedule
 from triggerwatch.collectors.cision import CisionCollector
+from triggerwatch.collectors.hilma import HilmaCollector
 from triggerwatch.collectors.html import HtmlCollector
 from triggerwatch.collectors.nasdaq import NasdaqCollector
 from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
 from triggerwatch.collectors.prh_notices import PrhNoticesCollector
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
-from triggerwatch.collectors.hilma import HilmaCollector
-from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.ted import TedCollector
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.registry.formats import parse_companies, parse_notices

@@ -255,6 +255,8 @@ class ScoringRun(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     better_than_baseline: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 # --- linking (issue 5)
 
 
