@@ -103,10 +103,11 @@ class GroupModel:
 
     def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities and leaf ids for companies' features."""
-        x = features[FEATURES]
-        encoded = self.pipeline[:-1].transform(x)
+        encoded = encode_many(self.pipeline[0], features)
         tree: DecisionTreeClassifier = self.pipeline[-1]
-        return tree.predict_proba(encoded)[:, 1], tree.apply(encoded)
+        leaves = tree.apply(encoded)
+        value = tree.tree_.value[:, 0, :]
+        return (value[:, 1] / value.sum(axis=1))[leaves], leaves
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -118,6 +119,28 @@ class GroupModel:
             "better_than_baseline": self.better_than_baseline,
             "verdict": self.verdict(),
         }
+
+
+def encode_many(encoder: ColumnTransformer, features: pd.DataFrame) -> np.ndarray:
+    """``encoder.transform`` for many rows: the fitted encoder sees each distinct combination of
+    categories once (a few thousand at most), the rows take theirs by index and get their own age.
+    The same matrix as transforming every row, in a fraction of the time."""
+    key = np.zeros(len(features), dtype=np.int64)
+    levels = []
+    for col in CATEGORICAL:
+        codes, values = pd.factorize(features[col], use_na_sentinel=False)
+        key = key * len(values) + codes
+        levels.append(values)
+    distinct_keys, combos = np.unique(key, return_inverse=True)
+    columns = {}
+    for col, values in zip(reversed(CATEGORICAL), reversed(levels), strict=True):
+        columns[col] = np.asarray(values, dtype=object)[distinct_keys % len(values)]
+        distinct_keys = distinct_keys // len(values)
+    distinct = pd.DataFrame(columns)[CATEGORICAL].assign(age_years=0.0)
+    encoded = np.asarray(encoder.transform(distinct), dtype=float)[combos]
+    age = list(encoder.get_feature_names_out()).index("age_years")
+    encoded[:, age] = features["age_years"].fillna(-1.0).to_numpy(dtype=float)
+    return encoded
 
 
 def labels(

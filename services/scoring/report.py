@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sklearn.tree import export_text
+from sklearn.tree import export_text, plot_tree
 
 from triggerwatch.scoring.model import GroupModel
 from triggerwatch.scoring.segments import profiles, rfm, value_tiers
@@ -50,6 +50,24 @@ def score_histogram(scores: np.ndarray, title: str) -> Markup:
     return _svg(fig)
 
 
+def tree_plot(model: GroupModel) -> Markup:
+    """The tree's top three levels as a figure (the full tree is in the text below it)."""
+    names = list(model.pipeline[0].get_feature_names_out())
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    plot_tree(
+        model.pipeline[-1],
+        feature_names=names,
+        class_names=["other", "good"],
+        max_depth=3,
+        filled=True,
+        impurity=False,
+        proportion=True,
+        fontsize=7,
+        ax=ax,
+    )
+    return _svg(fig)
+
+
 def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = None) -> Path:
     tiers = value_tiers(data.customers)
     stages = rfm(data.orders, result.trained_at.date())
@@ -78,6 +96,7 @@ def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = Non
                 "hist": score_histogram(scores, f"Prospect scores: {pg}"),
                 "targets": result.groups[pg][:15],
                 "segments": profiles(data.features, data.customers, pg).head(20).to_dict("records"),
+                "tree_plot": tree_plot(model),
                 "tree": export_text(model.pipeline[-1], feature_names=names, max_depth=6),
             }
         )

@@ -47,7 +47,7 @@ def test_report_on_random_labels_says_not_better_than_baseline(tmp_path: Path, c
     assert result.exit_code == 0, result.output
     text = html.read_text()
     assert text.count("the model is not better than the baseline") == 3  # every product group
-    assert text.count("<svg") == 6  # a lift chart and a score histogram per product group
+    assert text.count("<svg") == 9  # a lift chart, a score histogram and the tree per product group
     assert "Value tiers" in text and "top 5%" in text
     assert "Lifecycle and RFM (from order lines)" in text and "<td>active</td>" in text
     assert "Segments (industry × region × form × age)" in text
