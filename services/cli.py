@@ -26,6 +26,7 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.notifier.cli import objections_app, retention_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +40,8 @@ targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups a
 app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(targets_app, name="targets")
+app.add_typer(objections_app, name="objections")
+app.add_typer(retention_app, name="retention")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -33,6 +33,7 @@ from triggerwatch.notifier.objections import is_objected
 from triggerwatch.notifier.sinks.base import Sink
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink
+from triggerwatch.notifier.sinks.dynamics import DynamicsSink
 from triggerwatch.notifier.sinks.email import EmailSink
 from triggerwatch.notifier.sinks.slack import SlackSink
 
@@ -263,12 +264,29 @@ def build_sinks(settings: NotifierSettings) -> list[Sink]:
     for name in dict.fromkeys(settings.sinks):
         if name == "console":
             sinks.append(ConsoleSink(language=language))
-        elif name == "slack" and settings.slack_webhook_url is not None:
+        elif name == "slack" and (settings.slack_webhook_url or settings.slack_bot_token):
             sinks.append(
                 SlackSink(
-                    settings.slack_webhook_url.get_secret_value(),
+                    settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None,
+                    bot_token=settings.slack_bot_token.get_secret_value()
+                    if settings.slack_bot_token
+                    else None,
+                    base_url=settings.slack_api_url,
+                    default_channel=settings.slack_default_channel,
                     min_interval_s=settings.slack_min_interval_s,
                     language=language,
+                )
+            )
+        elif name == "dynamics" and settings.dynamics_client_secret is not None:
+            sinks.append(
+                DynamicsSink(
+                    api_url=settings.dynamics_api_url or "",
+                    token_url=settings.dynamics_token_url or "",
+                    client_id=settings.dynamics_client_id or "",
+                    client_secret=settings.dynamics_client_secret.get_secret_value(),
+                    scope=settings.dynamics_scope or "",
+                    business_id_field=settings.dynamics_business_id_field,
+                    entity=settings.dynamics_entity,
                 )
             )
         elif name == "email":

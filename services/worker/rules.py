@@ -194,7 +194,7 @@ class DeliveryRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     timezone: str = "Europe/Helsinki"
-    daily_cap: int | None = Field(20, ge=0)  # per rep and local day; the overflow goes to the digest
+    daily_cap: int | None = Field(None, ge=0)  # per rep and local day (None: no cap); overflow → digest
     quiet_hours: QuietHours | None = None  # alerts during quiet hours go to the next digest
     digest: str = Field("daily", pattern="^(daily|weekly|off)$")
     digest_at: time = time(8, 0)  # local time; weekly digests on Mondays
