@@ -150,7 +150,7 @@ class SlackSink:
         )
         self._pacers: dict[str, Pacer] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self.pacer = self._pacer(self._channel_key(None))  # the webhook's pacer (kept for callers)
+        self.pacer = self._pacer("webhook")  # the webhook's pacer (bot mode: one per channel)
 
     def _pacer(self, channel: str) -> Pacer:
         if channel not in self._pacers:
