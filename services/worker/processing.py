@@ -193,6 +193,8 @@ class _BatchContext:
     existing_alerts: dict[str, dict[str, object]] = field(default_factory=dict)
     recent: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (bid, kind, pg) -> alert id
     keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
+    new_keys: dict[str, dict[str, object]] = field(default_factory=dict)  # written once per batch
+    new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
 
 
 class Processor:
@@ -239,6 +241,10 @@ class Processor:
                         company, mention_confidence = found
                         resolved[event.event_id] = company.business_id
                         self._alerts_for(session, ctx, event, company, mention_confidence, now, outcome)
+                insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"])
+                insert_ignore(
+                    session, SuppressedAlert, list(ctx.new_suppressed.values()), ["event_id", "product_group"]
+                )
                 self._mark_processed(session, list(unique), resolved, now)
         for outcome in outcomes:
             if outcome.event is None:
@@ -373,20 +379,11 @@ class Processor:
 
     # -- rules ---------------------------------------------------------------------------------------
     def _suppress(
-        self, session: Session, event: TriggerEventV1, product_group: str, reason: str, now: datetime
+        self, ctx: _BatchContext, event: TriggerEventV1, product_group: str, reason: str, now: datetime
     ) -> None:
-        insert_ignore(
-            session,
-            SuppressedAlert,
-            [
-                {
-                    "event_id": event.event_id,
-                    "product_group": product_group,
-                    "reason": reason,
-                    "created_at": now,
-                }
-            ],
-            ["event_id", "product_group"],
+        ctx.new_suppressed.setdefault(
+            (event.event_id, product_group),
+            {"event_id": event.event_id, "product_group": product_group, "reason": reason, "created_at": now},
         )
 
     def _alerts_for(
@@ -424,7 +421,7 @@ class Processor:
                     f"product group within {self.rules.cooldown_hours:g} h"
                 )
             if reason:
-                self._suppress(session, event, pg, reason, now)
+                self._suppress(ctx, event, pg, reason, now)
                 outcome.suppressed.append(f"{pg}: {reason}")
                 continue
             alert = self._build(event, company, score, group, rule, age_days, now, mention_confidence)
@@ -444,9 +441,7 @@ class Processor:
             )
             ctx.existing_alerts[alert.alert_id] = payload
             if key is not None:
-                insert_ignore(
-                    session, AlertKey, [{"key": key, "alert_id": alert.alert_id, "created_at": now}], ["key"]
-                )
+                ctx.new_keys[key] = {"key": key, "alert_id": alert.alert_id, "created_at": now}
                 ctx.keys[key] = alert.alert_id
             if self.rules.cooldown_hours > 0:
                 ctx.recent[cooldown_key] = alert.alert_id
