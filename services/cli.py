@@ -29,6 +29,7 @@ from triggerwatch.core.settings import (
 from triggerwatch.registry.cli import app as registry_app
 from triggerwatch.scoring import cli as scoring_cli
 from triggerwatch.text.cli import link_command
+from triggerwatch.notifier.cli import objections_app, retention_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -46,6 +47,8 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(scoring_cli.customers_app, name="customers")
 app.add_typer(scoring_cli.score_app, name="score")
 app.command("link")(link_command)
+app.add_typer(objections_app, name="objections")
+app.add_typer(retention_app, name="retention")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -157,6 +157,18 @@ class AlertV1(_Frozen):
     occurred_at: AwareDatetime
     created_at: AwareDatetime
     language: Literal["en", "fi"] = "en"
+    # issue 7 (compatible additions): corroboration and updates. An alert re-emitted with the same
+    # alert_id and a higher revision is an *update* (more evidence), never a second alert.
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 0.6
+    sources: list[str] = Field(default_factory=list)
+    revision: Annotated[int, Field(ge=1)] = 1
+    dedup_key: str | None = None
+    facts: dict[str, str] = Field(default_factory=dict)
+
+    def delivery_key(self, sink: str) -> str:
+        """Idempotency key per sink: ``alert_id:sink`` for the first revision, ``…:rN`` for updates."""
+        base = f"{self.alert_id}:{sink}"
+        return base if self.revision == 1 else f"{base}:r{self.revision}"
 
     @classmethod
     def make_id(cls, dedup_key: str, product_group: str) -> str:

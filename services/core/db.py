@@ -280,6 +280,52 @@ class UnlinkedMention(Base):
 
 
 # ---------------------------------------------------------------------------------------------------
+# --- matching, rules and delivery (issue 7)
+
+
+class AlertKey(Base):
+    """Corroboration keys: ``business_id|kind|product_group|key`` → the alert it belongs to."""
+
+    __tablename__ = "alert_keys"
+
+    key: Mapped[str] = mapped_column(String(700), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Objection(Base):
+    """GDPR Art. 21 objection register: business IDs, person names and e-mails never to contact."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("kind", "value_key", name="uq_objections_kind_value"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # business_id | person | email
+    value: Mapped[str] = mapped_column(String(500))
+    value_key: Mapped[str] = mapped_column(String(500), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationDecision(Base):
+    """What the notifier decided for one revision of an alert: deliver, digest or blocked."""
+
+    __tablename__ = "notification_decisions"
+    __table_args__ = (Index("ix_notification_decisions_owner", "owner", "created_at"),)
+
+    alert_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(20))  # deliver | digest | blocked
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    digested_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------------------------------------------
 # engine and sessions
 
 

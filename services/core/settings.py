@@ -134,6 +134,21 @@ class NotifierSettings(BaseServiceSettings):
         default_factory=list, description="first signs; several are active during rotation"
     )
     crm_timeout_s: float = Field(10.0, gt=0)
+    # issue 7: rules file (routing, reps, delivery: cap, quiet hours, digest), Slack bot, Dynamics 365,
+    # retention
+    rules_file: Path = CONFIG_DIR / "rules.yaml"
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_default_channel: str | None = None
+    dynamics_api_url: str | None = None
+    dynamics_token_url: str | None = None
+    dynamics_client_id: str | None = None
+    dynamics_client_secret: SecretStr | None = None
+    dynamics_scope: str | None = None
+    dynamics_business_id_field: str = "accountnumber"
+    dynamics_entity: str = Field("task", pattern="^(task|annotation)$")
+    retention_days: float = Field(180, gt=0, description="personal data purged after this many days")
+    scheduler: bool = Field(True, description="run the digest and retention jobs in the notifier")
 
     @field_validator("smtp_password")
     @classmethod
@@ -151,12 +166,26 @@ class NotifierSettings(BaseServiceSettings):
 
     def check_sinks(self) -> None:
         """Fail at start when a configured sink lacks what it needs (a config error, not a retry)."""
-        known = {"console", "slack", "email", "crm"}
+        known = {"console", "slack", "email", "crm", "dynamics"}
         unknown = set(self.sinks) - known
         if unknown:
             raise ConfigError(f"unknown sinks {sorted(unknown)}; known: {sorted(known)}")
-        if "slack" in self.sinks and self.slack_webhook_url is None:
-            raise ConfigError("sink 'slack' is enabled but TRIGGERWATCH_SLACK_WEBHOOK_URL is not set")
+        if "slack" in self.sinks and self.slack_webhook_url is None and self.slack_bot_token is None:
+            raise ConfigError(
+                "sink 'slack' is enabled but neither TRIGGERWATCH_SLACK_WEBHOOK_URL nor "
+                "TRIGGERWATCH_SLACK_BOT_TOKEN is set"
+            )
+        if "dynamics" in self.sinks and not (
+            self.dynamics_api_url
+            and self.dynamics_token_url
+            and self.dynamics_client_id
+            and self.dynamics_client_secret
+            and self.dynamics_scope
+        ):
+            raise ConfigError(
+                "sink 'dynamics' needs TRIGGERWATCH_DYNAMICS_API_URL, _TOKEN_URL, _CLIENT_ID, "
+                "_CLIENT_SECRET and _SCOPE"
+            )
         if "email" in self.sinks and not self.email_to:
             raise ConfigError("sink 'email' is enabled but TRIGGERWATCH_EMAIL_TO is not set")
         if "crm" in self.sinks and (not self.crm_webhook_url or not self.crm_webhook_secrets):

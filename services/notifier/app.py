@@ -11,13 +11,15 @@ import logging
 
 import faust
 
-from triggerwatch.core.contracts import DeadLetterV1, decode_alert, encode, topic_names
+from triggerwatch.core.contracts import AlertV1, DeadLetterV1, decode_alert, encode, topic_names
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import store_dead_letter
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.notifier.dispatcher import Dispatcher, build_sinks
+from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
+from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,10 @@ BATCH_WITHIN_S = 0.05
 
 def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.App:
     sinks = build_sinks(settings)  # misconfigured sinks fail at start
+    rules = load_rules(settings.rules_file)  # routing, reps and delivery rules; bad ones fail at start
     db = db or Database(settings.database.url)
     dispatcher = Dispatcher(db, sinks, settings)
+    gate = NoiseGate(db, rules.delivery, rules.routing)
     names = topic_names(settings.kafka.topic_prefix)
     app = make_app(
         settings,
@@ -58,9 +62,9 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
         with db.session() as session:
             store_dead_letter(session, dl, publish=False)
 
-    async def handle(raw: bytes) -> None:
+    async def decode(raw: bytes) -> AlertV1 | None:
         try:
-            alert = decode_alert(raw)
+            return decode_alert(raw)
         except InvalidInputError as exc:
             dl = DeadLetterV1.from_raw(
                 stage="notifier", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
@@ -68,14 +72,48 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             await asyncio.to_thread(dead_letter, dl)
             await (await dead.send(key=b"notifier", value=encode(dl)))
             log.warning("dead-lettered an alert: %s", exc.reason)
-            return
-        outcome = await dispatcher.deliver(alert)
+            return None
+
+    async def handle(alert: AlertV1) -> None:
+        objection = await asyncio.to_thread(dispatcher.objection, alert)
+        if objection is not None:
+            await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
+        else:
+            decision, reason = await asyncio.to_thread(gate.decide, alert)
+            if decision == DIGEST:
+                log.info("alert %s held for the digest: %s", alert.alert_id, reason)
+                return
+            if decision == BLOCKED:
+                log.info("alert %s blocked: %s", alert.alert_id, reason)
+                return
+        outcome = await dispatcher.deliver(alert)  # checks the objection register again, records
         log.info("alert %s: %s", alert.alert_id, outcome)
+
+    async def handle_in_order(group: list[AlertV1]) -> None:
+        for alert in group:
+            await handle(alert)
 
     @app.agent(alerts, name="deliver-alerts")
     async def deliver(stream: faust.StreamT[bytes]) -> None:
-        # Alerts of a batch are delivered concurrently; each sink paces itself (Slack ~1 msg/s).
+        # Alerts of a batch for different channels are delivered concurrently; alerts for the same
+        # channel one after the other, in stream order (each sink also paces itself, Slack ~1 msg/s).
         async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
-            await asyncio.gather(*(handle(raw) for raw in batch))
+            groups: dict[tuple[str, ...], list[AlertV1]] = {}
+            for raw in batch:
+                alert = await decode(raw)
+                if alert is not None:
+                    groups.setdefault(tuple(alert.routing.channels), []).append(alert)
+            await asyncio.gather(*(handle_in_order(group) for group in groups.values()))
+
+    if settings.scheduler:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from triggerwatch.notifier.jobs import schedule_jobs
+
+        @app.task
+        async def start_jobs() -> None:
+            scheduler = AsyncIOScheduler()
+            schedule_jobs(scheduler, db, dispatcher, rules, retention_days=settings.retention_days)
+            scheduler.start()
 
     return app

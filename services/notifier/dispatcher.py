@@ -1,9 +1,11 @@
 """Deliver an alert to every sink: concurrently, idempotently, with retries, on the record.
 
 * One sink's failure or slowness never holds up another (``asyncio.gather``, per-attempt timeout).
-* The ``deliveries`` table has one row per idempotency key ``"<alert_id>:<sink>"``; a key already
-  ``delivered`` is ``skipped`` — also across processes and restarts. A ``failed`` key is tried
-  again by a later :meth:`Dispatcher.deliver` call.
+* The ``deliveries`` table has one row per idempotency key ``"<alert_id>:<sink>"`` (``…:r<N>`` for
+  corroboration updates, revision N > 1, so an update is delivered once more and only once); a key
+  already ``delivered`` is ``skipped`` — also across processes and restarts.
+  A ``failed`` key is tried again by a later :meth:`Dispatcher.deliver` call.
+* The objection register is checked before any sink: an objected alert is ``blocked``.
 * Only :class:`TransientError` is retried: exponential backoff with jitter, or exactly the server's
   ``Retry-After``; at most ``max_attempts`` attempts within ``max_retry_period_s``. The sleep and
   the clock are injected, so tests never wait.
@@ -26,9 +28,12 @@ from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, Delivery, utcnow
 from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError
 from triggerwatch.core.settings import NotifierSettings
+from triggerwatch.notifier.digest import Digest
+from triggerwatch.notifier.objections import is_objected
 from triggerwatch.notifier.sinks.base import Sink
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink
+from triggerwatch.notifier.sinks.dynamics import DynamicsSink
 from triggerwatch.notifier.sinks.email import EmailSink
 from triggerwatch.notifier.sinks.slack import SlackSink
 
@@ -39,7 +44,7 @@ DELIVERIES = Counter(
 )
 ATTEMPTS = Counter("triggerwatch_delivery_attempts_total", "Delivery attempts by sink", ["sink"])
 
-DELIVERED, SKIPPED, FAILED = "delivered", "skipped", "failed"
+DELIVERED, SKIPPED, FAILED, BLOCKED = "delivered", "skipped", "failed", "blocked"
 
 
 class Dispatcher:
@@ -71,7 +76,19 @@ class Dispatcher:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def deliver(self, alert: AlertV1) -> dict[str, str]:
-        """Sink name → ``delivered`` | ``skipped`` | ``failed``. Raises only if the database fails."""
+        """Sink name → ``delivered`` | ``skipped`` | ``failed`` | ``blocked``.
+
+        The objection register is checked first: an objected alert reaches no sink and each sink's
+        delivery row is recorded as ``blocked`` with the reason. Raises only if the database fails.
+        """
+        reason = await asyncio.to_thread(self.objection, alert)
+        if reason is not None:
+            for sink in self.sinks:
+                key = alert.delivery_key(sink.name)
+                await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, BLOCKED, 0, reason)
+                DELIVERIES.labels(sink.name, BLOCKED).inc()
+            log.info("alert %s blocked: %s", alert.alert_id, reason)
+            return {sink.name: BLOCKED for sink in self.sinks}
         results = await asyncio.gather(
             *(self._deliver_one(alert, sink) for sink in self.sinks), return_exceptions=True
         )
@@ -80,6 +97,35 @@ class Dispatcher:
             if isinstance(result, BaseException):
                 raise result  # every other sink has finished and been recorded by now
             outcomes[sink.name] = result
+        return outcomes
+
+    def objection(self, alert: AlertV1) -> str | None:
+        with self.db.session() as session:
+            return is_objected(session, alert)
+
+    async def deliver_digest(self, digest: Digest) -> dict[str, str]:
+        """Send a digest to every sink that has ``send_digest``; idempotent per digest and sink."""
+        outcomes: dict[str, str] = {}
+        for sink in self.sinks:
+            send = getattr(sink, "send_digest", None)
+            if send is None:
+                continue
+            key = f"{digest.digest_id}:{sink.name}"
+            if await asyncio.to_thread(self._status, key) == DELIVERED:
+                outcomes[sink.name] = SKIPPED
+                continue
+            attempts, error = 0, None
+            try:
+                async for attempt in self._retrying():
+                    with attempt:
+                        attempts += 1
+                        await send(digest, key)
+            except Exception as exc:  # recorded; the digest job tries again next time
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+            outcome = FAILED if error else DELIVERED
+            await asyncio.to_thread(self._record, digest.digest_id, sink.name, key, outcome, attempts, error)
+            DELIVERIES.labels(sink.name, f"digest_{outcome}").inc()
+            outcomes[sink.name] = outcome
         return outcomes
 
     async def aclose(self) -> None:
@@ -91,7 +137,7 @@ class Dispatcher:
     # -----------------------------------------------------------------------------------------------
 
     async def _deliver_one(self, alert: AlertV1, sink: Sink) -> str:
-        key = f"{alert.alert_id}:{sink.name}"
+        key = alert.delivery_key(sink.name)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:  # the same alert twice at once in this process: the second one skips
             if await asyncio.to_thread(self._status, key) == DELIVERED:
@@ -218,12 +264,29 @@ def build_sinks(settings: NotifierSettings) -> list[Sink]:
     for name in dict.fromkeys(settings.sinks):
         if name == "console":
             sinks.append(ConsoleSink(language=language))
-        elif name == "slack" and settings.slack_webhook_url is not None:
+        elif name == "slack" and (settings.slack_webhook_url or settings.slack_bot_token):
             sinks.append(
                 SlackSink(
-                    settings.slack_webhook_url.get_secret_value(),
+                    settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None,
+                    bot_token=settings.slack_bot_token.get_secret_value()
+                    if settings.slack_bot_token
+                    else None,
+                    base_url=settings.slack_api_url,
+                    default_channel=settings.slack_default_channel,
                     min_interval_s=settings.slack_min_interval_s,
                     language=language,
+                )
+            )
+        elif name == "dynamics" and settings.dynamics_client_secret is not None:
+            sinks.append(
+                DynamicsSink(
+                    api_url=settings.dynamics_api_url or "",
+                    token_url=settings.dynamics_token_url or "",
+                    client_id=settings.dynamics_client_id or "",
+                    client_secret=settings.dynamics_client_secret.get_secret_value(),
+                    scope=settings.dynamics_scope or "",
+                    business_id_field=settings.dynamics_business_id_field,
+                    entity=settings.dynamics_entity,
                 )
             )
         elif name == "email":

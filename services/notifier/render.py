@@ -345,7 +345,7 @@ def render_email(alert: AlertV1, lang: str | None = None) -> tuple[str, str, str
 # CRM
 
 
-def render_crm(alert: AlertV1) -> dict[str, Any]:
+def render_crm(alert: AlertV1) -> dict[str, Any]:  # the base record; see trigger_record
     """A JSON trigger record for a CRM (stable keys; datetimes as ISO 8601 strings)."""
     ex = alert.explanation
     return {
@@ -381,3 +381,46 @@ def render_crm(alert: AlertV1) -> dict[str, Any]:
         "occurred_at": alert.occurred_at.isoformat(),
         "created_at": alert.created_at.isoformat(),
     }
+
+
+def trigger_record(alert: AlertV1) -> dict[str, Any]:
+    """The CRM trigger record of an alert: what the CRM webhook sends, the pull API and CSV export.
+
+    ``alert_id`` is stable across revisions: a record with a higher ``revision`` is an update of
+    the same trigger (more evidence, higher confidence) and should replace it (upsert by
+    ``alert_id``).
+    """
+    record = render_crm(alert)
+    record |= {
+        "revision": alert.revision,
+        "confidence": alert.confidence,
+        "sources": list(alert.sources),
+        "dedup_key": alert.dedup_key,
+        "facts": dict(alert.facts),
+        "channels": list(alert.routing.channels),
+    }
+    return record
+
+
+def digest_lines(alerts: list[AlertV1], lang: str | None = None) -> list[str]:
+    """One plain-text line per alert of a digest, highest priority first."""
+    order = {"high": 0, "medium": 1, "low": 2}
+    lines = []
+    for alert in sorted(alerts, key=lambda a: (order.get(str(a.priority), 3), -a.priority_score)):
+        link = next((safe_url(ev.url) for ev in alert.evidence if safe_url(ev.url)), None)
+        what = one_line(alert.explanation.what_happened)
+        line = f"[{alert.priority}] {what} → {one_line(alert.product_group)}"
+        lines.append(f"{line} {link}" if link else line)
+    return lines
+
+
+def render_digest(owner: str | None, alerts: list[AlertV1], period: str) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a digest."""
+    import html
+
+    subject = f"triggerwatch {period} digest for {owner or 'the sales team'}: {len(alerts)} alert(s)"
+    lines = digest_lines(alerts)
+    text = subject + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    body = f"<html><body><h2>{html.escape(subject)}</h2><ul>{items}</ul></body></html>"
+    return subject, text, body

@@ -4,10 +4,17 @@ For a batch of raw event payloads, in one database transaction:
 
 1. decode and validate (``InvalidInputError`` → dead letter with reason and raw payload);
 2. persist the event (idempotent: the id is deterministic);
-3. resolve the company: business ID, else an exact name-key match in the company table;
+3. resolve the company: business ID, else the injected :class:`NameResolver` (default: an exact
+   name-key match in the company table);
 4. join with the company's target-group scores (every product group it scores for);
-5. apply the rules: kind and product group, minimum score, freshness, per-company cooldown;
-6. build an explained ``AlertV1`` with a deterministic id and store it.
+5. apply the rules: kind and product group, relevance filter, minimum score, freshness,
+   per-company cooldown;
+6. dedup and corroborate: an event with a ``dedup_key`` already alerted (a twin, an edited item)
+   joins that alert silently; an event from *another source* about the same real-world event
+   (same company, kind, product group and role / dedup key / notice id within
+   ``corroboration_hours``) updates that alert: more evidence, higher confidence and priority, the
+   same ``alert_id`` with ``revision + 1``, emitted again so the sinks can update;
+7. build an explained ``AlertV1`` with a deterministic id and store it.
 
 Durable state (alerts, cooldowns) lives in the database, never in a Faust table: the embedded
 broker cannot recover changelogs. Re-processing the same event returns the *same* alert again
@@ -17,6 +24,7 @@ broker cannot recover changelogs. Re-processing the same event returns the *same
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +38,7 @@ from triggerwatch.core.contracts import (
     CompanyRef,
     CompanyRole,
     DeadLetterV1,
+    Evidence,
     Explanation,
     Routing,
     TriggerEventV1,
@@ -37,6 +46,7 @@ from triggerwatch.core.contracts import (
 )
 from triggerwatch.core.db import (
     Alert,
+    AlertKey,
     Company,
     CompanyScore,
     Database,
@@ -47,8 +57,8 @@ from triggerwatch.core.db import (
     utcnow,
 )
 from triggerwatch.core.errors import InvalidInputError
-from triggerwatch.core.names import name_key
 from triggerwatch.core.outbox import event_row, store_dead_letter
+from triggerwatch.worker.resolve import ExactNameResolver, Mention, NameResolver
 from triggerwatch.worker.rules import Rule, RuleSet
 
 log = logging.getLogger(__name__)
@@ -65,12 +75,112 @@ LATENCY = Histogram(
 )
 
 
+SOURCE_CONFIDENCE = 0.6  # one source; n independent sources: 1 - (1 - 0.6)^n
+
+ROLE_NAMES: dict[str, tuple[str, str]] = {  # role → (English, Finnish partitive for "Onnittele uutta …")
+    "ceo": ("CEO", "toimitusjohtajaa"),
+    "managing_director": ("managing director", "toimitusjohtajaa"),
+    "board_chair": ("board chair", "hallituksen puheenjohtajaa"),
+    "board_member": ("board member", "hallituksen jäsentä"),
+    "cfo": ("CFO", "talousjohtajaa"),
+    "cto": ("CTO", "teknologiajohtajaa"),
+    "cio": ("CIO", "tietohallintojohtajaa"),
+    "sales_director": ("sales director", "myyntijohtajaa"),
+    "marketing_director": ("marketing director", "markkinointijohtajaa"),
+    "hr_director": ("HR director", "henkilöstöjohtajaa"),
+    "auditor": ("auditor", "tilintarkastajaa"),
+    "signatory": ("signatory", "nimenkirjoittajaa"),
+    "other": ("decision-maker", "päättäjää"),
+}
+
+
+def confidence_for(sources: int, mention_confidence: float = 1.0) -> float:
+    return round((1 - (1 - SOURCE_CONFIDENCE) ** max(1, sources)) * mention_confidence, 4)
+
+
+def corroboration_factor(sources: int) -> float:
+    return min(1.5, 1 + 0.25 * (max(1, sources) - 1))
+
+
+def facts_for(event: TriggerEventV1, now: datetime) -> tuple[dict[str, str], str, str]:
+    """Concrete facts of the event and the sentences they add to the next step (en, fi)."""
+    facts: dict[str, str] = {}
+    en: list[str] = []
+    fi: list[str] = []
+    attrs = event.attributes
+    deadline = attrs.get("deadline")
+    if isinstance(deadline, str) and deadline:
+        try:
+            when = datetime.fromisoformat(deadline.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=now.tzinfo)
+            days = math.ceil((when - now).total_seconds() / 86400)
+            facts["deadline"] = when.date().isoformat()
+            facts["days_to_deadline"] = str(days)
+            if days >= 0:
+                en.append(f"Tender deadline in {days} days ({when.date().isoformat()}).")
+                fi.append(f"Tarjousten määräaika {days} päivän päästä ({when.date().isoformat()}).")
+            else:
+                en.append(f"The tender deadline passed on {when.date().isoformat()}.")
+                fi.append(f"Tarjousten määräaika päättyi {when.date().isoformat()}.")
+    role = attrs.get("role")
+    if isinstance(role, str) and role:
+        facts["role"] = role
+        role_en, role_fi = ROLE_NAMES.get(role, ROLE_NAMES["other"])
+        en.append(f"Congratulate the new {role_en}.")
+        fi.append(f"Onnittele uutta {role_fi}.")
+    openings = attrs.get("openings")
+    if isinstance(openings, int) and not isinstance(openings, bool) and openings > 1:
+        facts["openings"] = str(openings)
+        en.append(f"{openings} openings.")
+        fi.append(f"{openings} avointa paikkaa.")
+    return facts, " ".join(en), " ".join(fi)
+
+
+def corroboration_key(event: TriggerEventV1) -> str | None:
+    """What identifies the same real-world event across sources (beyond the company and kind)."""
+    attrs = event.attributes
+    role = attrs.get("role")
+    if isinstance(role, str) and role:
+        return f"role:{role}"
+    for name in ("dedup_key", "notice_id"):
+        value = attrs.get(name)
+        if value not in (None, ""):
+            return f"{name}:{value}"
+    return None
+
+
+def dedup_key(event: TriggerEventV1) -> str | None:
+    value = event.attributes.get("dedup_key")
+    return str(value) if value not in (None, "") else None
+
+
+def _evidence_of(event: TriggerEventV1) -> list[Evidence]:
+    if event.evidence:
+        return list(event.evidence)
+    return [Evidence(url=event.source_url, source=event.source, title=event.title[:1000])]
+
+
+def _merge_evidence(old: list[Evidence], new: list[Evidence]) -> list[Evidence]:
+    seen = {(e.url, e.source) for e in old}
+    merged = list(old)
+    for e in new:
+        if (e.url, e.source) not in seen:
+            seen.add((e.url, e.source))
+            merged.append(e)
+    return merged
+
+
 @dataclass
 class Outcome:
     event: TriggerEventV1 | None = None
     alerts: list[AlertV1] = field(default_factory=list)
     dead_letter: DeadLetterV1 | None = None
     suppressed: list[str] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)  # alert ids this event joined silently (twins)
 
 
 @dataclass
@@ -78,17 +188,28 @@ class _BatchContext:
     """What one batch needs from the database, loaded with a few queries for the whole batch."""
 
     companies: dict[str, Company] = field(default_factory=dict)
-    by_name: dict[str, list[Company]] = field(default_factory=dict)
+    mentions: dict[str, Mention | None] = field(default_factory=dict)
     scores: dict[str, list[tuple[CompanyScore, TargetGroup]]] = field(default_factory=dict)
     existing_alerts: dict[str, dict[str, object]] = field(default_factory=dict)
     recent: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (bid, kind, pg) -> alert id
+    keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
+    new_keys: dict[str, dict[str, object]] = field(default_factory=dict)  # written once per batch
+    new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
 
 
 class Processor:
-    def __init__(self, db: Database, rules: RuleSet, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rules: RuleSet,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        resolver: NameResolver | None = None,
+    ) -> None:
         self.db = db
         self.rules = rules
         self.clock = clock
+        self.resolver: NameResolver = resolver or ExactNameResolver(db)
 
     def process_batch(self, raws: Sequence[bytes]) -> list[Outcome]:
         """Process a batch in one transaction; outcomes in input order."""
@@ -115,12 +236,15 @@ class Processor:
                     event = outcome.event
                     if event is None:
                         continue
-                    company = self._resolve(ctx, event)
-                    if company is not None:
+                    found = self._resolve(ctx, event)
+                    if found is not None:
+                        company, mention_confidence = found
                         resolved[event.event_id] = company.business_id
-                        outcome.alerts, outcome.suppressed = self._alerts_for(
-                            session, ctx, event, company, now
-                        )
+                        self._alerts_for(session, ctx, event, company, mention_confidence, now, outcome)
+                insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"])
+                insert_ignore(
+                    session, SuppressedAlert, list(ctx.new_suppressed.values()), ["event_id", "product_group"]
+                )
                 self._mark_processed(session, list(unique), resolved, now)
         for outcome in outcomes:
             if outcome.event is None:
@@ -132,21 +256,35 @@ class Processor:
         return outcomes
 
     # -- loading -----------------------------------------------------------------------------------
+    @staticmethod
+    def _texts(event: TriggerEventV1) -> list[str]:
+        """What the name resolver is asked about: the named companies, else the title."""
+        names = [ref.name for ref in event.companies if ref.name and not ref.business_id]
+        if names or event.companies:
+            return names
+        return [event.title] if event.title else []
+
     def _load(self, session: Session, events: list[TriggerEventV1]) -> _BatchContext:
         ctx = _BatchContext()
         bids = {ref.business_id for e in events for ref in e.companies if ref.business_id}
-        names = {
-            name_key(ref.name) for e in events for ref in e.companies if ref.name and not ref.business_id
-        }
+        texts = {t for e in events for t in self._texts(e)}
+        if texts:
+            forget = getattr(self.resolver, "forget", None)
+            if callable(forget):
+                forget()  # the company table may have changed since the last batch
+            prepare = getattr(self.resolver, "prepare", None)
+            if callable(prepare):
+                prepare(session, texts)
+            for text in texts:
+                mention = self.resolver.resolve(text)
+                ctx.mentions[text] = mention
+                if mention is not None:
+                    bids.add(mention.company_id)
         if bids:
             ctx.companies.update(
                 (c.business_id, c)
                 for c in session.scalars(select(Company).where(Company.business_id.in_(bids)))
             )
-        if names:
-            for c in session.scalars(select(Company).where(Company.name_key.in_(names))):
-                ctx.by_name.setdefault(c.name_key, []).append(c)
-                ctx.companies.setdefault(c.business_id, c)
         if not ctx.companies:
             return ctx
         known = list(ctx.companies)
@@ -157,18 +295,34 @@ class Processor:
             .order_by(CompanyScore.score.desc())
         ):
             ctx.scores.setdefault(score.business_id, []).append((score, group))
-        candidate_ids = []
+        candidate_ids: list[str] = []
+        candidate_keys: list[str] = []
         for e in events:
-            company = self._resolve(ctx, e)
-            if company is not None:
-                candidate_ids += [
-                    AlertV1.make_id(e.event_id, sc.product_group)
-                    for sc, _ in ctx.scores.get(company.business_id, [])
-                ]
+            found = self._resolve(ctx, e)
+            if found is None:
+                continue
+            bid = found[0].business_id
+            ckey = corroboration_key(e)
+            for sc, _ in ctx.scores.get(bid, []):
+                candidate_ids.append(self._alert_id(e, bid, sc.product_group))
+                if ckey:
+                    candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
+        if candidate_keys and self.rules.corroboration_hours > 0:
+            since = self.clock() - timedelta(hours=self.rules.corroboration_hours)
+            ctx.keys.update(
+                session.execute(
+                    select(AlertKey.key, AlertKey.alert_id).where(
+                        AlertKey.key.in_(candidate_keys), AlertKey.created_at >= since
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            candidate_ids += list(ctx.keys.values())
         if candidate_ids:
             ctx.existing_alerts.update(
                 session.execute(
-                    select(Alert.alert_id, Alert.payload).where(Alert.alert_id.in_(candidate_ids))
+                    select(Alert.alert_id, Alert.payload).where(Alert.alert_id.in_(set(candidate_ids)))
                 )
                 .tuples()
                 .all()
@@ -182,6 +336,17 @@ class Processor:
             ).tuples():
                 ctx.recent.setdefault((bid, kind, pg), alert_id)
         return ctx
+
+    @staticmethod
+    def _alert_id(event: TriggerEventV1, business_id: str, product_group: str) -> str:
+        key = dedup_key(event)
+        if key is None:
+            return AlertV1.make_id(event.event_id, product_group)
+        return AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
+
+    @staticmethod
+    def _key(business_id: str, event: TriggerEventV1, product_group: str, ckey: str) -> str:
+        return f"{business_id}|{event.kind.value}|{product_group}|{ckey}"[:700]
 
     def _mark_processed(
         self, session: Session, event_ids: list[str], resolved: dict[str, str], now: datetime
@@ -202,34 +367,51 @@ class Processor:
             session.connection().execute(stmt, [{"eid": e, "bid": b} for e, b in resolved.items()])
 
     # -- company resolution -------------------------------------------------------------------------
-    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> Company | None:
+    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> tuple[Company, float] | None:
         for ref in event.companies:
             if ref.business_id and ref.business_id in ctx.companies:
-                return ctx.companies[ref.business_id]
-        for ref in event.companies:
-            if ref.name and not ref.business_id:
-                matches = ctx.by_name.get(name_key(ref.name), [])
-                if len(matches) == 1:  # an ambiguous name never resolves: precision over recall
-                    return matches[0]
+                return ctx.companies[ref.business_id], 1.0
+        for text in self._texts(event):
+            mention = ctx.mentions.get(text)
+            if mention is not None and mention.company_id in ctx.companies:
+                return ctx.companies[mention.company_id], float(mention.confidence)
         return None
 
     # -- rules ---------------------------------------------------------------------------------------
+    def _suppress(
+        self, ctx: _BatchContext, event: TriggerEventV1, product_group: str, reason: str, now: datetime
+    ) -> None:
+        ctx.new_suppressed.setdefault(
+            (event.event_id, product_group),
+            {"event_id": event.event_id, "product_group": product_group, "reason": reason, "created_at": now},
+        )
+
     def _alerts_for(
-        self, session: Session, ctx: _BatchContext, event: TriggerEventV1, company: Company, now: datetime
-    ) -> tuple[list[AlertV1], list[str]]:
-        alerts: list[AlertV1] = []
-        suppressed: list[str] = []
+        self,
+        session: Session,
+        ctx: _BatchContext,
+        event: TriggerEventV1,
+        company: Company,
+        mention_confidence: float,
+        now: datetime,
+        outcome: Outcome,
+    ) -> None:
+        ckey = corroboration_key(event)
         for score, group in ctx.scores.get(company.business_id, []):
-            rule = self.rules.match(event.kind, score.product_group)
+            pg = score.product_group
+            rule = self.rules.match(event.kind, pg, event.attributes, event.title)
             if rule is None or score.score < rule.min_score:
                 continue
-            alert_id = AlertV1.make_id(event.event_id, score.product_group)
-            existing = ctx.existing_alerts.get(alert_id)
-            if existing is not None:
-                alerts.append(AlertV1.model_validate(existing))
+            alert_id = self._alert_id(event, company.business_id, pg)
+            key = self._key(company.business_id, event, pg, ckey) if ckey else None
+            target = alert_id if alert_id in ctx.existing_alerts else None
+            if target is None and key is not None and key in ctx.keys:
+                target = ctx.keys[key]
+            if target is not None and target in ctx.existing_alerts:
+                self._join(session, ctx, event, target, rule, now, outcome)
                 continue
             age_days = max(0.0, (now - event.occurred_at).total_seconds() / 86400)
-            cooldown_key = (company.business_id, event.kind.value, score.product_group)
+            cooldown_key = (company.business_id, event.kind.value, pg)
             reason = None
             if age_days > rule.freshness_days:
                 reason = f"stale: happened {age_days:.0f} days ago (freshness {rule.freshness_days:g} days)"
@@ -239,40 +421,78 @@ class Processor:
                     f"product group within {self.rules.cooldown_hours:g} h"
                 )
             if reason:
-                insert_ignore(
-                    session,
-                    SuppressedAlert,
-                    [
-                        {
-                            "event_id": event.event_id,
-                            "product_group": score.product_group,
-                            "reason": reason,
-                            "created_at": now,
-                        }
-                    ],
-                    ["event_id", "product_group"],
-                )
-                suppressed.append(f"{score.product_group}: {reason}")
+                self._suppress(ctx, event, pg, reason, now)
+                outcome.suppressed.append(f"{pg}: {reason}")
                 continue
-            alert = self._build(event, company, score, group, rule, age_days, now)
+            alert = self._build(event, company, score, group, rule, age_days, now, mention_confidence)
+            payload = alert.model_dump(mode="json")
             session.add(
                 Alert(
                     alert_id=alert.alert_id,
                     event_id=event.event_id,
                     business_id=company.business_id,
                     kind=event.kind.value,
-                    product_group=score.product_group,
+                    product_group=pg,
                     score=alert.score,
                     priority=alert.priority.value,
-                    payload=alert.model_dump(mode="json"),
+                    payload=payload,
                     created_at=now,
                 )
             )
-            ctx.existing_alerts[alert.alert_id] = alert.model_dump(mode="json")
+            ctx.existing_alerts[alert.alert_id] = payload
+            if key is not None:
+                ctx.new_keys[key] = {"key": key, "alert_id": alert.alert_id, "created_at": now}
+                ctx.keys[key] = alert.alert_id
             if self.rules.cooldown_hours > 0:
                 ctx.recent[cooldown_key] = alert.alert_id
-            alerts.append(alert)
-        return alerts, suppressed
+            outcome.alerts.append(alert)
+
+    def _join(
+        self,
+        session: Session,
+        ctx: _BatchContext,
+        event: TriggerEventV1,
+        alert_id: str,
+        rule: Rule,
+        now: datetime,
+        outcome: Outcome,
+    ) -> None:
+        """The event is about an alert that exists: a replay, a twin, or a corroboration."""
+        stored = AlertV1.model_validate(ctx.existing_alerts[alert_id])
+        if event.event_id in stored.event_ids:  # a replay: emit the stored alert again, unchanged
+            outcome.alerts.append(stored)
+            return
+        key = dedup_key(event)
+        twin = key is not None and key == stored.dedup_key
+        independent = not twin and event.source not in stored.sources
+        sources = stored.sources + ([event.source] if event.source not in stored.sources else [])
+        changes: dict[str, object] = {
+            "event_ids": [*stored.event_ids, event.event_id],
+            "evidence": _merge_evidence(list(stored.evidence), _evidence_of(event)),
+            "sources": sources,
+        }
+        if independent:  # another source confirms it: more confidence, higher priority, re-emitted
+            base = stored.priority_score / corroboration_factor(len(stored.sources))
+            priority_score = round(base * corroboration_factor(len(sources)), 4)
+            mention = stored.confidence / confidence_for(len(stored.sources)) if stored.sources else 1.0
+            changes |= {
+                "revision": stored.revision + 1,
+                "confidence": min(1.0, confidence_for(len(sources), min(1.0, mention))),
+                "priority_score": priority_score,
+                "priority": self.rules.priority(priority_score),
+            }
+        updated = stored.model_copy(update=changes)
+        payload = updated.model_dump(mode="json")
+        session.execute(
+            update(Alert)
+            .where(Alert.alert_id == alert_id)
+            .values(payload=payload, priority=updated.priority.value)
+        )
+        ctx.existing_alerts[alert_id] = payload
+        if independent:
+            outcome.alerts.append(updated)
+        else:
+            outcome.joined.append(alert_id)
 
     def _build(
         self,
@@ -283,13 +503,28 @@ class Processor:
         rule: Rule,
         age_days: float,
         now: datetime,
+        mention_confidence: float = 1.0,
     ) -> AlertV1:
         recency = max(0.0, 1 - age_days / rule.freshness_days)
         priority_score = round(score.score * rule.weight * (0.5 + 0.5 * recency), 4)
         lang = self.rules.language
         fmt = {"company": company.name, "product_group": score.product_group}
+        facts, extra_en, extra_fi = facts_for(event, now)
+        relevance = rule.relevance.matches(event.attributes, event.title)
+        if relevance and relevance != "any":
+            facts["relevance"] = relevance
+        next_en = " ".join(p for p in (rule.next_step.en.format(**fmt), extra_en) if p)
+        next_fi = " ".join(p for p in (rule.next_step.fi.format(**fmt), extra_fi) if p)
+        facts["next_step_en"], facts["next_step_fi"] = next_en, next_fi
+        owner = self.rules.routing.owner(
+            score.product_group,
+            company.region,
+            business_id=company.business_id,
+            industry_code=company.industry_code,
+        )
+        what = " ".join(f"{company.name}: {event.title}".split())  # one line
         return AlertV1(
-            alert_id=AlertV1.make_id(event.event_id, score.product_group),
+            alert_id=self._alert_id(event, company.business_id, score.product_group),
             event_ids=[event.event_id],
             kind=event.kind,
             company=CompanyRef(
@@ -303,15 +538,19 @@ class Processor:
             priority=self.rules.priority(priority_score),
             priority_score=priority_score,
             explanation=Explanation(
-                what_happened=f"{company.name}: {event.title}",
+                what_happened=what,
                 why_it_matters=rule.why.get(lang).format(**fmt),
                 target_group_rule=group.rule_fi if lang == "fi" and group.rule_fi else group.rule,
-                next_step=rule.next_step.get(lang).format(**fmt),
+                next_step=next_fi if lang == "fi" else next_en,
             ),
             recommended_offer=score.product_group,
-            evidence=event.evidence,
-            routing=Routing(owner=self.rules.routing.owner(score.product_group, company.region)),
+            evidence=_evidence_of(event),
+            routing=Routing(owner=owner, channels=self.rules.routing.channels(owner)),
             occurred_at=event.occurred_at,
             created_at=now,
             language=lang,  # type: ignore[arg-type]
+            confidence=confidence_for(1, mention_confidence),
+            sources=[event.source],
+            dedup_key=dedup_key(event),
+            facts=facts,
         )

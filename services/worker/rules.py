@@ -13,16 +13,29 @@ Loaded from a YAML file (``deploy/config/rules.yaml``) and validated at start::
         next_step: {en: "...", fi: "..."}
     routing:
       fallback_owner: sales-team
+      by_business_id: {0112038-9: rep-anna}   # the CRM owner mapping wins
+      by_region: {Uusimaa: rep-ville}         # territory: region, then industry (TOL prefix)
+      by_industry: {"62": rep-anna}
       by_product_group: {it-services: rep-anna}
-      by_region: {Uusimaa: rep-ville}
+      reps: {rep-anna: {slack_channel: "#anna", email: anna@example.com, daily_cap: 10}}
+      fallback_channel: "#sales-triggers"
+
+Relevance filters (all optional; when any is set, an event must match at least one of them):
+``cpv_prefixes`` against ``cpv_main``/``cpv_codes``, ``job_titles`` (regular expressions,
+case-insensitive) against ``job_title`` (else the title), ``occupation_codes`` (prefixes) against
+``occupation_code``, ``roles`` against ``role``.
+
+The notifier reads ``delivery`` (daily cap per rep, quiet hours, digest schedule) from the same file.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triggerwatch.core.contracts import EventKind, Priority
 from triggerwatch.core.errors import ConfigError
@@ -37,11 +50,68 @@ class Localised(BaseModel):
         return self.fi if lang == "fi" else self.en
 
 
+def _split(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+class Relevance(BaseModel):
+    """What makes an event relevant for one offering; empty = every event of the kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cpv_prefixes: list[str] = Field(default_factory=list)
+    job_titles: list[str] = Field(default_factory=list)
+    occupation_codes: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+
+    @field_validator("job_titles")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"job_titles: bad regular expression {pattern!r}: {exc}") from exc
+        return v
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cpv_prefixes or self.job_titles or self.occupation_codes or self.roles)
+
+    def matches(self, attributes: dict[str, str | int | float | bool | None], title: str) -> str | None:
+        """The reason the event is relevant (``"cpv 72000000"``), or None when it is not."""
+        if self.empty:
+            return "any"
+        if self.cpv_prefixes:
+            codes = _split(attributes.get("cpv_main")) + _split(attributes.get("cpv_codes"))
+            for code in codes:
+                for prefix in self.cpv_prefixes:
+                    if code.startswith(prefix):
+                        return f"cpv {code}"
+        if self.job_titles:
+            text = str(attributes.get("job_title") or title)
+            for pattern in self.job_titles:
+                if re.search(pattern, text, re.IGNORECASE):
+                    return f"job title {pattern!r}"
+        if self.occupation_codes:
+            code = str(attributes.get("occupation_code") or "")
+            if code and any(code.startswith(c) for c in self.occupation_codes):
+                return f"occupation {code}"
+        if self.roles:
+            role = str(attributes.get("role") or "")
+            if role in self.roles:
+                return f"role {role}"
+        return None
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: EventKind
     product_groups: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    relevance: Relevance = Relevance()
     min_score: float = Field(0.5, ge=0, le=1)
     weight: float = Field(0.5, ge=0, le=1)
     freshness_days: float = Field(30, gt=0)
@@ -52,34 +122,119 @@ class Rule(BaseModel):
         return "*" in self.product_groups or product_group in self.product_groups
 
 
+class Rep(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slack_channel: str | None = None  # "#channel", a channel id or a user id (DM) for chat.postMessage
+    email: str | None = None
+    daily_cap: int | None = Field(None, ge=0)  # overrides delivery.daily_cap
+
+
 class Routing(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     fallback_owner: str | None = None
-    by_product_group: dict[str, str] = Field(default_factory=dict)
+    fallback_channel: str | None = None
+    by_business_id: dict[str, str] = Field(default_factory=dict)  # the CRM owner mapping
     by_region: dict[str, str] = Field(default_factory=dict)
+    by_industry: dict[str, str] = Field(default_factory=dict)  # TOL code prefix → owner
+    by_product_group: dict[str, str] = Field(default_factory=dict)
+    reps: dict[str, Rep] = Field(default_factory=dict)
 
-    def owner(self, product_group: str, region: str | None) -> str | None:
-        if product_group in self.by_product_group:
-            return self.by_product_group[product_group]
+    def owner(
+        self,
+        product_group: str,
+        region: str | None,
+        *,
+        business_id: str | None = None,
+        industry_code: str | None = None,
+    ) -> str | None:
+        """CRM owner, else territory (region, then the longest industry prefix), else product group."""
+        if business_id and business_id in self.by_business_id:
+            return self.by_business_id[business_id]
         if region and region in self.by_region:
             return self.by_region[region]
+        if industry_code:
+            for prefix in sorted(self.by_industry, key=len, reverse=True):
+                if industry_code.startswith(prefix):
+                    return self.by_industry[prefix]
+        if product_group in self.by_product_group:
+            return self.by_product_group[product_group]
         return self.fallback_owner
+
+    def channels(self, owner: str | None) -> list[str]:
+        """``slack:<channel>`` / ``email:<address>`` of the owner; the fallback channel otherwise."""
+        rep = self.reps.get(owner or "")
+        out: list[str] = []
+        if rep is not None:
+            if rep.slack_channel:
+                out.append(f"slack:{rep.slack_channel}")
+            if rep.email:
+                out.append(f"email:{rep.email}")
+        if not any(c.startswith("slack:") for c in out) and self.fallback_channel:
+            out.append(f"slack:{self.fallback_channel}")
+        return out
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: time = time(21, 0)
+    end: time = time(7, 0)
+
+    def contains(self, local: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+class DeliveryRules(BaseModel):
+    """Noise control, applied by the notifier."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str = "Europe/Helsinki"
+    daily_cap: int | None = Field(None, ge=0)  # per rep and local day (None: no cap); overflow → digest
+    quiet_hours: QuietHours | None = None  # alerts during quiet hours go to the next digest
+    digest: str = Field("daily", pattern="^(daily|weekly|off)$")
+    digest_at: time = time(8, 0)  # local time; weekly digests on Mondays
+    updates: bool = True  # deliver corroboration updates (a higher revision of a delivered alert)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {v!r}") from exc
+        return v
 
 
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     cooldown_hours: float = Field(72, ge=0)
+    corroboration_hours: float = Field(72, ge=0)  # same event from another source within → one alert
     language: str = Field("en", pattern="^(en|fi)$")
     priority_high: float = Field(0.5, ge=0)
     priority_medium: float = Field(0.25, ge=0)
     rules: list[Rule] = Field(min_length=1)
     routing: Routing = Routing()
+    delivery: DeliveryRules = DeliveryRules()
 
-    def match(self, kind: EventKind, product_group: str) -> Rule | None:
+    def match(
+        self,
+        kind: EventKind,
+        product_group: str,
+        attributes: dict[str, str | int | float | bool | None] | None = None,
+        title: str = "",
+    ) -> Rule | None:
+        """The first rule for the kind and product group whose relevance filter the event passes."""
         for rule in self.rules:
-            if rule.kind == kind and rule.applies_to(product_group):
+            relevant = rule.relevance.matches(attributes or {}, title) is not None
+            if rule.kind == kind and rule.applies_to(product_group) and relevant:
                 return rule
         return None
 

@@ -10,7 +10,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
-from triggerwatch.notifier.render import render_blocks, render_crm, render_text
+from triggerwatch.notifier.render import render_blocks, render_text, trigger_record
 from triggerwatch.notifier.sinks.base import Sink
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink, sign, verify_signature
@@ -69,7 +69,7 @@ async def test_slack_posts_text_and_blocks(alert: AlertV1, slack_server: StubSer
 async def test_slack_429_surfaces_with_retry_after(alert: AlertV1, slack_server: StubServer) -> None:
     slack_server.reply(429, "rate_limited", {"Retry-After": "7"})
     with pytest.raises(TransientError) as caught:
-        await SlackSink(slack_server.url, min_interval_s=0).send(alert, KEY)
+        await SlackSink(slack_server.url, min_interval_s=0, max_inline_wait_s=5).send(alert, KEY)
     assert caught.value.retry_after == 7.0
     assert len(slack_server.requests) == 1  # slack-sdk did not retry on its own
 
@@ -205,7 +205,7 @@ async def test_crm_posts_signed_json(alert: AlertV1, crm_server: StubServer) -> 
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["Idempotency-Key"] == KEY
     assert request.headers["X-Triggerwatch-Timestamp"] == "1700000000"
-    assert json.loads(request.body) == render_crm(alert)
+    assert json.loads(request.body) == trigger_record(alert)  # the one shape for webhook, pull API, CSV
     header = request.headers["X-Triggerwatch-Signature"]
     assert len(header.split(",")) == 2 and all(p.startswith("v1=") for p in header.split(","))
     now = 1_700_000_030.0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import TransientError
-from triggerwatch.notifier.render import company_label, one_line, render_text, resolve_language
+from triggerwatch.notifier.render import company_label, one_line, render_digest, render_text, resolve_language
+
+if TYPE_CHECKING:
+    from triggerwatch.notifier.digest import Digest
 
 RULE = "-" * 72
 
@@ -26,8 +29,17 @@ class ConsoleSink:
         self._stream = stream  # None: sys.stdout at the time of sending (so redirection works)
 
     async def send(self, alert: AlertV1, idempotency_key: str) -> None:
+        header = console_header(alert)
+        if alert.revision > 1:
+            header = f"UPDATE r{alert.revision} ({len(alert.sources)} sources) {header}"
+        self._write(f"{RULE}\n{header}\n{render_text(alert, self.language)}{RULE}\n")
+
+    async def send_digest(self, digest: Digest, idempotency_key: str) -> None:
+        _, text, _ = render_digest(digest.owner, digest.alerts, digest.period)
+        self._write(f"{RULE}\nDIGEST {text}{RULE}\n")
+
+    def _write(self, text: str) -> None:
         stream = self._stream or sys.stdout
-        text = f"{RULE}\n{console_header(alert)}\n{render_text(alert, self.language)}{RULE}\n"
         try:
             try:
                 stream.write(text)

@@ -2,7 +2,9 @@
 
 Headers: ``Idempotency-Key``, ``X-Triggerwatch-Timestamp`` (unix seconds) and
 ``X-Triggerwatch-Signature: v1=<hex>,v1=<hex>`` — HMAC-SHA256 of ``"{timestamp}.{body}"`` with each
-active secret (newest first), so receivers keep verifying while secrets rotate. Receivers use
+active secret (newest first), so receivers keep verifying while secrets rotate. The body is
+:func:`~triggerwatch.notifier.render.trigger_record`; a higher ``revision`` of the same ``alert_id``
+is an update to upsert (its ``Idempotency-Key`` ends in ``:r<revision>``). Receivers use
 :func:`verify_signature`, which also refuses stale timestamps (replays).
 """
 
@@ -19,7 +21,7 @@ import httpx
 from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
-from triggerwatch.notifier.render import render_crm
+from triggerwatch.notifier.render import trigger_record
 
 SIGNATURE_VERSION = "v1"
 RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -56,7 +58,9 @@ def verify_signature(
 
 
 def encode_body(alert: AlertV1) -> bytes:
-    return json.dumps(render_crm(alert), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return json.dumps(
+        trigger_record(alert), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode()
 
 
 class CrmSink:

@@ -14,11 +14,15 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import utcnow
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
-from triggerwatch.notifier.render import render_email
+from triggerwatch.notifier.render import render_digest, render_email
+
+if TYPE_CHECKING:
+    from triggerwatch.notifier.digest import Digest
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +73,35 @@ class EmailSink:
         msg.add_alternative(html, subtype="html")
         return msg
 
+    def _recipients(self, channels: list[str]) -> list[str]:
+        """The rep's address from the routing (``email:<address>``), else the configured ones."""
+        own = [c.removeprefix("email:") for c in channels if c.startswith("email:")]
+        return own or self.recipients
+
     async def send(self, alert: AlertV1, idempotency_key: str) -> None:
         msg = self.build_message(alert, idempotency_key)
-        await asyncio.to_thread(self._send_sync, msg)
+        recipients = self._recipients(list(alert.routing.channels))
+        msg.replace_header("To", ", ".join(recipients))
+        if alert.revision > 1:
+            msg.replace_header("Subject", f"Update: {msg['Subject']}")
+        await asyncio.to_thread(self._send_sync, msg, recipients)
 
-    def _send_sync(self, msg: EmailMessage) -> None:
+    async def send_digest(self, digest: Digest, idempotency_key: str) -> None:
+        subject, text, html = render_digest(digest.owner, digest.alerts, digest.period)
+        recipients = self._recipients(digest.channels)
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.sender
+        msg["To"] = ", ".join(recipients)
+        msg["Date"] = email.utils.format_datetime(utcnow())
+        msg["Message-ID"] = message_id(idempotency_key, self.sender)
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        await asyncio.to_thread(self._send_sync, msg, recipients)
+
+    def _send_sync(self, msg: EmailMessage, recipients: list[str] | None = None) -> None:
+        recipients = recipients or self.recipients
         where = f"smtp {self.host}:{self.port}"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
@@ -81,7 +109,7 @@ class EmailSink:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password or "")
-                refused = smtp.send_message(msg, from_addr=self.sender, to_addrs=self.recipients)
+                refused = smtp.send_message(msg, from_addr=self.sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             codes = [code for code, _ in exc.recipients.values()]
             error = f"{where}: all recipients refused {exc.recipients!r}"

@@ -1,0 +1,99 @@
+"""The objection register (GDPR Art. 21): who must never be contacted.
+
+Entries are business IDs (the whole company), person names and e-mail addresses. The notifier
+checks every alert before any sink (:func:`is_objected`); exports (pull API, CSV) call the same
+function. A blocked alert is recorded with the reason, never delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from triggerwatch.core.businessid import normalise_business_id
+from triggerwatch.core.contracts import AlertV1
+from triggerwatch.core.db import Objection, insert_ignore, utcnow
+
+KINDS = ("business_id", "person", "email")
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def value_key(kind: str, value: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"objection kind must be one of {KINDS}, not {kind!r}")
+    if kind == "business_id":
+        bid = normalise_business_id(value)
+        if bid is None:
+            raise ValueError(f"not a valid Finnish business ID: {value!r}")
+        return bid
+    folded = _fold(value)
+    if not folded:
+        raise ValueError("an objection needs a value")
+    return folded
+
+
+def add_objection(session: Session, kind: str, value: str, reason: str | None = None) -> bool:
+    """True when added, False when it was registered already."""
+    row = {"kind": kind, "value": value.strip(), "value_key": value_key(kind, value), "reason": reason}
+    return insert_ignore(session, Objection, [row | {"created_at": utcnow()}], ["kind", "value_key"]) == 1
+
+
+def remove_objection(session: Session, kind: str, value: str) -> bool:
+    result = session.execute(
+        delete(Objection).where(Objection.kind == kind, Objection.value_key == value_key(kind, value))
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def list_objections(session: Session) -> list[Objection]:
+    return list(session.scalars(select(Objection).order_by(Objection.kind, Objection.value_key)))
+
+
+def _texts(payload: dict[str, Any]) -> Iterable[str]:
+    """Every human-readable text of an alert payload (explanation, evidence, facts)."""
+    for value in (payload.get("explanation") or {}).values():
+        if isinstance(value, str):
+            yield value
+    for ev in payload.get("evidence") or []:
+        for name in ("title", "excerpt", "url"):
+            if isinstance(ev.get(name), str):
+                yield ev[name]
+    for value in (payload.get("facts") or {}).values():
+        if isinstance(value, str):
+            yield value
+    for value in (payload.get("routing") or {}).get("channels") or []:
+        if isinstance(value, str):
+            yield value
+
+
+def is_objected(session: Session, alert_payload: dict[str, Any] | AlertV1) -> str | None:
+    """The reason this alert must not be delivered or exported, or None.
+
+    Objected when the company's business ID is registered, or when any alert text names a
+    registered person or e-mail address (case- and whitespace-insensitive).
+    """
+    payload = alert_payload.model_dump(mode="json") if isinstance(alert_payload, AlertV1) else alert_payload
+    bid = (payload.get("company") or {}).get("business_id")
+    if bid:
+        hit = session.scalar(
+            select(Objection.value).where(Objection.kind == "business_id", Objection.value_key == bid)
+        )
+        if hit is not None:
+            return f"objection: business ID {bid} is in the objection register"
+    people = session.execute(
+        select(Objection.kind, Objection.value_key).where(Objection.kind.in_(("person", "email")))
+    ).all()
+    if not people:
+        return None
+    text = _fold("\n".join(_texts(payload)))
+    for kind, key in people:
+        if key and key in text:
+            what = "person" if kind == "person" else "e-mail address"
+            return f"objection: the alert names a {what} in the objection register"
+    return None
