@@ -20,6 +20,7 @@ from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.worker.processing import Outcome, Processor
+from triggerwatch.worker.resolve import LinkingResolver
 from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ BATCH_WITHIN_S = 0.05
 def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.App:
     rules = load_rules(settings.rules_file)  # a bad rules file fails at start
     db = db or Database(settings.database.url)
-    processor = Processor(db, rules)
+    processor = Processor(db, rules, resolver=LinkingResolver(db))
     names = topic_names(settings.kafka.topic_prefix)
     app = make_app(
         settings,

@@ -9,15 +9,19 @@ exact name-key match against the company table (an ambiguous name never resolves
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.db import Company, Database
 from triggerwatch.core.names import name_key
+
+if TYPE_CHECKING:
+    from triggerwatch.text.linker import CompanyLinker
 
 
 @runtime_checkable
@@ -81,3 +85,57 @@ class ExactNameResolver:
             return None
         bid, name = matches[0]
         return NameMatch(company_id=bid, name=name, confidence=1.0)
+
+
+class LinkingResolver:
+    """Exact name match first, then the Finnish-aware text linker over names and aliases.
+
+    The linker's index is built from the company table and rebuilt when the table has changed
+    (row count or newest ``updated_at``), checked at most every ``refresh_s`` seconds, so a
+    ``registry load`` reaches a running worker without a restart.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        refresh_s: float = 900.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.exact = ExactNameResolver(db)
+        self.refresh_s = refresh_s
+        self.monotonic = monotonic
+        self._linker: CompanyLinker | None = None
+        self._version: tuple[int, object] | None = None
+        self._checked_at: float | None = None
+
+    def _table_version(self, session: Session) -> tuple[int, object]:
+        count, newest = session.execute(select(func.count(), func.max(Company.updated_at))).one()
+        return int(count), newest
+
+    def prepare(self, session: Session, texts: Iterable[str]) -> None:
+        self.exact.prepare(session, texts)
+        now = self.monotonic()
+        if self._checked_at is not None and now - self._checked_at < self.refresh_s:
+            return
+        self._checked_at = now
+        version = self._table_version(session)
+        if self._linker is None or version != self._version:
+            from triggerwatch.text.linker import CompanyLinker
+
+            self._linker = CompanyLinker.from_database(self.db)
+            self._version = version
+
+    def forget(self) -> None:
+        self.exact.forget()
+
+    def resolve(self, text: str) -> Mention | None:
+        exact = self.exact.resolve(text)
+        if exact is not None:
+            return exact
+        if self._linker is None:
+            with self.db.session() as session:
+                self.prepare(session, [text])
+        assert self._linker is not None
+        return self._linker.resolve(text)
