@@ -26,6 +26,7 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.web.tokens_cli import tokens_app as _tokens_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -39,6 +40,7 @@ targets_app = typer.Typer(no_args_is_help=True, help="Companies, target groups a
 app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(targets_app, name="targets")
+app.add_typer(_tokens_app, name="tokens")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -280,7 +282,7 @@ def notifier() -> None:
 
 @app.command()
 def web() -> None:
-    """Service: HTTP /health, /ready and /metrics."""
+    """Service: the web UI and API, /health, /ready and /metrics, the silent-source check."""
     import uvicorn
 
     from triggerwatch.web.app import create_app
