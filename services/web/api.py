@@ -263,6 +263,32 @@ def replay_dead_letter(session: Session, dl: DeadLetter, corrected: dict[str, An
     return event.event_id
 
 
+def filters(
+    owner: str | None = None,
+    kind: str | None = None,
+    product_group: str | None = None,
+    priority: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    business_id: str | None = None,
+) -> AlertFilters:
+    for v in (since, until):
+        if v is not None and v.tzinfo is None:
+            raise HTTPException(400, "since/until need a timezone (e.g. 2026-11-24T00:00:00Z)")
+    return AlertFilters(
+        owner=owner,
+        kind=kind,
+        product_group=product_group,
+        priority=priority,
+        since=since,
+        until=until,
+        business_id=business_id,
+    )
+
+
+Filters = Annotated[AlertFilters, Depends(filters)]
+
+
 def build_router(db: Database, expected: dict[str, float], clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
@@ -271,30 +297,6 @@ def build_router(db: Database, expected: dict[str, float], clock: Callable[[], d
             return auth.require(request, db, roles)
 
         return dep
-
-    def filters(
-        owner: str | None = None,
-        kind: str | None = None,
-        product_group: str | None = None,
-        priority: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        business_id: str | None = None,
-    ) -> AlertFilters:
-        for v in (since, until):
-            if v is not None and v.tzinfo is None:
-                raise HTTPException(400, "since/until need a timezone (e.g. 2026-11-24T00:00:00Z)")
-        return AlertFilters(
-            owner=owner,
-            kind=kind,
-            product_group=product_group,
-            priority=priority,
-            since=since,
-            until=until,
-            business_id=business_id,
-        )
-
-    Filters = Annotated[AlertFilters, Depends(filters)]
 
     @router.get("/alerts", tags=["alerts"])
     def list_alerts(
