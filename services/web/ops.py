@@ -70,7 +70,7 @@ def source_statuses(
     since = now - timedelta(seconds=window_s)
     recent: dict[str, int] = dict(
         session.execute(
-            select(Event.source, func.count()).where(Event.created_at >= since).group_by(Event.source)
+            select(Event.source, func.count()).where(Event.observed_at >= since).group_by(Event.source)
         )
         .tuples()
         .all()
@@ -142,7 +142,7 @@ def daily_counts(session: Session, now: datetime, days: int = 14) -> list[tuple[
     buckets: dict[str, list[int]] = {
         (start + timedelta(days=i)).date().isoformat(): [0, 0] for i in range(days)
     }
-    for created in session.scalars(select(Event.created_at).where(Event.created_at >= start)):
+    for created in session.scalars(select(Event.observed_at).where(Event.observed_at >= start)):
         key = created.date().isoformat()
         if key in buckets:
             buckets[key][0] += 1
