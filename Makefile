@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
 # Debian packages the project needs (the Finnish linker will add libvoikko1 voikko-fi).
-APT_PACKAGES :=
+APT_PACKAGES := chromium
 
 .PHONY: demo up test lint bench install system-deps clean
 
