@@ -18,8 +18,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from triggerwatch import __version__
@@ -53,6 +54,12 @@ class DatabaseMetrics:
         self.expected_intervals = expected_intervals or {}
         self.clock = clock
 
+    def _latency(self, s: Session) -> HistogramMetricFamily:
+        rows = s.execute(
+            select(Alert.created_at, Event.observed_at).join(Event, Event.event_id == Alert.event_id)
+        ).all()
+        return _latency_family([max(0.0, (a - o).total_seconds()) for a, o in rows])
+
     def collect(self) -> Iterator[Metric]:
         with self.db.session() as s:
             events = GaugeMetricFamily(
@@ -81,6 +88,28 @@ class DatabaseMetrics:
             ):
                 deliveries.add_metric([sink, status], n)
             yield deliveries
+
+            attempts = GaugeMetricFamily(
+                "triggerwatch_delivery_attempts_stored",
+                "Delivery attempts per sink (sum over the deliveries table)",
+                labels=["sink"],
+            )
+            failures = GaugeMetricFamily(
+                "triggerwatch_delivery_failures_stored", "Failed deliveries per sink", labels=["sink"]
+            )
+            for sink, n_attempts, n_failed in s.execute(
+                select(
+                    Delivery.sink,
+                    func.sum(Delivery.attempts),
+                    func.count().filter(Delivery.status == "failed"),
+                ).group_by(Delivery.sink)
+            ):
+                attempts.add_metric([sink], float(n_attempts or 0))
+                failures.add_metric([sink], float(n_failed or 0))
+            yield attempts
+            yield failures
+
+            yield self._latency(s)
 
             dead = GaugeMetricFamily(
                 "triggerwatch_dead_letters_stored", "Dead letters", labels=["stage", "source"]
@@ -155,6 +184,22 @@ class DatabaseMetrics:
         for source, interval in sorted(self.expected_intervals.items()):
             expected.add_metric([source], interval)
         yield expected
+
+
+LATENCY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0)
+
+
+def _latency_family(latencies: list[float]) -> HistogramMetricFamily:
+    buckets: list[tuple[str, float]] = [
+        (str(b), float(sum(1 for x in latencies if x <= b))) for b in LATENCY_BUCKETS
+    ]
+    buckets.append(("+Inf", float(len(latencies))))
+    return HistogramMetricFamily(
+        "triggerwatch_alert_latency_seconds",
+        "Observed-to-alert latency (event observed_at to alert stored), from the database",
+        buckets=buckets,
+        sum_value=sum(latencies),
+    )
 
 
 def expected_intervals(settings: WebSettings) -> dict[str, float]:
