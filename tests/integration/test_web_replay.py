@@ -60,3 +60,37 @@ def test_a_replayed_dead_letter_is_processed_by_the_worker(sqlite_db: Database, 
     with db.session() as s:
         [alert] = s.scalars(select(Alert).where(Alert.event_id == kela.event_id)).all()
     assert (alert.business_id, alert.product_group, alert.priority) == ("0246246-0", "it-services", "high")
+
+
+def test_a_silent_source_ops_alert_is_delivered_by_the_notifier(
+    sqlite_db: Database, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from triggerwatch.core.db import CollectorState, Delivery
+    from triggerwatch.web.ops import check_silent_sources
+
+    db = sqlite_db
+    services.env["TRIGGERWATCH_DATABASE__URL"] = db.url
+    now = datetime.now(UTC)
+    with db.session() as s:
+        s.add(
+            CollectorState(
+                source="te-jobs-jyvaskyla", last_run_at=now, last_success_at=now - timedelta(hours=3)
+            )
+        )
+    [alert] = check_silent_sources(db, {"te-jobs-jyvaskyla": 7200.0}, now)
+    services.start("relay")
+    services.start("notifier")
+
+    def delivered() -> set[str]:
+        with db.session() as s:
+            rows = s.scalars(select(Delivery).where(Delivery.alert_id == alert.alert_id)).all()
+            return {r.sink for r in rows if r.status == "delivered"}
+
+    try:
+        wait_for(lambda: "console" in delivered(), 90, "the ops alert delivered")
+    except AssertionError:
+        print(services.logs())
+        raise
+    assert "te-jobs-jyvaskyla" in services.logs()
