@@ -63,6 +63,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter": "Filter",
         "all": "all",
         "language": "Suomeksi",
+        "replay": "Replay",
+        "replayed": "Queued again on the events topic:",
+        "reason": "Reason",
     },
     "fi": {
         "app": "triggerwatch",
@@ -122,6 +125,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "filter": "Suodata",
         "all": "kaikki",
         "language": "In English",
+        "replay": "Toista",
+        "replayed": "Lähetetty uudelleen tapahtumajonoon:",
+        "reason": "Syy",
     },
 }
 

@@ -17,10 +17,19 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
-from triggerwatch.core.db import Alert, Database
+from triggerwatch.core.db import Alert, Database, DeadLetter
 from triggerwatch.web import auth
-from triggerwatch.web.api import AlertFilters, alert_json, company_profile, select_alerts, target_groups
+from triggerwatch.web.api import (
+    AlertFilters,
+    alert_json,
+    company_profile,
+    dead_letter_json,
+    replay_dead_letter,
+    select_alerts,
+    target_groups,
+)
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.web.i18n import LANGUAGES, translator
@@ -199,7 +208,28 @@ def build_ui(db: Database, expected: dict[str, float], clock: Callable[[], datet
                 "dead": dead_letter_counts(s),
                 "deliveries": delivery_stats(s),
                 "chart": chart_svg_data(daily_counts(s, now)),
+                "open_dead_letters": [
+                    dead_letter_json(d, full=False)
+                    for d in s.scalars(
+                        select(DeadLetter)
+                        .where(DeadLetter.replayed_at.is_(None))
+                        .order_by(DeadLetter.created_at.desc())
+                        .limit(50)
+                    )
+                ],
+                "replayed": request.query_params.get("replayed"),
             }
         return render(request, "ops.html", who, **ctx)
+
+    @router.post("/ui/dead-letters/{dead_letter_id}/replay")
+    def replay_page(request: Request, dead_letter_id: str, csrf: str = Form("")) -> RedirectResponse:
+        user(request, auth.DEAD_LETTERS)
+        check_csrf(request, csrf)
+        with db.session() as s:
+            d = s.get(DeadLetter, dead_letter_id)
+            if d is None:
+                raise HTTPException(404, "no such dead letter")
+            event_id = replay_dead_letter(s, d, None)
+        return RedirectResponse(f"/ui/ops?replayed={event_id}", status_code=303)
 
     return router

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.web.conftest import NOW, Web, make_web, seed
 from tests.web.test_ops import login
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1
-from triggerwatch.core.db import Database, Feedback
+from triggerwatch.core.db import Database, Feedback, Outbox
 from triggerwatch.web.auth import Role
 from triggerwatch.web.i18n import MESSAGES
 
@@ -86,3 +86,20 @@ def test_source_content_is_escaped(db: Database) -> None:
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in page
         assert 'href="javascript:' not in page
+
+
+def test_ops_replays_a_dead_letter_from_the_ops_page(web: Web) -> None:
+    from tests.web.test_api import worker_dead_letter
+
+    dl_id = worker_dead_letter(web)
+    login(web, Role.OPS)
+    page = web.client.get("/ui/ops").text
+    assert f'data-dead-letter="{dl_id}"' in page and "database busy" in page
+    resp = web.client.post(f"/ui/dead-letters/{dl_id}/replay", data={"csrf": csrf_of(page)})
+    assert resp.status_code == 200 and 'id="replayed"' in resp.text
+    assert f'data-dead-letter="{dl_id}"' not in resp.text  # replayed: no longer open
+    replayed = re.search(r'<p id="replayed">[^<]* ([0-9a-f-]{36})</p>', resp.text)
+    assert replayed
+    with web.db.session() as s:
+        [row] = s.scalars(select(Outbox).where(Outbox.ref_id == replayed.group(1))).all()
+    assert row.topic_kind == "events" and row.published_at is None
