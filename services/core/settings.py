@@ -159,6 +159,7 @@ class WebSettings(BaseServiceSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=1, le=65535)
     sources_file: Path = CONFIG_DIR / "sources.yaml"
+    rules_file: Path = CONFIG_DIR / "rules.yaml"
     # Signs the UI's session cookie; unset: a random key per process (sessions end at a restart).
     web_session_secret: SecretStr | None = None
     web_secure_cookies: bool = Field(False, description="mark the session cookie Secure (behind HTTPS)")

@@ -289,7 +289,12 @@ def filters(
 Filters = Annotated[AlertFilters, Depends(filters)]
 
 
-def build_router(db: Database, expected: dict[str, float], clock: Callable[[], datetime]) -> APIRouter:
+def build_router(
+    db: Database,
+    expected: dict[str, float],
+    clock: Callable[[], datetime],
+    rules: dict[str, Any] | None = None,
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     def role(roles: frozenset[Role]) -> Callable[[Request], Principal]:
@@ -350,6 +355,10 @@ def build_router(db: Database, expected: dict[str, float], clock: Callable[[], d
     def list_target_groups(_: Principal = Depends(role(auth.READ_TARGETS))) -> list[dict[str, Any]]:
         with db.session() as s:
             return target_groups(s)
+
+    @router.get("/rules", tags=["target groups"])
+    def list_rules(_: Principal = Depends(role(auth.READ_TARGETS))) -> dict[str, Any]:
+        return rules or {}
 
     @router.get("/sources", tags=["ops"])
     def sources(_: Principal = Depends(role(auth.READ_SOURCES))) -> list[dict[str, Any]]:

@@ -266,8 +266,11 @@ def create_app(
         StaticFiles(directory=str(resources.files("triggerwatch.web").joinpath("static"))),
         "static",
     )
-    app.include_router(build_router(db, intervals, clock))
-    app.include_router(build_ui(db, intervals, clock))
+    from triggerwatch.worker.rules import load_rules  # read-only: the rules the worker applies
+
+    rules = load_rules(settings.rules_file).model_dump(mode="json")
+    app.include_router(build_router(db, intervals, clock, rules))
+    app.include_router(build_ui(db, intervals, clock, rules))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

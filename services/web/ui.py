@@ -81,7 +81,12 @@ def chart_svg_data(daily: list[tuple[str, int, int]]) -> dict[str, Any]:
     return {"bars": bars, "peak": peak, "width": 40 + 40 * len(daily) + 20}
 
 
-def build_ui(db: Database, expected: dict[str, float], clock: Callable[[], datetime]) -> APIRouter:
+def build_ui(
+    db: Database,
+    expected: dict[str, float],
+    clock: Callable[[], datetime],
+    rules: dict[str, Any] | None = None,
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     templates = make_templates()
 
@@ -194,7 +199,7 @@ def build_ui(db: Database, expected: dict[str, float], clock: Callable[[], datet
         who = user(request, auth.READ_TARGETS)
         with db.session() as s:
             groups = target_groups(s)
-        return render(request, "target_groups.html", who, groups=groups)
+        return render(request, "target_groups.html", who, groups=groups, rules=rules or {})
 
     @router.get("/ui/ops")
     def ops_page(request: Request) -> HTMLResponse:

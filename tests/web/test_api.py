@@ -30,6 +30,7 @@ ENDPOINTS: list[tuple[str, str, set[Role]]] = [
     ("GET", "/api/v1/feedback/precision", {Role.ADMIN}),
     ("GET", "/api/v1/companies/0246246-0", REP_ADMIN),
     ("GET", "/api/v1/target-groups", REP_ADMIN),
+    ("GET", "/api/v1/rules", REP_ADMIN),
     ("GET", "/api/v1/sources", ADMIN_OPS),
     ("GET", "/api/v1/ops/summary", ADMIN_OPS),
     ("GET", "/api/v1/dead-letters", ADMIN_OPS),
@@ -146,6 +147,13 @@ def test_target_groups_with_rule_and_size(web: Web) -> None:
     }
     assert groups["recruitment-services:software-uusimaa"]["size"] == 140
     assert "Uusimaa" in groups["recruitment-services:software-uusimaa"]["rule"]
+
+
+def test_rules_are_shown(web: Web) -> None:
+    rules = web.client.get("/api/v1/rules", headers=web.as_(Role.ADMIN)).json()
+    assert rules["cooldown_hours"] == 72
+    recruitment = next(r for r in rules["rules"] if r["kind"] == "recruitment")
+    assert (recruitment["min_score"], recruitment["weight"], recruitment["freshness_days"]) == (0.5, 0.8, 45)
 
 
 def test_feedback_is_stored_with_the_alerts_features_and_feeds_precision(web: Web) -> None:

@@ -103,3 +103,10 @@ def test_ops_replays_a_dead_letter_from_the_ops_page(web: Web) -> None:
     with web.db.session() as s:
         [row] = s.scalars(select(Outbox).where(Outbox.ref_id == replayed.group(1))).all()
     assert row.topic_kind == "events" and row.published_at is None
+
+
+def test_target_group_browser_shows_rule_size_and_alert_rules(web: Web) -> None:
+    login(web, Role.ADMIN)
+    page = web.client.get("/ui/target-groups").text
+    assert "TOL J (62) software and region Uusimaa and staff &gt;= 250" in page and "<td>140</td>" in page
+    assert page.count('class="rule-row"') == 4 and "<td>45.0 d</td>" in page
