@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
-# Debian packages the project needs (the Finnish linker will add libvoikko1 voikko-fi).
-APT_PACKAGES := libvoikko1 voikko-fi
+# Debian packages the project needs: Voikko (Finnish morphology) and Chromium (browser tests).
+APT_PACKAGES := libvoikko1 voikko-fi chromium
 
 .PHONY: demo up test lint bench install system-deps clean
 

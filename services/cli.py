@@ -26,10 +26,11 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.notifier.cli import objections_app, retention_app
 from triggerwatch.registry.cli import app as registry_app
 from triggerwatch.scoring import cli as scoring_cli
 from triggerwatch.text.cli import link_command
-from triggerwatch.notifier.cli import objections_app, retention_app
+from triggerwatch.web.tokens_cli import tokens_app as _tokens_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -49,6 +50,7 @@ app.add_typer(scoring_cli.score_app, name="score")
 app.command("link")(link_command)
 app.add_typer(objections_app, name="objections")
 app.add_typer(retention_app, name="retention")
+app.add_typer(_tokens_app, name="tokens")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -290,7 +292,7 @@ def notifier() -> None:
 
 @app.command()
 def web() -> None:
-    """Service: HTTP /health, /ready and /metrics."""
+    """Service: the web UI and API, /health, /ready and /metrics, the silent-source check."""
     import uvicorn
 
     from triggerwatch.web.app import create_app

@@ -326,6 +326,56 @@ class NotificationDecision(Base):
 
 
 # ---------------------------------------------------------------------------------------------------
+# --- web: API tokens, feedback, silent-source alarms (issue 8)
+
+
+class ApiToken(Base):
+    """An API token: only its SHA-256 is stored (the token itself is 32 random bytes, shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # rep | admin | ops | crm
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Feedback(Base):
+    """A rep's verdict on an alert, stored with the alert's features so scoring can learn from it."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    alert_id: Mapped[str] = mapped_column(String(36), index=True)
+    label: Mapped[str] = mapped_column(String(30))  # useful | not_useful | wrong_company | already_customer
+    note: Mapped[str | None] = mapped_column(Text)
+    given_by: Mapped[str] = mapped_column(String(200))
+    business_id: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(40))
+    product_group: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float] = mapped_column(Float)
+    target_group_id: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SilentSourceAlarm(Base):
+    """One row per silence episode of a source (keyed by its last success): the ops alert fires once."""
+
+    __tablename__ = "silent_source_alarms"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_success_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(36))
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------------
 # engine and sessions
 
 

@@ -198,6 +198,20 @@ class WebSettings(BaseServiceSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=1, le=65535)
     sources_file: Path = CONFIG_DIR / "sources.yaml"
+    rules_file: Path = CONFIG_DIR / "rules.yaml"
+    # Signs the UI's session cookie; unset: a random key per process (sessions end at a restart).
+    web_session_secret: SecretStr | None = None
+    web_secure_cookies: bool = Field(False, description="mark the session cookie Secure (behind HTTPS)")
+    # How often the web service checks for silent sources (0 turns the check off).
+    silent_check_interval_s: float = Field(60.0, ge=0)
+
+    @field_validator("web_session_secret")
+    @classmethod
+    def _session_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        v = refuse_placeholder(v, "TRIGGERWATCH_WEB_SESSION_SECRET")
+        if v is not None and len(v.get_secret_value()) < 32:
+            raise ValueError("TRIGGERWATCH_WEB_SESSION_SECRET must be at least 32 characters")
+        return v
 
 
 def load(cls: type[BaseServiceSettings], **overrides: Any) -> Any:

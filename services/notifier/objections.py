@@ -70,6 +70,9 @@ def _texts(payload: dict[str, Any]) -> Iterable[str]:
     for value in (payload.get("routing") or {}).get("channels") or []:
         if isinstance(value, str):
             yield value
+    person = payload.get("person_name") or (payload.get("attributes") or {}).get("person_name")
+    if isinstance(person, str):  # the event's decision-maker (exports pass the event's attributes)
+        yield person
 
 
 def is_objected(session: Session, alert_payload: dict[str, Any] | AlertV1) -> str | None:

@@ -10,6 +10,7 @@ from triggerwatch.core.db import CollectorState, Database, Delivery
 from triggerwatch.core.outbox import store_dead_letter, store_events
 from triggerwatch.core.settings import WebSettings
 from triggerwatch.web.app import create_app
+from triggerwatch.web.auth import Role, create_token
 
 T = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -45,10 +46,13 @@ def test_health_ready_and_metrics_from_the_database(db: Database) -> None:
         s.add(CollectorState(source="src-b", last_error_at=T, last_run_at=T, last_error="HTTP 503"))
         s.add(Delivery(alert_id="a", sink="slack", idempotency_key="a:slack", status="delivered", attempts=1))
         s.add(Delivery(alert_id="a", sink="crm", idempotency_key="a:crm", status="failed", attempts=5))
-    client = TestClient(create_app(WebSettings(), db))
+    with db.session() as s:
+        _row, token = create_token(s, role=Role.OPS, name="prometheus")
+    client = TestClient(create_app(WebSettings(), db, silence_watch=False))
     assert client.get("/health").json()["status"] == "ok"
     assert client.get("/ready").status_code == 200
-    resp = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401
+    resp = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200
     m = samples(resp.text)
     assert m[("triggerwatch_events_stored", (("kind", "news"), ("source", "src-a")))] == 3

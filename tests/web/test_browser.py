@@ -1,0 +1,150 @@
+"""Headless Chromium (the Debian ``chromium`` package) driven by Playwright's ``executable_path``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from tests.conftest import free_port
+from tests.integration.conftest import wait_for
+from tests.web.conftest import EXPECTED, NOW, recorded_events, seed
+from tests.web.test_ui import XSS
+from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1
+from triggerwatch.core.db import Database, Feedback
+from triggerwatch.core.settings import WebSettings
+from triggerwatch.web.app import create_app
+from triggerwatch.web.auth import Role, create_token
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("TRIGGERWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class Site:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.clock = [NOW]
+        with db.session() as s:
+            self.tokens = {r: create_token(s, role=r, name=f"{r.value}@example.fi")[1] for r in Role}
+        app = create_app(
+            WebSettings(), db, clock=lambda: self.clock[0], expected=EXPECTED, silence_watch=False
+        )
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, 20, "web server started")
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"chromium not found at {CHROMIUM} (make installs the Debian package)")
+        pytest.skip("Debian chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def make_site(tmp_path: Path, events: list[TriggerEventV1]) -> Site:
+    db = Database(f"sqlite:///{tmp_path / 'web.db'}")
+    db.upgrade()
+    seed(db, events)
+    return Site(db)
+
+
+def login(page: Any, site: Site, role: Role) -> None:
+    page.goto(f"{site.base}/login")
+    page.fill("#token", site.tokens[role])
+    page.click("#login-submit")
+
+
+def test_rep_logs_in_sees_the_demo_alert_marks_it_useful_and_opens_the_company(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = make_site(tmp_path, recorded_events())
+    try:
+        page = browser.new_page()
+        login(page, site, Role.REP)
+        page.wait_for_url(f"{site.base}/ui/alerts")
+        kela = page.locator("article", has_text="Kela: IT asiantuntija, Kela, Jyväskylä")
+        assert kela.count() == 1
+        kela.locator("button[data-label=useful]").click()
+        kela.locator(".feedback-done").wait_for(timeout=10_000)  # htmx swapped in the fragment
+        assert "Thanks" in kela.locator(".feedback").inner_text()
+        with site.db.session() as s:
+            [fb] = s.scalars(select(Feedback)).all()
+        assert (fb.label, fb.business_id, fb.given_by) == ("useful", "0246246-0", "rep@example.fi")
+        kela.locator("a.company-link").click()
+        page.wait_for_url(f"{site.base}/ui/companies/0246246-0")
+        assert page.locator("#company-name").inner_text().startswith("Kela")
+        assert "TOL O (84) public administration" in page.locator("table").inner_text()
+        assert page.locator("#timeline li.timeline-alert").count() == 1
+    finally:
+        site.close()
+
+
+def test_an_xss_payload_in_a_feed_title_is_rendered_as_text(browser: Any, tmp_path: Path) -> None:
+    event = TriggerEventV1.create(
+        source="te-jobs-jyvaskyla",
+        source_item_id="xss-1",
+        kind=EventKind.RECRUITMENT,
+        occurred_at=NOW - timedelta(hours=1),
+        observed_at=NOW,
+        companies=[CompanyRef(name="Kela", role=CompanyRole.EMPLOYER)],
+        title=f"{XSS}, Kela, Jyväskylä",
+    )
+    site = make_site(tmp_path, [event])
+    try:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        login(page, site, Role.REP)
+        page.wait_for_url(f"{site.base}/ui/alerts")
+        what = page.locator(".what").first.inner_text()
+        assert '<script>alert("xss")</script>' in what
+        assert page.locator("main script").count() == 0 and page.locator("main img").count() == 0
+        page.goto(f"{site.base}/ui/companies/0246246-0")
+        assert "<img src=x onerror=alert(1)>" in page.locator("#timeline").inner_text()
+        assert dialogs == []
+    finally:
+        site.close()
+
+
+def test_the_ops_page_shows_a_silent_source_after_its_expected_period(browser: Any, tmp_path: Path) -> None:
+    site = make_site(tmp_path, recorded_events())
+    try:
+        page = browser.new_page()
+        login(page, site, Role.OPS)
+        page.wait_for_url(f"{site.base}/ui/ops")
+        row = page.locator('tr.source-row[data-source="te-jobs-jyvaskyla"]')
+        assert "SILENT" not in row.inner_text()
+        site.clock[0] = NOW + timedelta(seconds=EXPECTED["te-jobs-jyvaskyla"] + 60)
+        page.reload()
+        assert page.locator('tr.source-row[data-source="te-jobs-jyvaskyla"] .silent').inner_text() == "SILENT"
+        page.click("#lang-switch")
+        assert (
+            page.locator('tr.source-row[data-source="te-jobs-jyvaskyla"] .silent').inner_text() == "HILJAINEN"
+        )
+    finally:
+        site.close()

@@ -1,0 +1,65 @@
+"""``/metrics`` after one real ``triggerwatch demo --once`` run: the named series with the right counts."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.cli.test_cli import TRIGGERWATCH, clean_env
+from tests.conftest import free_port
+from triggerwatch.core.db import Database
+from triggerwatch.core.settings import WebSettings
+from triggerwatch.web.app import create_app
+from triggerwatch.web.auth import Role, create_token
+
+pytestmark = pytest.mark.integration
+
+
+def test_metrics_after_a_demo_run(tmp_path: Path) -> None:
+    env = clean_env(
+        TRIGGERWATCH_KAFKA__EMBEDDED_PORT=str(free_port()),
+        TRIGGERWATCH_WORKER_PORT=str(free_port()),
+        TRIGGERWATCH_NOTIFIER_PORT=str(free_port()),
+        TRIGGERWATCH_WEB_PORT=str(free_port()),
+    )
+    run_dir = tmp_path / "demo"
+    result = subprocess.run(
+        [*TRIGGERWATCH, "demo", "--once", "--run-dir", str(run_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    db = Database(f"sqlite:///{run_dir / 'triggerwatch.db'}")
+    with db.session() as s:
+        _row, token = create_token(s, role=Role.OPS, name="prometheus")
+    client = TestClient(create_app(WebSettings(), db, silence_watch=False))
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
+    m = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
+    # the recorded feeds: 17 job ads, 50 news items; two alerts (Kela high, Digia Oyj medium)
+    assert m[("triggerwatch_events_stored", (("kind", "recruitment"), ("source", "te-jobs-jyvaskyla")))] == 17
+    assert m[("triggerwatch_events_stored", (("kind", "news"), ("source", "ampparit-news")))] == 50
+    assert m[("triggerwatch_alerts_stored", (("kind", "recruitment"), ("priority", "high")))] == 1
+    assert m[("triggerwatch_alerts_stored", (("kind", "recruitment"), ("priority", "medium")))] == 1
+    assert m[("triggerwatch_deliveries_stored", (("sink", "console"), ("status", "delivered")))] == 2
+    assert m[("triggerwatch_delivery_attempts_stored", (("sink", "console"),))] == 2
+    assert m[("triggerwatch_delivery_failures_stored", (("sink", "console"),))] == 0
+    assert m[("triggerwatch_alert_latency_seconds_count", ())] == 2
+    assert m[("triggerwatch_outbox_unpublished", ())] == 0
+    assert m[("triggerwatch_events_unprocessed", ())] == 0
+    for source in ("te-jobs-jyvaskyla", "ampparit-news"):
+        assert m[("triggerwatch_source_last_success_timestamp_seconds", (("source", source),))] > 1.7e9
+        assert m[("triggerwatch_source_failing", (("source", source),))] == 0
+        assert m[("triggerwatch_source_silent", (("source", source),))] == 0
+    assert m[("triggerwatch_source_expected_interval_seconds", (("source", "te-jobs-jyvaskyla"),))] == 7200
+    assert not any(k[0] == "triggerwatch_dead_letters_stored" for k in m)  # the recordings parse cleanly
