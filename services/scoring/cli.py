@@ -166,15 +166,20 @@ def score_report(
     from triggerwatch.scoring.report import render
 
     codes = default_codes()
+    feedback: list[Any] = []
     if customers is not None and companies is not None:
         data = _file_dataset(customers, companies, codes)
     else:
         from triggerwatch.scoring.publish import dataset_from_db
+        from triggerwatch.web.feedback import feedback_precision
 
-        data = dataset_from_db(_db(), codes)
+        db = _db()
+        data = dataset_from_db(db, codes)
+        with db.session() as session:
+            feedback = feedback_precision(session)  # reps' verdicts on the alerts these scores made
     result = _train(data, codes, seed, top_share)
     with progress("rendering the report", len(result.models)) as advance:
-        render(result, data, out_file, progress=advance)
+        render(result, data, out_file, progress=advance, feedback=feedback)
     out.print(f"wrote {out_file}")
 
 

@@ -4,6 +4,7 @@ the tree; matplotlib figures inlined as SVG into a Jinja2 template."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,14 @@ def tree_plot(model: GroupModel) -> Markup:
     return _svg(fig)
 
 
-def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = None) -> Path:
+def render(
+    result: ScoringResult,
+    data: Dataset,
+    path: Path,
+    progress: Any = None,
+    feedback: Sequence[Any] = (),
+) -> Path:
+    """Write the report; ``feedback`` rows (kind, product_group, n, useful, precision) add reps' verdicts."""
     tiers = value_tiers(data.customers)
     stages = rfm(data.orders, result.trained_at.date())
     lifecycle = []
@@ -120,6 +128,7 @@ def render(result: ScoringResult, data: Dataset, path: Path, progress: Any = Non
         lifecycle=lifecycle,
         refused=result.refused,
         groups=groups,
+        feedback=list(feedback),
     )
     path.write_text(html, encoding="utf-8")
     return path

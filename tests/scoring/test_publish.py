@@ -20,11 +20,21 @@ from triggerwatch.core.contracts import (
     TriggerEventV1,
     encode,
 )
-from triggerwatch.core.db import Company, CompanyScore, Customer, Database, Outbox, ScoringRun, TargetGroup
+from triggerwatch.core.db import (
+    Alert,
+    Company,
+    CompanyScore,
+    Customer,
+    Database,
+    Outbox,
+    ScoringRun,
+    TargetGroup,
+)
 from triggerwatch.core.names import name_key
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
+from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
 
@@ -139,3 +149,14 @@ def test_train_stores_publishes_and_the_worker_alerts(
         assert len(list(s.scalars(select(CompanyScore)))) == len(scores)
         referenced = set(s.scalars(select(CompanyScore.target_group_id)))
         assert set(s.scalars(select(TargetGroup.target_group_id))) == referenced
+
+    # reps' feedback on the alerts these scores produced shows in the report, per kind and group
+    with db.session() as s:
+        stored = s.get(Alert, alert.alert_id)
+        assert stored is not None
+        record_feedback(s, stored, FeedbackLabel.USEFUL, given_by="rep-anna")
+    html_path = tmp_path / "report.html"
+    invoke(["score", "report", "--out", str(html_path), "--seed", "3"], monkeypatch, db)
+    html = html_path.read_text(encoding="utf-8")
+    assert "Reps&#39; feedback" in html or "Reps' feedback" in html
+    assert "<td>recruitment</td><td>it-services</td><td>1</td>\n  <td>1</td><td>1.00</td>" in html
