@@ -36,6 +36,7 @@ class CisionOptions(CollectorOptions):
     params: dict[str, str] = Field(default_factory=lambda: {"format": "json", "pageSize": "50"})
     kind: EventKind = EventKind.NEWS
     max_summary_chars: int = Field(1000, ge=0, le=5000)
+    classify: bool = Field(False, description="refine items from their text (triggerwatch.text.classify)")
 
 
 class CisionCollector(Collector[CisionOptions]):

@@ -81,6 +81,7 @@ class NasdaqOptions(CollectorOptions):
     body_categories: list[str] = Field(
         default_factory=lambda: ["Changes board/management/auditors", "Managers' Transactions"]
     )
+    classify: bool = Field(False, description="refine items from their text (triggerwatch.text.classify)")
 
 
 def parse_release_body(text: str) -> dict[str, str]:

@@ -101,16 +101,27 @@ def parse_payloads(source: Source, payloads: list[RawPayload], report: RunReport
 
 
 def classify_event(event: TriggerEventV1) -> TriggerEventV1:
-    """Pure enrichment: a ``news`` event whose text reports a trigger gets that kind, its attributes
-    and the evidence sentence (``attributes.evidence_sentence``); anything else is returned as is."""
-    if event.kind is not EventKind.NEWS:
-        return event
-    found = classify(event.title, event.summary, event.language)
-    if found is None:
-        return event
-    return event.model_copy(
-        update={"kind": found.kind, "attributes": {**event.attributes, **found.attributes}}
-    )
+    """Pure enrichment from the item's text (``triggerwatch.text.classify``).
+
+    A ``news`` event whose text reports a trigger gets that kind, its attributes and the evidence
+    sentence (``attributes.evidence_sentence``). A ``decision_maker_change`` whose source gave no
+    role (e.g. an exchange release category) keeps its kind and gains the role, the person and the
+    evidence sentence, so that it corroborates the same appointment from other sources. Anything
+    else is returned as is.
+    """
+    if event.kind is EventKind.NEWS:
+        found = classify(event.title, event.summary, event.language)
+        if found is None:
+            return event
+        return event.model_copy(
+            update={"kind": found.kind, "attributes": {**event.attributes, **found.attributes}}
+        )
+    if event.kind is EventKind.DECISION_MAKER_CHANGE and not event.attributes.get("role"):
+        found = classify(event.title, event.summary, event.language)
+        if found is None or found.kind is not EventKind.DECISION_MAKER_CHANGE:
+            return event
+        return event.model_copy(update={"attributes": {**found.attributes, **event.attributes}})
+    return event
 
 
 def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayload:
