@@ -96,16 +96,13 @@ def rss_only(counts: dict[str, int]) -> dict[str, int]:
 
 def test_shipped_sources_get_their_declared_triggers() -> None:
     sources = load_sources(SOURCES_FILE)
-    intervals = {}
-    for name, src in sources.items():
-        if name not in RSS_SOURCES:  # other source types are tested with their collectors
-            continue
-        trigger = trigger_for(src)
-        assert isinstance(trigger, IntervalTrigger)
-        intervals[name] = trigger.interval
+    triggers = {name: trigger_for(src) for name, src in sources.items()}
+    intervals = {n: t.interval for n, t in triggers.items() if isinstance(t, IntervalTrigger)}
     assert intervals["te-jobs-jyvaskyla"] == timedelta(hours=1)
     assert intervals["ampparit-news"] == timedelta(minutes=15)
     assert intervals["ted-fi"] == timedelta(hours=1)
+    prh = triggers["prh-trade-notices"]  # daily at 06:30 (cron), after PRH's nightly publication
+    assert isinstance(prh, CronTrigger) and str(prh.fields[prh.FIELD_NAMES.index("hour")]) == "6"
 
 
 def test_make_fetcher_uses_the_settings() -> None:

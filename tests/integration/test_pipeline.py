@@ -81,11 +81,11 @@ def test_recorded_feed_to_every_sink(
     services.env["TRIGGERWATCH_DATABASE__URL"] = db.url
     load_targets(db, read_target_file(DEMO_TARGETS))
     sources = load_sources(CONFIG_DIR / "sources.yaml")
-    # the real parse path over the recorded real feeds (other source types have their own e2e tests)
-    for source in (s for s in sources.values() if s.config.type == "rss"):
+    # the real parse path over every enabled source's recording
+    for source in sources.values():
         assert run_once(source, db, None, replay_dir=RECORDINGS).error is None
     n_events = count(db, select(func.count()).select_from(Event))
-    assert n_events == 68  # 17 jobs, 50 news, 1 TED contract award
+    assert n_events == 70  # 17 jobs, 50 news, 1 TED contract award, 2 PRH trade-register notices
 
     for name in ("relay", "worker", "notifier"):
         services.start(name)
@@ -112,9 +112,9 @@ def test_recorded_feed_to_every_sink(
             "every event processed",
         )
         n_alerts = count(db, select(func.count()).select_from(Alert))
-        # Kela (it-services), Digia Oyj (recruitment-services), Matka-Rengas Niemelä Oy (fleet-services,
-        # the TED award's winner); the rest cooled down
-        assert n_alerts == 3
+        # Kela (it-services), Digia Oyj (recruitment-services: a job ad and the PRH board change),
+        # Matka-Rengas Niemelä Oy (fleet-services, the TED award's winner); the rest cooled down
+        assert n_alerts == 4
         wait_for(lambda: delivered(db) == n_alerts * len(SINKS), 60, "every delivery")
         wait_for(
             lambda: (
@@ -127,7 +127,7 @@ def test_recorded_feed_to_every_sink(
     except AssertionError:
         print(services.logs())
         raise
-    assert assert_exactly_once(db, slack_stub, smtp_server[0], crm_stub) == 3
+    assert assert_exactly_once(db, slack_stub, smtp_server[0], crm_stub) == 4
     # the worker's and the notifier's own health and metrics pages
     for service, metric in (
         ("WORKER", "triggerwatch_alerts_total"),

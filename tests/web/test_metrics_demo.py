@@ -46,15 +46,19 @@ def test_metrics_after_a_demo_run(tmp_path: Path) -> None:
         for fam in text_string_to_metric_families(text)
         for s in fam.samples
     }
-    # the recorded feeds: 17 job ads, 50 news items; two alerts (Kela high, Digia Oyj medium)
+    # the recordings: 17 job ads, 50 news items, 1 TED award, 2 PRH notices; four alerts: Kela (high),
+    # Digia Oyj's job ad (medium) and board change, Matka-Rengas Niemelä Oy's contract award
     assert m[("triggerwatch_events_stored", (("kind", "recruitment"), ("source", "te-jobs-jyvaskyla")))] == 17
     assert m[("triggerwatch_events_stored", (("kind", "news"), ("source", "ampparit-news")))] == 50
     assert m[("triggerwatch_alerts_stored", (("kind", "recruitment"), ("priority", "high")))] == 1
     assert m[("triggerwatch_alerts_stored", (("kind", "recruitment"), ("priority", "medium")))] == 1
-    assert m[("triggerwatch_deliveries_stored", (("sink", "console"), ("status", "delivered")))] == 2
-    assert m[("triggerwatch_delivery_attempts_stored", (("sink", "console"),))] == 2
+    assert m[("triggerwatch_events_stored", (("kind", "contract_awarded"), ("source", "ted-fi")))] == 1
+    n_alerts = sum(v for (name, _labels), v in m.items() if name == "triggerwatch_alerts_stored")
+    assert n_alerts == 4
+    assert m[("triggerwatch_deliveries_stored", (("sink", "console"), ("status", "delivered")))] == 4
+    assert m[("triggerwatch_delivery_attempts_stored", (("sink", "console"),))] == 4
     assert m[("triggerwatch_delivery_failures_stored", (("sink", "console"),))] == 0
-    assert m[("triggerwatch_alert_latency_seconds_count", ())] == 2
+    assert m[("triggerwatch_alert_latency_seconds_count", ())] == 4
     assert m[("triggerwatch_outbox_unpublished", ())] == 0
     assert m[("triggerwatch_events_unprocessed", ())] == 0
     for source in ("te-jobs-jyvaskyla", "ampparit-news"):
