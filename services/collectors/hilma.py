@@ -35,6 +35,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
+from triggerwatch.collectors.payloads import split_notice_page
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import ConfigError, InvalidInputError
@@ -359,23 +360,7 @@ class HilmaCollector(Collector[HilmaOptions]):
         )
 
     def split(self, raw: RawPayload) -> list[RawItem]:
-        if raw.content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            return [RawItem(payload=raw, data=raw.content, raw=raw.content.decode("utf-8", "replace"))]
-        try:
-            data = json.loads(raw.content)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"Hilma search page is not JSON: {exc}", raw=raw.content, error_type="malformed_json"
-            ) from exc
-        records = data.get("value") if isinstance(data, dict) else data
-        if not isinstance(records, list):
-            raise InvalidInputError(
-                "Hilma search page has no 'value' list", raw=raw.content, error_type="malformed_page"
-            )
-        return [
-            RawItem(payload=raw, data=record, raw=json.dumps(record, ensure_ascii=False, default=str))
-            for record in records
-        ]
+        return split_notice_page(raw, what="Hilma search page", list_key="value")
 
     def parse_item(self, item: RawItem) -> list[TriggerEventV1]:
         observed = item.payload.fetched_at

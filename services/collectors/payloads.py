@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from triggerwatch.collectors.base import Collector, CursorState, FetchOutcome, RawPayload
+from triggerwatch.collectors.base import Collector, CursorState, FetchOutcome, RawItem, RawPayload
 from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.errors import InvalidInputError
 
@@ -53,3 +53,27 @@ def parse_iso(value: Any) -> datetime | None:
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def split_notice_page(raw: RawPayload, *, what: str, list_key: str) -> list[RawItem]:
+    """A procurement payload: one eForms XML notice as it is, or a JSON search page's records.
+
+    ``what`` names the page in errors ("TED search page"); ``list_key`` is the key of its record list.
+    """
+    if raw.content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return [RawItem(payload=raw, data=raw.content, raw=raw.content.decode("utf-8", "replace"))]
+    try:
+        data = json.loads(raw.content)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"{what} is not JSON: {exc}", raw=raw.content, error_type="malformed_json"
+        ) from exc
+    records = data.get(list_key) if isinstance(data, dict) else data
+    if not isinstance(records, list):
+        raise InvalidInputError(
+            f"{what} has no {list_key!r} list", raw=raw.content, error_type="malformed_page"
+        )
+    return [
+        RawItem(payload=raw, data=record, raw=json.dumps(record, ensure_ascii=False, default=str))
+        for record in records
+    ]

@@ -33,6 +33,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
+from triggerwatch.collectors.payloads import split_notice_page
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.procurement.eforms import (
@@ -327,23 +328,7 @@ class TedCollector(Collector[TedOptions]):
         )
 
     def split(self, raw: RawPayload) -> list[RawItem]:
-        if raw.content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            return [RawItem(payload=raw, data=raw.content, raw=raw.content.decode("utf-8", "replace"))]
-        try:
-            data = json.loads(raw.content)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"TED search page is not JSON: {exc}", raw=raw.content, error_type="malformed_json"
-            ) from exc
-        notices = data.get("notices") if isinstance(data, dict) else data
-        if not isinstance(notices, list):
-            raise InvalidInputError(
-                "TED search page has no 'notices' list", raw=raw.content, error_type="malformed_page"
-            )
-        return [
-            RawItem(payload=raw, data=record, raw=json.dumps(record, ensure_ascii=False, default=str))
-            for record in notices
-        ]
+        return split_notice_page(raw, what="TED search page", list_key="notices")
 
     def parse_item(self, item: RawItem) -> list[TriggerEventV1]:
         observed = item.payload.fetched_at
