@@ -25,7 +25,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
-from triggerwatch.collectors.payloads import fetch_json_payload, load_json, parse_iso
+from triggerwatch.collectors.payloads import conditional_fetch, load_json, parse_iso
 from triggerwatch.collectors.rss import html_to_text
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
@@ -46,7 +46,7 @@ class CisionCollector(Collector[CisionOptions]):
     licence_note: ClassVar[str] = "issuer press releases distributed by Cision"
 
     def fetch(self, http: HttpFetcher, state: CursorState) -> FetchOutcome:
-        return fetch_json_payload(self, http, state, str(self.options.url), params=self.options.params)
+        return conditional_fetch(self, http, state, str(self.options.url), params=self.options.params)
 
     def split(self, raw: RawPayload) -> list[RawItem]:
         data = load_json(raw)

@@ -32,7 +32,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
-from triggerwatch.collectors.payloads import fetch_json_payload, load_json
+from triggerwatch.collectors.payloads import conditional_fetch, load_json
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError
 
@@ -118,7 +118,7 @@ class NasdaqCollector(Collector[NasdaqOptions]):
         return overrides.get(category.lower()) or CATEGORY_KINDS.get(category.lower(), EventKind.NEWS)
 
     def fetch(self, http: HttpFetcher, state: CursorState) -> FetchOutcome:
-        outcome = fetch_json_payload(self, http, state, str(self.options.url), params=self.options.params)
+        outcome = conditional_fetch(self, http, state, str(self.options.url), params=self.options.params)
         if not self.options.fetch_bodies or not outcome.payloads:
             return outcome
         listing = outcome.payloads[0]

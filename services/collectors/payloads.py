@@ -1,4 +1,4 @@
-"""Shared by the JSON collectors: one conditional GET of a JSON document, decoding, ISO dates."""
+"""Shared by the collectors: one conditional GET of a document, JSON decoding, ISO dates, notice pages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.errors import InvalidInputError
 
 
-def fetch_json_payload(
+def conditional_fetch(
     collector: Collector[Any],
     http: HttpFetcher,
     state: CursorState,
@@ -20,7 +20,7 @@ def fetch_json_payload(
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> FetchOutcome:
-    """One conditional GET of a JSON document (shared by the JSON collectors)."""
+    """One conditional GET (ETag / If-Modified-Since) of one document: no payload when it is 304."""
     doc = http.get(url, etag=state.etag, last_modified=state.last_modified, params=params, headers=headers)
     if doc.not_modified:
         return FetchOutcome(payloads=[], state=state)

@@ -27,6 +27,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
+from triggerwatch.collectors.payloads import conditional_fetch
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
 
@@ -72,21 +73,7 @@ class RssCollector(Collector[RssOptions]):
     default_schedule: ClassVar[Schedule] = Schedule(interval_s=900)
 
     def fetch(self, http: HttpFetcher, state: CursorState) -> FetchOutcome:
-        doc = http.get(str(self.options.url), etag=state.etag, last_modified=state.last_modified)
-        if doc.not_modified:
-            return FetchOutcome(payloads=[], state=state)
-        new_state = CursorState(
-            etag=doc.headers.get("etag"), last_modified=doc.headers.get("last-modified"), cursor=state.cursor
-        )
-        raw = RawPayload(
-            source=self.name,
-            url=doc.url,
-            content=doc.content,
-            fetched_at=doc.fetched_at,
-            content_type=doc.headers.get("content-type"),
-            ref=doc.url,
-        )
-        return FetchOutcome(payloads=[raw], state=new_state)
+        return conditional_fetch(self, http, state, str(self.options.url))
 
     def split(self, raw: RawPayload) -> list[RawItem]:
         parsed = feedparser.parse(raw.content, response_headers={"content-type": raw.content_type or ""})

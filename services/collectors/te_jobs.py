@@ -29,7 +29,7 @@ from triggerwatch.collectors.base import (
     Schedule,
 )
 from triggerwatch.collectors.http import HttpFetcher
-from triggerwatch.collectors.payloads import fetch_json_payload, load_json, parse_iso
+from triggerwatch.collectors.payloads import conditional_fetch, load_json, parse_iso
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import ConfigError, InvalidInputError
@@ -151,9 +151,7 @@ class TeJobsCollector(Collector[TeJobsOptions]):
     licence_note: ClassVar[str] = "TE-palvelut open data (retired API)"
 
     def fetch(self, http: HttpFetcher, state: CursorState) -> FetchOutcome:
-        return fetch_json_payload(
-            self, http, state, str(self.options.url), params=self.options.params or None
-        )
+        return conditional_fetch(self, http, state, str(self.options.url), params=self.options.params or None)
 
     def split(self, raw: RawPayload) -> list[RawItem]:
         data = load_json(raw)
@@ -278,7 +276,7 @@ class TyomarkkinatoriCollector(Collector[TyomarkkinatoriOptions]):
             access = json.loads(token.content)["access_token"]
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"source {self.name!r}: token endpoint returned no access_token") from exc
-        return fetch_json_payload(
+        return conditional_fetch(
             self,
             http,
             state,
