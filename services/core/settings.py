@@ -204,6 +204,10 @@ class WebSettings(BaseServiceSettings):
     web_secure_cookies: bool = Field(False, description="mark the session cookie Secure (behind HTTPS)")
     # How often the web service checks for silent sources (0 turns the check off).
     silent_check_interval_s: float = Field(60.0, ge=0)
+    # The worker's and notifier's /metrics pages: the ops page shows their Kafka consumer lag.
+    lag_metrics_urls: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:6066/metrics", "http://127.0.0.1:6067/metrics"]
+    )
 
     @field_validator("web_session_secret")
     @classmethod

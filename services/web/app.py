@@ -270,7 +270,7 @@ def create_app(
 
     rules = load_rules(settings.rules_file).model_dump(mode="json")
     app.include_router(build_router(db, intervals, clock, rules))
-    app.include_router(build_ui(db, intervals, clock, rules))
+    app.include_router(build_ui(db, intervals, clock, rules, lag_metrics_urls=settings.lag_metrics_urls))
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -33,7 +33,14 @@ from triggerwatch.web.api import (
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.web.i18n import LANGUAGES, translator
-from triggerwatch.web.ops import backlog, daily_counts, dead_letter_counts, delivery_stats, source_statuses
+from triggerwatch.web.ops import (
+    backlog,
+    consumer_lag,
+    daily_counts,
+    dead_letter_counts,
+    delivery_stats,
+    source_statuses,
+)
 
 TEMPLATES_DIR = str(resources.files("triggerwatch.web").joinpath("templates"))
 
@@ -86,6 +93,7 @@ def build_ui(
     expected: dict[str, float],
     clock: Callable[[], datetime],
     rules: dict[str, Any] | None = None,
+    lag_metrics_urls: Sequence[str] = (),
 ) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     templates = make_templates()
@@ -210,6 +218,7 @@ def build_ui(
                 "now": now,
                 "sources": source_statuses(s, expected, now),
                 "backlog": backlog(s),
+                "lag": consumer_lag(lag_metrics_urls),
                 "dead": dead_letter_counts(s),
                 "deliveries": delivery_stats(s),
                 "chart": chart_svg_data(daily_counts(s, now)),

@@ -62,13 +62,14 @@ class Web:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def make_web(db: Database, now: datetime = NOW) -> Web:
+def make_web(db: Database, now: datetime = NOW, lag_metrics_urls: list[str] | None = None) -> Web:
     clock = [now]
     tokens: dict[Role, str] = {}
     with db.session() as s:
         for role in Role:
             tokens[role] = create_token(s, role=role, name=f"{role.value}@example.fi")[1]
-    app = create_app(WebSettings(), db, clock=lambda: clock[0], expected=EXPECTED, silence_watch=False)
+    settings = WebSettings(lag_metrics_urls=lag_metrics_urls or [])  # type: ignore[call-arg]
+    app = create_app(settings, db, clock=lambda: clock[0], expected=EXPECTED, silence_watch=False)
     return Web(db, TestClient(app), tokens, clock)
 
 

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from tests.web.conftest import EXPECTED, NOW, Web
+from tests.conftest import free_port
+from tests.web.conftest import EXPECTED, NOW, Web, make_web, recorded_events, seed
 from triggerwatch.core.contracts import EventKind, decode_alert
-from triggerwatch.core.db import Alert, CollectorState, Outbox, SilentSourceAlarm
+from triggerwatch.core.db import Alert, CollectorState, Database, Outbox, SilentSourceAlarm
 from triggerwatch.web.auth import Role
 from triggerwatch.web.ops import check_silent_sources
 
@@ -80,3 +83,46 @@ def login(web: Web, role: Role) -> None:
         "/login", data={"token": web.tokens[role], "csrf": csrf.group(1)}, follow_redirects=False
     )
     assert resp.status_code == 303 and resp.headers["location"] == "/"
+
+
+def test_ops_page_shows_kafka_consumer_lag_from_the_stream_services(db: Database) -> None:
+    """The worker's /metrics (a local server with its real series) gives the lag; a dead page is named."""
+    body = (
+        b"# HELP triggerwatch_consumer_lag High-watermark minus last read offset\n"
+        b"# TYPE triggerwatch_consumer_lag gauge\n"
+        b'triggerwatch_consumer_lag{app="triggerwatch-worker",partition="1",'
+        b'topic="triggerwatch.events.v1"} 42.0\n'
+        b'triggerwatch_consumer_lag{app="triggerwatch-worker",partition="0",'
+        b'topic="triggerwatch.events.v1"} 7.0\n'
+    )
+
+    class Metrics(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dead = f"http://127.0.0.1:{free_port()}/metrics"
+    try:
+        seed(db, recorded_events())
+        web = make_web(db, lag_metrics_urls=[f"http://127.0.0.1:{server.server_address[1]}/metrics", dead])
+        login(web, Role.OPS)
+        page = web.client.get("/ui/ops").text
+    finally:
+        server.shutdown()
+    table = re.search(r'<table id="consumer-lag">(.*?)</table>', page, re.S)
+    assert table
+    rows = re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table.group(1)
+    )
+    assert rows == [
+        ("triggerwatch-worker", "triggerwatch.events.v1", "0", "7"),
+        ("triggerwatch-worker", "triggerwatch.events.v1", "1", "42"),
+    ]
+    assert f"Metrics not reachable: {dead}: ConnectError" in page
