@@ -58,11 +58,11 @@ def _baseline(queue: Any) -> None:
     _, features, customers = _data()
     start = time.perf_counter()
     data = Dataset(features, customers)
-    targets = prospects(data)[FEATURES]
     scored = 0
     for pg in sorted(customers["product_group"].unique()):
         _, good, _ = labels(customers, pg, 0.2)
         x = features.loc[good.index, FEATURES]
+        targets = prospects(data, pg)[FEATURES]
         scored += len(DummyClassifier(strategy="prior").fit(x, good.to_numpy()).predict_proba(targets))
     seconds = time.perf_counter() - start
     queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, scored, 0.5))

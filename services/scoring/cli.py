@@ -146,7 +146,7 @@ def score_train(
     codes = default_codes()
     data = dataset_from_db(db, codes)
     result = _train(data, codes, seed, top_share)
-    counts = store(db, result, data.customers, only_better=not publish_all)
+    counts = store(db, result, data, only_better=not publish_all)
     summary = evaluation(result, 3)
     summary["stored"] = counts
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

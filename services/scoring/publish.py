@@ -20,6 +20,7 @@ from triggerwatch.core.targets import ScoreIn, TargetFile, TargetGroupIn, load_t
 from triggerwatch.scoring.customers import ImportResult, read_customers
 from triggerwatch.scoring.features import Codes, company_row_features, frame
 from triggerwatch.scoring.targets import Dataset, ScoringResult, today
+from triggerwatch.web.feedback import FeedbackLabel, training_labels
 
 
 def import_customers(db: Database, path: Path) -> ImportResult:
@@ -56,6 +57,7 @@ def dataset_from_db(db: Database, codes: Codes) -> Dataset:
         companies = list(s.scalars(select(Company).where(Company.is_active.is_(True))))
         features = frame(company_row_features(c, codes, day) for c in companies)
         rows = list(s.scalars(select(Customer)))
+        labels = training_labels(s)
     customers = pd.DataFrame(
         [(c.business_id, c.product_group, c.revenue, c.gross_margin) for c in rows],
         columns=["business_id", "product_group", "revenue", "gross_margin"],
@@ -64,12 +66,14 @@ def dataset_from_db(db: Database, codes: Codes) -> Dataset:
         [(c.business_id, c.product_group, pd.Timestamp(d), a) for c in rows for d, a in c.order_lines],
         columns=["business_id", "product_group", "order_date", "amount"],
     )
-    return Dataset(features, customers, orders)
+    known = pd.DataFrame(
+        [(t.business_id, t.product_group) for t in labels if t.label == FeedbackLabel.ALREADY_CUSTOMER.value],
+        columns=["business_id", "product_group"],
+    )
+    return Dataset(features, customers, orders, known)
 
 
-def store(
-    db: Database, result: ScoringResult, customers: pd.DataFrame, *, only_better: bool = True
-) -> dict[str, Any]:
+def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bool = True) -> dict[str, Any]:
     """Record every model run; store and publish target groups and scores of the useful models."""
     run_id = str(uuid.uuid4())
     published = [pg for pg, m in result.models.items() if m.better_than_baseline or not only_better]
@@ -86,11 +90,11 @@ def store(
                     model=pickle.dumps(model.pipeline),
                 )
             )
-        if published:  # customers are no longer prospects: their old scores go
+        for pg in published:  # customers (and reps' "already customer") are no longer prospects
             s.execute(
                 delete(CompanyScore).where(
-                    CompanyScore.product_group.in_(published),
-                    CompanyScore.business_id.in_(list(customers["business_id"].unique())),
+                    CompanyScore.product_group == pg,
+                    CompanyScore.business_id.in_(list(data.not_prospects(pg))),
                 )
             )
     groups = [g for pg in published for g in result.groups[pg]]

@@ -48,6 +48,17 @@ class Dataset:
     orders: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["business_id", "product_group", "order_date", "amount"])
     )
+    # business_id, product_group: companies reps marked "already customer" (feedback): never prospects
+    known_customers: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["business_id", "product_group"])
+    )
+
+    def not_prospects(self, product_group: str) -> set[str]:
+        """Customers of any product group, plus those reps say already buy this one."""
+        known = self.known_customers.loc[
+            self.known_customers["product_group"] == product_group, "business_id"
+        ]
+        return set(self.customers["business_id"].unique()) | set(known)
 
 
 @dataclass
@@ -63,8 +74,8 @@ def group_id(product_group: str, rule: str) -> str:
     return f"{product_group}:{hashlib.sha1(rule.encode()).hexdigest()[:10]}"
 
 
-def prospects(data: Dataset) -> pd.DataFrame:
-    return data.features[~data.features.index.isin(data.customers["business_id"].unique())]
+def prospects(data: Dataset, product_group: str) -> pd.DataFrame:
+    return data.features[~data.features.index.isin(list(data.not_prospects(product_group)))]
 
 
 def score_prospects(
@@ -113,11 +124,10 @@ def run(
     models, refused = train_all(
         data.features, data.customers, codes, seed=seed, top_share=top_share, progress=progress
     )
-    targets = prospects(data)
     groups: dict[str, list[TargetGroupRow]] = {}
     frames = []
     for pg, model in models.items():
-        groups[pg], scores = score_prospects(model, targets)
+        groups[pg], scores = score_prospects(model, prospects(data, pg))
         frames.append(scores)
     scores = (
         pd.concat(frames, ignore_index=True)

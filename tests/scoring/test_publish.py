@@ -160,3 +160,13 @@ def test_train_stores_publishes_and_the_worker_alerts(
     html = html_path.read_text(encoding="utf-8")
     assert "Reps&#39; feedback" in html or "Reps' feedback" in html
     assert "<td>recruitment</td><td>it-services</td><td>1</td>\n  <td>1</td><td>1.00</td>" in html
+
+    # a rep says the best prospect already buys it-services: retraining stops scoring it as a prospect
+    with db.session() as s:
+        stored = s.get(Alert, alert.alert_id)
+        assert stored is not None
+        record_feedback(s, stored, FeedbackLabel.ALREADY_CUSTOMER, given_by="rep-anna")
+    invoke(["score", "train", "--seed", "3"], monkeypatch, db)
+    with db.session() as s:
+        rescored = {sc.business_id for sc in s.scalars(select(CompanyScore))}
+    assert best.business_id not in rescored and len(rescored) == len(scores) - 1
