@@ -455,6 +455,8 @@ def insert_ignore(session: Session, model: type[Base], rows: list[dict[str, Any]
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    key_columns = [getattr(model, k) for k in keys]
-    stmt = insert(model).values(rows).on_conflict_do_nothing(index_elements=keys).returning(*key_columns)
-    return len(session.execute(stmt).all())
+    table = model.__table__
+    # One cached statement, executed with the rows as parameters ("insertmanyvalues" batches them
+    # and keeps RETURNING on both dialects): no per-batch compilation of a giant VALUES clause.
+    stmt = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*(table.c[k] for k in keys))
+    return len(session.connection().execute(stmt, rows).all())
