@@ -6,7 +6,6 @@ malformed item dead-lettered while the rest flows, HTML listing → article page
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,24 +28,6 @@ from triggerwatch.core.db import Database, DeadLetter, Event
 
 FEEDS = FIXTURES / "feeds"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    c = httpx.Client(timeout=5.0, trust_env=False)
-    yield c
-    c.close()
 
 
 def source(name: str, type_: str, **options: Any) -> Source:

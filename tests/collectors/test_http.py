@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -145,12 +145,6 @@ def conditional_feed(body: bytes, etag: str, last_modified: str) -> Callable[[Se
     return route
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as s:
-        yield s
-
-
 class SleepRecorder:
     """The injected sleep of RetryPolicy: records each backoff instead of waiting."""
 
@@ -159,18 +153,6 @@ class SleepRecorder:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    c = httpx.Client(timeout=5.0, trust_env=False)  # no proxy from the environment for 127.0.0.1
-    yield c
-    c.close()
 
 
 def fetcher(client: httpx.Client, sleeps: SleepRecorder, **policy: Any) -> HttpFetcher:

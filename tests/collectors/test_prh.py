@@ -61,17 +61,6 @@ def path(n: int) -> str:
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as s:
-        yield s
-
-
-@pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
-
-
-@pytest.fixture
 def http(sleeps: SleepRecorder) -> Iterator[HttpFetcher]:
     client = httpx.Client(timeout=5.0, trust_env=False)
     yield HttpFetcher(user_agent="triggerwatch-test/0.1", client=client, policy=RetryPolicy(sleep=sleeps))
