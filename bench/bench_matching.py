@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.bench_pipeline import business_ids, free_port, wait
+from bench.bench_pipeline import bench_db, business_ids, free_port, wait
 from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import (
     CompanyRef,
@@ -38,7 +38,6 @@ from triggerwatch.core.contracts import (
 from triggerwatch.core.db import Alert, Database, Event
 from triggerwatch.core.kafka import KafkaEventPublisher, Message
 from triggerwatch.core.settings import CONFIG_DIR, BaseServiceSettings, KafkaSettings
-from triggerwatch.core.targets import CompanyIn, ScoreIn, TargetFile, TargetGroupIn, load_targets
 from triggerwatch.supervisor import Supervisor, child_env
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
@@ -48,20 +47,6 @@ N_EVENTS = max(200, int(20_000 * SCALE))
 RATE = 500.0
 LATENCY_S = max(2.0, 20.0 * SCALE)
 N_LATENCY = int(RATE * LATENCY_S)
-
-
-def make_db(path: Path, ids: list[str]) -> Database:
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    load_targets(
-        db,
-        TargetFile(
-            companies=[CompanyIn(business_id=b, name=f"Bench {i} Oy") for i, b in enumerate(ids)],
-            target_groups=[TargetGroupIn(target_group_id="tg", product_group="pg", rule="bench")],
-            scores=[ScoreIn(business_id=b, product_group="pg", target_group_id="tg", score=0.9) for b in ids],
-        ),
-    )
-    return db
 
 
 def event(bid: str, i: int, observed: datetime | None = None) -> bytes:
@@ -168,7 +153,7 @@ def baseline(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
     settings = BaseServiceSettings(
         kafka_bootstrap_servers=f"127.0.0.1:{port}", kafka=KafkaSettings(embedded_port=port)
     )
-    db = make_db(tmp / "baseline.db", ids)
+    db = bench_db(tmp / "baseline.db", ids)
     processor = Processor(db, load_rules(CONFIG_DIR / "rules.yaml"))
     names = topic_names()
     with EmbeddedBroker(settings) as broker:
@@ -202,7 +187,7 @@ def baseline(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
 
 
 def topology(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
-    db = make_db(tmp / "topology.db", ids)
+    db = bench_db(tmp / "topology.db", ids)
     port = free_port()
     env = child_env(
         {

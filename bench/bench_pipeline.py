@@ -54,6 +54,21 @@ def business_ids(n: int) -> Iterator[str]:
         body += 1
 
 
+def bench_db(path: Path, ids: list[str]) -> Database:
+    """A SQLite database where every company of ``ids`` scores 0.9 in one target group."""
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    load_targets(
+        db,
+        TargetFile(
+            companies=[CompanyIn(business_id=b, name=f"Bench {i} Oy") for i, b in enumerate(ids)],
+            target_groups=[TargetGroupIn(target_group_id="tg", product_group="pg", rule="bench")],
+            scores=[ScoreIn(business_id=b, product_group="pg", target_group_id="tg", score=0.9) for b in ids],
+        ),
+    )
+    return db
+
+
 def wait(predicate: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + TIMEOUT_S
     while not predicate():
@@ -87,16 +102,7 @@ def events(ids: list[str], offset: int = 0) -> list[TriggerEventV1]:
 
 def pipeline(tmp: Path) -> tuple[float, float]:
     ids = list(business_ids(N_EVENTS + 1))
-    db = Database(f"sqlite:///{tmp / 'bench.db'}")
-    db.upgrade()
-    load_targets(
-        db,
-        TargetFile(
-            companies=[CompanyIn(business_id=b, name=f"Bench {i} Oy") for i, b in enumerate(ids)],
-            target_groups=[TargetGroupIn(target_group_id="tg", product_group="pg", rule="bench")],
-            scores=[ScoreIn(business_id=b, product_group="pg", target_group_id="tg", score=0.9) for b in ids],
-        ),
-    )
+    db = bench_db(tmp / "bench.db", ids)
     with db.session() as s:
         store_events(s, events(ids[:1]))
     port = free_port()
