@@ -7,12 +7,14 @@ nothing is auto-created with the wrong partition count).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -40,21 +42,40 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _quiet_kafka_logs() -> Iterator[None]:
+    """kafka-python logs every refused connection at ERROR; while a broker is still starting that
+    is expected, not an error, so the probe keeps those loggers quiet (the deadline reports it)."""
+    kafka_log = logging.getLogger("kafka")
+    before = kafka_log.level
+    kafka_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        kafka_log.setLevel(before)
+
+
 def wait_until_answers(bootstrap: str, deadline_s: float = 20.0) -> None:
     """Wait until a metadata request succeeds (the port being open is not enough)."""
     end = time.monotonic() + deadline_s
+    servers = [server.strip().rpartition(":") for server in bootstrap.split(",") if server.strip()]
     last: Exception | None = None
-    while time.monotonic() < end:
-        try:
-            admin = admin_client(bootstrap)
+    with _quiet_kafka_logs():
+        while time.monotonic() < end:
+            if not any(port_open(host or "127.0.0.1", int(port)) for host, _, port in servers):
+                last = ConnectionRefusedError(f"{bootstrap} not listening yet")
+                time.sleep(0.05)
+                continue
             try:
-                admin.list_topics()
-                return
-            finally:
-                admin.close()
-        except Exception as exc:  # NoBrokersAvailable while it is starting
-            last = exc
-            time.sleep(0.1)
+                admin = admin_client(bootstrap)
+                try:
+                    admin.list_topics()
+                    return
+                finally:
+                    admin.close()
+            except Exception as exc:  # NoBrokersAvailable while it is starting
+                last = exc
+                time.sleep(0.1)
     raise TransientError(f"broker at {bootstrap} did not answer within {deadline_s}s: {last!r}")
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def wait_for_line(proc: subprocess.Popen[bytes], needle: str, timeout_s: float) -> list[str]:
+    """The child's stdout lines up to and including the first containing ``needle``; fails after
+    ``timeout_s`` or when the child closes stdout first (a bounded wait, no sleeps)."""
+    assert proc.stdout is not None
+    stream = proc.stdout
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for raw in iter(stream.readline, b""):
+            lines.append(raw.decode())
+            if needle in lines[-1]:
+                found.set()
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert found.wait(timeout_s), f"no line with {needle!r} within {timeout_s}s: {lines}"
+    return lines
+
+
 @pytest.mark.integration
 def test_broker_command_starts_creates_topics_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
@@ -40,8 +62,10 @@ def test_broker_command_starts_creates_topics_and_stops_cleanly(tmp_path: Path) 
     )
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline().decode()  # printed once the broker answers and topics exist
-        assert f"127.0.0.1:{port}" in line, line
+        # The ready line is printed once the broker answers and topics exist; a broker still
+        # starting is no error, so nothing before it may be logged at ERROR.
+        lines = wait_for_line(proc, f"embedded broker listening on 127.0.0.1:{port}", 30.0)
+        assert not [line for line in lines if " ERROR " in line], lines
         admin = admin_client(f"127.0.0.1:{port}")
         try:
             assert set(topic_names().values()) <= set(admin.list_topics())
