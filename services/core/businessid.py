@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
@@ -19,6 +20,7 @@ def check_digit(first_seven: str) -> int | None:
     return 11 - remainder
 
 
+@lru_cache(maxsize=65536)  # pure, and the stream worker sees the same IDs again and again
 def normalise_business_id(value: str) -> str | None:
     """Any written form → ``1234567-8``; None when invalid.
 

@@ -232,6 +232,15 @@ def topic_names(prefix: str = "triggerwatch") -> dict[str, str]:
 
 
 def _decode(model: type[_Frozen], raw: bytes | str) -> Any:
+    # Fast path: pydantic parses and validates in one pass. It must also have seen the version
+    # written (the field has a default); anything else takes the slow path, which says what is wrong.
+    try:
+        decoded = model.model_validate_json(raw)
+    except ValidationError:
+        pass
+    else:
+        if "schema_version" in decoded.model_fields_set:
+            return decoded
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

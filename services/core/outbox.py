@@ -21,7 +21,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import DeadLetterV1, TriggerEventV1, encode, topic_names
-from triggerwatch.core.db import BrokerEpoch, Database, DeadLetter, Event, Outbox, insert_ignore, utcnow
+from triggerwatch.core.db import (
+    BrokerEpoch,
+    Database,
+    DeadLetter,
+    Event,
+    JSONText,
+    Outbox,
+    insert_ignore,
+    utcnow,
+)
 from triggerwatch.core.kafka import EventPublisher, Message
 from triggerwatch.core.settings import RelaySettings
 
@@ -47,7 +56,7 @@ def event_row(event: TriggerEventV1) -> dict[str, Any]:
         "business_id": business_id,
         "occurred_at": event.occurred_at,
         "observed_at": event.observed_at,
-        "payload": event.model_dump(mode="json"),
+        "payload": JSONText(event.model_dump_json()),
         "created_at": utcnow(),
     }
 

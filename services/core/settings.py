@@ -37,6 +37,11 @@ class KafkaSettings(BaseModel):
     session_timeout_s: float = Field(6.0, gt=0)
     heartbeat_interval_s: float = Field(1.0, gt=0)
     embedded_port: int = Field(19092, ge=1, le=65535)
+    # Stream throughput (Faust): a buffer deep enough that a busy agent never starves while the
+    # consumer refetches (Faust stops fetching a partition at 80 % full and resumes at 40 %), and
+    # producer batches large enough for a burst of alerts (the broker's default limit is ~1 MB).
+    stream_buffer_maxsize: int = Field(16384, ge=16, description="events buffered per stream")
+    producer_max_batch_size: int = Field(512 * 1024, ge=16384, le=1_000_000, description="bytes")
 
 
 class DatabaseSettings(BaseModel):

@@ -5,6 +5,9 @@
   rebalancing): Faust's own ``/`` says OK even while crashed or rebalancing.
 * ``/metrics`` for Prometheus, with consumer lag computed from the Fetch high-watermark (the
   embedded broker's ListOffsets LATEST is wrong) minus the last read offset.
+* :class:`~triggerwatch.core.faust_consumer.App`: Faust with a consumer that delivers each fetched
+  batch in one step (Faust's own races every message against flow control), a stream buffer deep
+  enough that a busy agent never starves, and large producer batches.
 * At-least-once: exactly-once does not work on the embedded broker; every side effect downstream
   is idempotent instead.
 """
@@ -18,6 +21,7 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from triggerwatch.core.faust_consumer import App
 from triggerwatch.core.settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
@@ -31,7 +35,7 @@ def make_app(
     settings: BaseServiceSettings, *, app_id: str, web_host: str, web_port: int, data_dir: str
 ) -> faust.App:
     Path(data_dir).mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = App(
         app_id,
         broker=[f"kafka://{s}" for s in settings.bootstrap_servers.split(",")],
         broker_session_timeout=settings.kafka.session_timeout_s,
@@ -52,6 +56,8 @@ def make_app(
         datadir=data_dir,
         autodiscover=False,
         stream_wait_empty=False,
+        stream_buffer_maxsize=settings.kafka.stream_buffer_maxsize,
+        producer_max_batch_size=settings.kafka.producer_max_batch_size,
     )
     add_ops_pages(app)
     return app

@@ -25,24 +25,24 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter as Counter_
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import (
     AlertV1,
-    CompanyRef,
     CompanyRole,
     DeadLetterV1,
     Evidence,
-    Explanation,
-    Routing,
     TriggerEventV1,
     decode_event,
+    encode,
 )
 from triggerwatch.core.db import (
     Alert,
@@ -51,6 +51,7 @@ from triggerwatch.core.db import (
     CompanyScore,
     Database,
     Event,
+    JSONText,
     SuppressedAlert,
     TargetGroup,
     insert_ignore,
@@ -181,20 +182,65 @@ class Outcome:
     dead_letter: DeadLetterV1 | None = None
     suppressed: list[str] = field(default_factory=list)
     joined: list[str] = field(default_factory=list)  # alert ids this event joined silently (twins)
+    encoded: list[bytes] = field(default_factory=list)  # ``alerts`` serialised once, in the same order
+
+    def emit(self, alert: AlertV1, payload: bytes | None = None) -> None:
+        """Emit ``alert`` (``payload``: its JSON when already serialised)."""
+        self.alerts.append(alert)
+        self.encoded.append(payload if payload is not None else encode(alert))
+
+    def messages(self) -> list[tuple[bytes, bytes]]:
+        """(key, value) of every alert to send: keyed by company, as the alerts topic is."""
+        return [(a.company.key().encode(), v) for a, v in zip(self.alerts, self.encoded, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyFacts:
+    """What an alert needs of a company (read with one light query per batch, no ORM objects)."""
+
+    business_id: str
+    name: str
+    region: str | None
+    industry_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupScore:
+    """A company's score in one product group, with the target group that explains it."""
+
+    product_group: str
+    score: float
+    target_group_id: str
+    rule: str
+    rule_fi: str | None
 
 
 @dataclass
 class _BatchContext:
-    """What one batch needs from the database, loaded with a few queries for the whole batch."""
+    """What one batch needs from the database, loaded with a few queries for the whole batch; the
+    batch's writes are collected here and written once at its end."""
 
-    companies: dict[str, Company] = field(default_factory=dict)
+    companies: dict[str, CompanyFacts] = field(default_factory=dict)
     mentions: dict[str, Mention | None] = field(default_factory=dict)
-    scores: dict[str, list[tuple[CompanyScore, TargetGroup]]] = field(default_factory=dict)
-    existing_alerts: dict[str, dict[str, object]] = field(default_factory=dict)
+    scores: dict[str, list[GroupScore]] = field(default_factory=dict)
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # alert id -> payload in the database
+    alerts: dict[str, AlertV1] = field(default_factory=dict)  # alert id -> current state (this batch)
+    new_alerts: dict[str, dict[str, Any]] = field(default_factory=dict)  # rows to insert
+    changed: set[str] = field(default_factory=set)  # stored alerts this batch updated
     recent: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (bid, kind, pg) -> alert id
     keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
-    new_keys: dict[str, dict[str, object]] = field(default_factory=dict)  # written once per batch
+    new_keys: dict[str, dict[str, object]] = field(default_factory=dict)
     new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    alert_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (event id, pg) -> alert id
+
+    def knows(self, alert_id: str) -> bool:
+        return alert_id in self.alerts or alert_id in self.stored
+
+    def alert(self, alert_id: str) -> AlertV1:
+        current = self.alerts.get(alert_id)
+        if current is None:
+            current = self.alerts[alert_id] = AlertV1.model_validate(self.stored[alert_id])
+        return current
 
 
 class Processor:
@@ -228,7 +274,8 @@ class Processor:
             events = [o.event for o in outcomes if o.event is not None]
             if events:
                 unique = {e.event_id: e for e in events}
-                insert_ignore(session, Event, [event_row(e) for e in unique.values()], ["event_id"])
+                rows = [event_row(e) for e in unique.values()]
+                insert_ignore(session, Event, rows, ["event_id"], count=False)
                 ctx = self._load(session, events)
                 now = self.clock()
                 resolved: dict[str, str] = {}
@@ -240,20 +287,28 @@ class Processor:
                     if found is not None:
                         company, mention_confidence = found
                         resolved[event.event_id] = company.business_id
-                        self._alerts_for(session, ctx, event, company, mention_confidence, now, outcome)
-                insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"])
-                insert_ignore(
-                    session, SuppressedAlert, list(ctx.new_suppressed.values()), ["event_id", "product_group"]
-                )
+                        self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
+                self._write(session, ctx)
                 self._mark_processed(session, list(unique), resolved, now)
+        self._count(outcomes)
+        return outcomes
+
+    def _count(self, outcomes: list[Outcome]) -> None:
+        """Metrics, added up per batch (one increment per label set, not per event)."""
+        events: Counter_[tuple[str, str]] = Counter_()
+        alerts: Counter_[tuple[str, str, str]] = Counter_()
+        now = self.clock()
         for outcome in outcomes:
             if outcome.event is None:
                 continue
-            EVENTS_PROCESSED.labels(outcome.event.kind.value, "alert" if outcome.alerts else "no_alert").inc()
+            events[(outcome.event.kind.value, "alert" if outcome.alerts else "no_alert")] += 1
             for alert in outcome.alerts:
-                LATENCY.observe(max(0.0, (self.clock() - outcome.event.observed_at).total_seconds()))
-                ALERTS_OUT.labels(alert.kind.value, alert.product_group, alert.priority.value).inc()
-        return outcomes
+                LATENCY.observe(max(0.0, (now - outcome.event.observed_at).total_seconds()))
+                alerts[(alert.kind.value, alert.product_group, alert.priority.value)] += 1
+        for labels, n in events.items():
+            EVENTS_PROCESSED.labels(*labels).inc(n)
+        for labels3, n in alerts.items():
+            ALERTS_OUT.labels(*labels3).inc(n)
 
     # -- loading -----------------------------------------------------------------------------------
     @staticmethod
@@ -281,20 +336,28 @@ class Processor:
                 if mention is not None:
                     bids.add(mention.company_id)
         if bids:
-            ctx.companies.update(
-                (c.business_id, c)
-                for c in session.scalars(select(Company).where(Company.business_id.in_(bids)))
-            )
+            columns = (Company.business_id, Company.name, Company.region, Company.industry_code)
+            for bid, name, region, industry in session.execute(
+                select(*columns).where(Company.business_id.in_(bids))
+            ).tuples():
+                ctx.companies[bid] = CompanyFacts(bid, name, region, industry)
         if not ctx.companies:
             return ctx
         known = list(ctx.companies)
-        for score, group in session.execute(
-            select(CompanyScore, TargetGroup)
+        for bid, pg, score, tg_id, rule, rule_fi in session.execute(
+            select(
+                CompanyScore.business_id,
+                CompanyScore.product_group,
+                CompanyScore.score,
+                TargetGroup.target_group_id,
+                TargetGroup.rule,
+                TargetGroup.rule_fi,
+            )
             .join(TargetGroup, TargetGroup.target_group_id == CompanyScore.target_group_id)
             .where(CompanyScore.business_id.in_(known))
             .order_by(CompanyScore.score.desc())
-        ):
-            ctx.scores.setdefault(score.business_id, []).append((score, group))
+        ).tuples():
+            ctx.scores.setdefault(bid, []).append(GroupScore(pg, score, tg_id, rule, rule_fi))
         candidate_ids: list[str] = []
         candidate_keys: list[str] = []
         for e in events:
@@ -303,8 +366,8 @@ class Processor:
                 continue
             bid = found[0].business_id
             ckey = corroboration_key(e)
-            for sc, _ in ctx.scores.get(bid, []):
-                candidate_ids.append(self._alert_id(e, bid, sc.product_group))
+            for sc in ctx.scores.get(bid, []):
+                candidate_ids.append(self._alert_id(ctx, e, bid, sc.product_group))
                 if ckey:
                     candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
         if candidate_keys and self.rules.corroboration_hours > 0:
@@ -320,7 +383,7 @@ class Processor:
             )
             candidate_ids += list(ctx.keys.values())
         if candidate_ids:
-            ctx.existing_alerts.update(
+            ctx.stored.update(
                 session.execute(
                     select(Alert.alert_id, Alert.payload).where(Alert.alert_id.in_(set(candidate_ids)))
                 )
@@ -338,36 +401,72 @@ class Processor:
         return ctx
 
     @staticmethod
-    def _alert_id(event: TriggerEventV1, business_id: str, product_group: str) -> str:
-        key = dedup_key(event)
-        if key is None:
-            return AlertV1.make_id(event.event_id, product_group)
-        return AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
+    def _alert_id(ctx: _BatchContext, event: TriggerEventV1, business_id: str, product_group: str) -> str:
+        memo = (event.event_id, product_group)
+        alert_id = ctx.alert_ids.get(memo)
+        if alert_id is None:
+            key = dedup_key(event)
+            alert_id = ctx.alert_ids[memo] = (
+                AlertV1.make_id(event.event_id, product_group)
+                if key is None
+                else AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
+            )
+        return alert_id
 
     @staticmethod
     def _key(business_id: str, event: TriggerEventV1, product_group: str, ckey: str) -> str:
         return f"{business_id}|{event.kind.value}|{product_group}|{ckey}"[:700]
 
+    # -- writing -----------------------------------------------------------------------------------
+    def _write(self, session: Session, ctx: _BatchContext) -> None:
+        """The batch's alerts, keys and suppressions: one executemany each."""
+        conn = session.connection()
+        if ctx.new_alerts:
+            conn.execute(insert(Alert.__table__), list(ctx.new_alerts.values()))
+        if ctx.changed:
+            table = Alert.__table__
+            conn.execute(
+                update(table)
+                .where(table.c.alert_id == bindparam("b_alert_id"))
+                .values(payload=bindparam("b_payload"), priority=bindparam("b_priority")),
+                [
+                    {
+                        "b_alert_id": alert_id,
+                        "b_payload": JSONText(ctx.alerts[alert_id].model_dump_json()),
+                        "b_priority": ctx.alerts[alert_id].priority.value,
+                    }
+                    for alert_id in sorted(ctx.changed)
+                ],
+            )
+        insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"], count=False)
+        insert_ignore(
+            session,
+            SuppressedAlert,
+            list(ctx.new_suppressed.values()),
+            ["event_id", "product_group"],
+            count=False,
+        )
+
     def _mark_processed(
         self, session: Session, event_ids: list[str], resolved: dict[str, str], now: datetime
     ) -> None:
-        session.execute(
-            update(Event)
-            .where(Event.event_id.in_(event_ids), Event.processed_at.is_(None))
+        table = Event.__table__
+        conn = session.connection()
+        conn.execute(
+            update(table)
+            .where(table.c.event_id.in_(event_ids), table.c.processed_at.is_(None))
             .values(processed_at=now)
         )
         if resolved:  # name-resolved events learn their business ID (one executemany)
             stmt = (
-                update(Event.__table__)
-                .where(
-                    Event.__table__.c.event_id == bindparam("eid"), Event.__table__.c.business_id.is_(None)
-                )
+                update(table)
+                .where(table.c.event_id == bindparam("eid"), table.c.business_id.is_(None))
                 .values(business_id=bindparam("bid"))
             )
-            session.connection().execute(stmt, [{"eid": e, "bid": b} for e, b in resolved.items()])
+            conn.execute(stmt, [{"eid": e, "bid": b} for e, b in resolved.items()])
 
     # -- company resolution -------------------------------------------------------------------------
-    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> tuple[Company, float] | None:
+    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> tuple[CompanyFacts, float] | None:
         for ref in event.companies:
             if ref.business_id and ref.business_id in ctx.companies:
                 return ctx.companies[ref.business_id], 1.0
@@ -388,27 +487,26 @@ class Processor:
 
     def _alerts_for(
         self,
-        session: Session,
         ctx: _BatchContext,
         event: TriggerEventV1,
-        company: Company,
+        company: CompanyFacts,
         mention_confidence: float,
         now: datetime,
         outcome: Outcome,
     ) -> None:
         ckey = corroboration_key(event)
-        for score, group in ctx.scores.get(company.business_id, []):
+        for score in ctx.scores.get(company.business_id, []):
             pg = score.product_group
             rule = self.rules.match(event.kind, pg, event.attributes, event.title)
             if rule is None or score.score < rule.min_score:
                 continue
-            alert_id = self._alert_id(event, company.business_id, pg)
+            alert_id = self._alert_id(ctx, event, company.business_id, pg)
             key = self._key(company.business_id, event, pg, ckey) if ckey else None
-            target = alert_id if alert_id in ctx.existing_alerts else None
+            target = alert_id if ctx.knows(alert_id) else None
             if target is None and key is not None and key in ctx.keys:
                 target = ctx.keys[key]
-            if target is not None and target in ctx.existing_alerts:
-                self._join(session, ctx, event, target, rule, now, outcome)
+            if target is not None and ctx.knows(target):
+                self._join(ctx, event, target, now, outcome)
                 continue
             age_days = max(0.0, (now - event.occurred_at).total_seconds() / 86400)
             cooldown_key = (company.business_id, event.kind.value, pg)
@@ -424,43 +522,39 @@ class Processor:
                 self._suppress(ctx, event, pg, reason, now)
                 outcome.suppressed.append(f"{pg}: {reason}")
                 continue
-            alert = self._build(event, company, score, group, rule, age_days, now, mention_confidence)
-            payload = alert.model_dump(mode="json")
-            session.add(
-                Alert(
-                    alert_id=alert.alert_id,
-                    event_id=event.event_id,
-                    business_id=company.business_id,
-                    kind=event.kind.value,
-                    product_group=pg,
-                    score=alert.score,
-                    priority=alert.priority.value,
-                    payload=payload,
-                    created_at=now,
-                )
-            )
-            ctx.existing_alerts[alert.alert_id] = payload
+            alert = self._build(alert_id, event, company, score, rule, age_days, now, mention_confidence)
+            text = alert.model_dump_json()
+            ctx.new_alerts[alert_id] = {
+                "alert_id": alert_id,
+                "event_id": event.event_id,
+                "business_id": company.business_id,
+                "kind": event.kind.value,
+                "product_group": pg,
+                "score": alert.score,
+                "priority": alert.priority.value,
+                "payload": JSONText(text),
+                "created_at": now,
+            }
+            ctx.alerts[alert_id] = alert
             if key is not None:
-                ctx.new_keys[key] = {"key": key, "alert_id": alert.alert_id, "created_at": now}
-                ctx.keys[key] = alert.alert_id
+                ctx.new_keys[key] = {"key": key, "alert_id": alert_id, "created_at": now}
+                ctx.keys[key] = alert_id
             if self.rules.cooldown_hours > 0:
-                ctx.recent[cooldown_key] = alert.alert_id
-            outcome.alerts.append(alert)
+                ctx.recent[cooldown_key] = alert_id
+            outcome.emit(alert, text.encode())
 
     def _join(
         self,
-        session: Session,
         ctx: _BatchContext,
         event: TriggerEventV1,
         alert_id: str,
-        rule: Rule,
         now: datetime,
         outcome: Outcome,
     ) -> None:
         """The event is about an alert that exists: a replay, a twin, or a corroboration."""
-        stored = AlertV1.model_validate(ctx.existing_alerts[alert_id])
+        stored = ctx.alert(alert_id)
         if event.event_id in stored.event_ids:  # a replay: emit the stored alert again, unchanged
-            outcome.alerts.append(stored)
+            outcome.emit(stored)
             return
         key = dedup_key(event)
         twin = key is not None and key == stored.dedup_key
@@ -482,24 +576,25 @@ class Processor:
                 "priority": self.rules.priority(priority_score),
             }
         updated = stored.model_copy(update=changes)
-        payload = updated.model_dump(mode="json")
-        session.execute(
-            update(Alert)
-            .where(Alert.alert_id == alert_id)
-            .values(payload=payload, priority=updated.priority.value)
-        )
-        ctx.existing_alerts[alert_id] = payload
+        ctx.alerts[alert_id] = updated
+        text = updated.model_dump_json()
+        pending = ctx.new_alerts.get(alert_id)
+        if pending is not None:  # created earlier in this batch and not written yet
+            pending["payload"] = JSONText(text)
+            pending["priority"] = updated.priority.value
+        else:
+            ctx.changed.add(alert_id)
         if independent:
-            outcome.alerts.append(updated)
+            outcome.emit(updated, text.encode())
         else:
             outcome.joined.append(alert_id)
 
     def _build(
         self,
+        alert_id: str,
         event: TriggerEventV1,
-        company: Company,
-        score: CompanyScore,
-        group: TargetGroup,
+        company: CompanyFacts,
+        score: GroupScore,
         rule: Rule,
         age_days: float,
         now: datetime,
@@ -523,34 +618,37 @@ class Processor:
             industry_code=company.industry_code,
         )
         what = " ".join(f"{company.name}: {event.title}".split())  # one line
-        return AlertV1(
-            alert_id=self._alert_id(event, company.business_id, score.product_group),
-            event_ids=[event.event_id],
-            kind=event.kind,
-            company=CompanyRef(
-                business_id=company.business_id,
-                name=company.name,
-                role=event.companies[0].role if event.companies else CompanyRole.SUBJECT,
-            ),
-            product_group=score.product_group,
-            target_group_id=group.target_group_id,
-            score=round(score.score, 4),
-            priority=self.rules.priority(priority_score),
-            priority_score=priority_score,
-            explanation=Explanation(
-                what_happened=what,
-                why_it_matters=rule.why.get(lang).format(**fmt),
-                target_group_rule=group.rule_fi if lang == "fi" and group.rule_fi else group.rule,
-                next_step=next_fi if lang == "fi" else next_en,
-            ),
-            recommended_offer=score.product_group,
-            evidence=_evidence_of(event),
-            routing=Routing(owner=owner, channels=self.rules.routing.channels(owner)),
-            occurred_at=event.occurred_at,
-            created_at=now,
-            language=lang,  # type: ignore[arg-type]
-            confidence=confidence_for(1, mention_confidence),
-            sources=[event.source],
-            dedup_key=dedup_key(event),
-            facts=facts,
+        # One validation of the whole nested shape (pydantic-core), not one per nested model.
+        return AlertV1.model_validate(
+            {
+                "alert_id": alert_id,
+                "event_ids": [event.event_id],
+                "kind": event.kind,
+                "company": {
+                    "business_id": company.business_id,
+                    "name": company.name,
+                    "role": event.companies[0].role if event.companies else CompanyRole.SUBJECT,
+                },
+                "product_group": score.product_group,
+                "target_group_id": score.target_group_id,
+                "score": round(score.score, 4),
+                "priority": self.rules.priority(priority_score),
+                "priority_score": priority_score,
+                "explanation": {
+                    "what_happened": what,
+                    "why_it_matters": rule.why.get(lang).format(**fmt),
+                    "target_group_rule": score.rule_fi if lang == "fi" and score.rule_fi else score.rule,
+                    "next_step": next_fi if lang == "fi" else next_en,
+                },
+                "recommended_offer": score.product_group,
+                "evidence": _evidence_of(event),
+                "routing": {"owner": owner, "channels": self.rules.routing.channels(owner)},
+                "occurred_at": event.occurred_at,
+                "created_at": now,
+                "language": lang,
+                "confidence": confidence_for(1, mention_confidence),
+                "sources": [event.source],
+                "dedup_key": dedup_key(event),
+                "facts": facts,
+            }
         )

@@ -233,8 +233,11 @@ class RuleSet(BaseModel):
     ) -> Rule | None:
         """The first rule for the kind and product group whose relevance filter the event passes."""
         for rule in self.rules:
-            relevant = rule.relevance.matches(attributes or {}, title) is not None
-            if rule.kind == kind and rule.applies_to(product_group) and relevant:
+            if (
+                rule.kind == kind
+                and rule.applies_to(product_group)
+                and rule.relevance.matches(attributes or {}, title) is not None
+            ):
                 return rule
         return None
 
