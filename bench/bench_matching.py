@@ -3,8 +3,10 @@
 * ``matching.events_per_s`` — events pre-published on the events topic → one Faust worker
   (``triggerwatch worker``: ``stream.take()`` batches → resolve, join, rules, dedup/corroboration,
   alert stored → alerts topic) per second, after a warm-up alert. Baseline: a plain aiokafka
-  consumer loop (``getmany`` → the same :class:`Processor` batch → aiokafka producer) over the same
-  events, in this process, on its own copy of the database.
+  consumer loop (``getmany`` → the same batch runner as the worker, i.e. the :class:`Processor` in a
+  child process → aiokafka producer) over the same events, on its own copy of the database.
+* ``matching.processing_events_per_s`` — for reference, the :class:`Processor` alone (no Kafka) on
+  the same events in this process: the ceiling of both loops above.
 * ``matching.latency_p50_s`` / ``matching.latency_p99_s`` — publish → alert stored (the alert's
   ``created_at`` minus the event's ``observed_at``, stamped at publish) at a paced 500 events/s.
   Baseline: the same paced run through the plain loop.
@@ -37,8 +39,16 @@ from triggerwatch.core.contracts import (
 )
 from triggerwatch.core.db import Alert, Database, Event
 from triggerwatch.core.kafka import KafkaEventPublisher, Message
-from triggerwatch.core.settings import CONFIG_DIR, BaseServiceSettings, KafkaSettings
+from triggerwatch.core.settings import (
+    CONFIG_DIR,
+    BaseServiceSettings,
+    DatabaseSettings,
+    KafkaSettings,
+    WorkerSettings,
+)
 from triggerwatch.supervisor import Supervisor, child_env
+from triggerwatch.worker.app import BATCH_SIZE
+from triggerwatch.worker.offload import BatchRunner, make_runner
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
 
@@ -115,13 +125,19 @@ def percentile(values: list[float], q: float) -> float:
 # --- the plain aiokafka loop (baseline) ----------------------------------------------------------
 
 
-async def plain_loop(bootstrap: str, topic: str, out_topic: str, processor: Processor, n: int) -> None:
+async def plain_loop(bootstrap: str, topic: str, out_topic: str, runner: BatchRunner, n: int) -> None:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+    kafka = KafkaSettings()  # the worker's fetch wait and producer batch size, for a like-for-like loop
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=kafka.fetch_max_wait_ms,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=kafka.producer_max_batch_size
+    )
     await consumer.start()
     await producer.start()
     try:
@@ -135,11 +151,11 @@ async def plain_loop(bootstrap: str, topic: str, out_topic: str, processor: Proc
                 raws = [r.value for records in batch.values() for r in records]
                 if not raws:
                     continue
-                outcomes = await asyncio.to_thread(processor.process_batch, raws)
+                results = await runner.process(raws)
                 sends = [
-                    await producer.send(out_topic, key=a.company.key().encode(), value=encode(a))
-                    for o in outcomes
-                    for a in o.alerts
+                    await producer.send(out_topic, key=key, value=value)
+                    for r in results
+                    for key, value in r.messages
                 ]
                 await asyncio.gather(*sends)
                 done += len(raws)
@@ -154,12 +170,12 @@ def baseline(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
         kafka_bootstrap_servers=f"127.0.0.1:{port}", kafka=KafkaSettings(embedded_port=port)
     )
     db = bench_db(tmp / "baseline.db", ids)
-    processor = Processor(db, load_rules(CONFIG_DIR / "rules.yaml"))
+    runner = make_runner(WorkerSettings(database=DatabaseSettings(url=db.url)))  # as the worker's
     names = topic_names()
     with EmbeddedBroker(settings) as broker:
         publish(broker.bootstrap, names["events"], ids[:N_EVENTS], 0)
         t0 = time.monotonic()
-        asyncio.run(plain_loop(broker.bootstrap, names["events"], names["alerts"], processor, N_EVENTS))
+        asyncio.run(plain_loop(broker.bootstrap, names["events"], names["alerts"], runner, N_EVENTS))
         rate = N_EVENTS / (time.monotonic() - t0)
     # latency: a fresh broker, the loop running while events are paced in
     port = free_port()
@@ -171,15 +187,16 @@ def baseline(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
         loop = asyncio.new_event_loop()
         import threading
 
-        runner = threading.Thread(
+        thread = threading.Thread(
             target=lambda: loop.run_until_complete(
-                plain_loop(broker.bootstrap, names["events"], names["alerts"], processor, N_LATENCY)
+                plain_loop(broker.bootstrap, names["events"], names["alerts"], runner, N_LATENCY)
             )
         )
-        runner.start()
+        thread.start()
         time.sleep(1.0)  # the consumer is assigned and polling
         paced(broker.bootstrap, names["events"], lat_ids, N_EVENTS)
-        runner.join(120)
+        thread.join(120)
+    runner.close()
     return rate, latencies(db, N_EVENTS)
 
 
@@ -222,15 +239,27 @@ def topology(tmp: Path, ids: list[str]) -> tuple[float, list[float]]:
     return rate, latencies(db, N_EVENTS)
 
 
+def processing_only(tmp: Path, ids: list[str]) -> float:
+    db = bench_db(tmp / "processing.db", ids)
+    processor = Processor(db, load_rules(CONFIG_DIR / "rules.yaml"))
+    raws = [event(b, i) for i, b in enumerate(ids[:N_EVENTS])]
+    t0 = time.monotonic()
+    for k in range(0, len(raws), BATCH_SIZE):
+        processor.process_batch(raws[k : k + BATCH_SIZE])
+    return len(raws) / (time.monotonic() - t0)
+
+
 def run() -> list[tuple[str, float, str]]:
     ids = list(business_ids(N_EVENTS + N_LATENCY + 1))
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         base_rate, base_lat = baseline(tmp, ids)
         rate, lat = topology(tmp, ids)
+        alone = processing_only(tmp, ids)
     return [
         ("matching.events_per_s", rate, "events/s"),
         ("matching.events_per_s.baseline", base_rate, "events/s"),
+        ("matching.processing_events_per_s", alone, "events/s"),
         ("matching.latency_p50_s", percentile(lat, 50), "s"),
         ("matching.latency_p50_s.baseline", percentile(base_lat, 50), "s"),
         ("matching.latency_p99_s", percentile(lat, 99), "s"),

@@ -87,12 +87,30 @@ class BatchDeliveryConsumer(faust_aiokafka.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
 
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return ShortPollConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class ShortPollConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust fixes the consumer's fetch wait at 1500 ms. Apache Kafka answers a waiting fetch as
+    soon as data arrives, so the value costs nothing there; the embedded broker (Tansu) holds it
+    for the full wait (measured: p50 delivery 0.38 s at 1500 ms, 3 ms at 100 ms), so the app's
+    ``fetch_max_wait_ms`` replaces it before the consumer starts (aiokafka reads it at start)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = getattr(self.app, "fetch_max_wait_ms", 1500)
+        return consumer
+
+
 class BatchDeliveryTransport(faust_aiokafka.Transport):
     Consumer = BatchDeliveryConsumer
 
 
 class App(faust.App):
     """:class:`faust.App` with :class:`BatchDeliveryConsumer` (Kafka URLs only)."""
+
+    fetch_max_wait_ms: int = 1500  # make_app sets it from KafkaSettings
 
     def _new_transport(self) -> Any:
         url = self.conf.broker_consumer[0]

@@ -59,6 +59,7 @@ def make_app(
         stream_buffer_maxsize=settings.kafka.stream_buffer_maxsize,
         producer_max_batch_size=settings.kafka.producer_max_batch_size,
     )
+    app.fetch_max_wait_ms = settings.kafka.fetch_max_wait_ms
     add_ops_pages(app)
     return app
 

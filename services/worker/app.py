@@ -2,7 +2,9 @@
 
 Scales by partitions: run more ``triggerwatch worker`` processes with the same app id and the
 events topic's partitions are shared among them. Events are keyed by company, so all events of
-one company meet in one worker (cooldowns stay consistent).
+one company meet in one worker (cooldowns stay consistent). Each worker processes its batches in a
+child process (``TRIGGERWATCH_WORKER_PROCESSING=process``, see :mod:`triggerwatch.worker.offload`)
+so that Faust's side and the processing use a core each.
 """
 
 from __future__ import annotations
@@ -15,24 +17,25 @@ import faust
 from sqlalchemy.exc import OperationalError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from triggerwatch.core.contracts import encode, topic_names
-from triggerwatch.core.db import Database
+from triggerwatch.core.contracts import topic_names
+from triggerwatch.core.db import Database, utcnow
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
-from triggerwatch.worker.processing import Outcome, Processor
-from triggerwatch.worker.resolve import LinkingResolver
+from triggerwatch.worker.offload import BatchRunner, ThreadRunner, make_processor, make_runner
+from triggerwatch.worker.processing import Emitted, count
 from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 500  # per-batch costs (fetch wait, send acks) amortised; small batches when the stream is slow
 BATCH_WITHIN_S = 0.05
 
 
 def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.App:
-    rules = load_rules(settings.rules_file)  # a bad rules file fails at start
-    db = db or Database(settings.database.url)
-    processor = Processor(db, rules, resolver=LinkingResolver(db))
+    load_rules(settings.rules_file)  # a bad rules file fails at start, not in the processing child
+    runner: BatchRunner = (
+        ThreadRunner(make_processor(settings, db)) if db is not None else make_runner(settings)
+    )
     names = topic_names(settings.kafka.topic_prefix)
     app = make_app(
         settings,
@@ -51,7 +54,7 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
     )
     alerts_topic, dead_topic = names["alerts"], names["deadletter"]  # created at broker start
 
-    async def process(raws: list[bytes]) -> list[Outcome]:
+    async def process(raws: list[bytes]) -> list[Emitted]:
         # The database may be briefly locked or away: retry, then crash the worker (the offsets are
         # not committed, so a restarted worker processes the batch again).
         async for attempt in AsyncRetrying(
@@ -61,14 +64,14 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
             reraise=True,
         ):
             with attempt:
-                return await asyncio.to_thread(processor.process_batch, raws)
+                return await runner.process(raws)
         raise AssertionError("unreachable")
 
     @app.agent(events, name="process-events")
     async def process_events(stream: faust.StreamT[bytes]) -> None:
         async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
             try:
-                outcomes = await process(list(batch))
+                results = await process(list(batch))
             except Exception:
                 log.exception("processing failed for good; exiting so that a restart re-reads the batch")
                 os._exit(70)
@@ -77,14 +80,18 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
             # batch's offsets may be committed (the take() loop acks them when the next batch starts).
             send = app.producer.send
             pending = []
-            for outcome in outcomes:
-                for key, value in outcome.messages():
+            for result in results:
+                for key, value in result.messages:
                     pending.append(await send(alerts_topic, key, value, None, None, None))
-                if outcome.dead_letter is not None:
-                    dl = outcome.dead_letter
-                    pending.append(await send(dead_topic, dl.stage.encode(), encode(dl), None, None, None))
-                    log.warning("dead-lettered an event: %s", dl.reason)
+                if result.dead_letter is not None:
+                    pending.append(await send(dead_topic, *result.dead_letter, None, None, None))
+                    log.warning("dead-lettered an event: %s", result.dead_letter_reason)
             if pending:
                 await asyncio.gather(*pending)
+            count(results, utcnow())
+
+    @app.on_before_shutdown.connect
+    def _stop_processing(app: faust.App, **kwargs: object) -> None:
+        runner.close()
 
     return app

@@ -195,6 +195,59 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Emitted:
+    """What the stream side needs of one outcome — messages to send, labels to count — as plain,
+    picklable values (it may cross from a processing child process)."""
+
+    kind: str | None  # the event's kind; None for an event that was dead-lettered
+    observed_at: datetime | None
+    messages: tuple[tuple[bytes, bytes], ...]  # (key, value) for the alerts topic
+    alert_labels: tuple[tuple[str, str, str], ...]  # (kind, product group, priority) per alert
+    dead_letter: tuple[bytes, bytes] | None = None  # (key, value) for the dead-letter topic
+    dead_letter_reason: str | None = None
+    error_type: str | None = None
+
+
+def emitted(outcomes: Sequence[Outcome]) -> list[Emitted]:
+    out: list[Emitted] = []
+    for o in outcomes:
+        if o.event is None:
+            dl = o.dead_letter
+            out.append(
+                Emitted(None, None, (), (), (dl.stage.encode(), encode(dl)), dl.reason, dl.error_type)
+                if dl is not None
+                else Emitted(None, None, (), ())
+            )
+            continue
+        labels = tuple((a.kind.value, a.product_group, a.priority.value) for a in o.alerts)
+        out.append(Emitted(o.event.kind.value, o.event.observed_at, tuple(o.messages()), labels))
+    return out
+
+
+def count(results: Sequence[Emitted], now: datetime) -> None:
+    """The worker's metrics for a processed batch, added up (one increment per label set)."""
+    events: Counter_[tuple[str, str]] = Counter_()
+    alerts: Counter_[tuple[str, str, str]] = Counter_()
+    dead: Counter_[str] = Counter_()
+    for r in results:
+        if r.kind is None:
+            if r.error_type is not None:
+                dead[r.error_type] += 1
+            continue
+        events[(r.kind, "alert" if r.messages else "no_alert")] += 1
+        for labels in r.alert_labels:
+            if r.observed_at is not None:
+                LATENCY.observe(max(0.0, (now - r.observed_at).total_seconds()))
+            alerts[labels] += 1
+    for pair, n in events.items():
+        EVENTS_PROCESSED.labels(*pair).inc(n)
+    for triple, n in alerts.items():
+        ALERTS_OUT.labels(*triple).inc(n)
+    for error_type, n in dead.items():
+        WORKER_DEAD_LETTERS.labels(error_type).inc(n)
+
+
+@dataclass(frozen=True, slots=True)
 class CompanyFacts:
     """What an alert needs of a company (read with one light query per batch, no ORM objects)."""
 
@@ -257,8 +310,11 @@ class Processor:
         self.clock = clock
         self.resolver: NameResolver = resolver or ExactNameResolver(db)
 
-    def process_batch(self, raws: Sequence[bytes]) -> list[Outcome]:
-        """Process a batch in one transaction; outcomes in input order."""
+    def process_batch(self, raws: Sequence[bytes], *, record_metrics: bool = True) -> list[Outcome]:
+        """Process a batch in one transaction; outcomes in input order.
+
+        ``record_metrics=False`` leaves the Prometheus counters to the caller (a child process's
+        counters are never scraped: the worker counts :func:`emitted` results itself)."""
         outcomes: list[Outcome] = []
         with self.db.session() as session:
             for raw in raws:
@@ -269,7 +325,6 @@ class Processor:
                         stage="worker", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
                     )
                     store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
-                    WORKER_DEAD_LETTERS.labels(exc.error_type).inc()
                     outcomes.append(Outcome(dead_letter=dl))
             events = [o.event for o in outcomes if o.event is not None]
             if events:
@@ -290,25 +345,9 @@ class Processor:
                         self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
                 self._write(session, ctx)
                 self._mark_processed(session, list(unique), resolved, now)
-        self._count(outcomes)
+        if record_metrics:
+            count(emitted(outcomes), self.clock())
         return outcomes
-
-    def _count(self, outcomes: list[Outcome]) -> None:
-        """Metrics, added up per batch (one increment per label set, not per event)."""
-        events: Counter_[tuple[str, str]] = Counter_()
-        alerts: Counter_[tuple[str, str, str]] = Counter_()
-        now = self.clock()
-        for outcome in outcomes:
-            if outcome.event is None:
-                continue
-            events[(outcome.event.kind.value, "alert" if outcome.alerts else "no_alert")] += 1
-            for alert in outcome.alerts:
-                LATENCY.observe(max(0.0, (now - outcome.event.observed_at).total_seconds()))
-                alerts[(alert.kind.value, alert.product_group, alert.priority.value)] += 1
-        for labels, n in events.items():
-            EVENTS_PROCESSED.labels(*labels).inc(n)
-        for labels3, n in alerts.items():
-            ALERTS_OUT.labels(*labels3).inc(n)
 
     # -- loading -----------------------------------------------------------------------------------
     @staticmethod

@@ -9,6 +9,7 @@ exact name-key match against the company table (an ambiguous name never resolves
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -101,8 +102,10 @@ class LinkingResolver:
         *,
         refresh_s: float = 900.0,
         monotonic: Callable[[], float] = time.monotonic,
+        freeze_gc: bool = False,
     ) -> None:
         self.db = db
+        self.freeze_gc = freeze_gc  # a long-running worker: keep the built index out of every GC pass
         self.exact = ExactNameResolver(db)
         self.refresh_s = refresh_s
         self.monotonic = monotonic
@@ -126,6 +129,9 @@ class LinkingResolver:
 
             self._linker = CompanyLinker.from_database(self.db)
             self._version = version
+            if self.freeze_gc:  # hundreds of thousands of long-lived objects: never scan them again
+                gc.collect()
+                gc.freeze()
 
     def forget(self) -> None:
         self.exact.forget()
