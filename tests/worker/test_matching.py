@@ -215,3 +215,21 @@ def test_default_resolver_keeps_the_exact_name_match(targets: Database) -> None:
     processor = Processor(targets, rules(), clock=lambda: NOW)
     [outcome] = processor.process_batch([encode(ev("te", "1", EventKind.RECRUITMENT, None, name="KELA"))])
     assert outcome.alerts[0].company.business_id == KELA and outcome.alerts[0].confidence == 0.6
+
+
+def test_corroboration_within_one_batch_writes_the_latest_revision(targets: Database) -> None:
+    """Both reports in one batch: the alert created by the first is still pending when the second
+    joins it; the stored row must carry the joined (latest) revision and both emissions go out."""
+    processor = Processor(targets, rules(), clock=lambda: NOW)
+    registry = ev("prh-registry", "r9", EventKind.DECISION_MAKER_CHANGE, DIGIA, role="cfo")
+    news = ev("ampparit-news", "n9", EventKind.DECISION_MAKER_CHANGE, DIGIA, role="cfo")
+    first, second = processor.process_batch([encode(registry), encode(news)])
+    [created], [updated] = first.alerts, second.alerts
+    assert (created.revision, updated.revision) == (1, 2) and updated.alert_id == created.alert_id
+    assert [len(o.encoded) for o in (first, second)] == [1, 1]
+    assert second.messages()[0] == (DIGIA.encode(), encode(updated))
+    with targets.session() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 1
+        stored = session.get(Alert, created.alert_id)
+        assert stored is not None and stored.payload["revision"] == 2
+        assert stored.payload["sources"] == ["prh-registry", "ampparit-news"]
