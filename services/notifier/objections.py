@@ -8,6 +8,7 @@ function. A blocked alert is recorded with the reason, never delivered.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -75,28 +76,44 @@ def _texts(payload: dict[str, Any]) -> Iterable[str]:
         yield person
 
 
+@dataclass(frozen=True)
+class ObjectionRegister:
+    """The register as it stood when loaded: checks many alerts with the queries done once
+    (an export page checks hundreds)."""
+
+    business_ids: frozenset[str]
+    people: tuple[tuple[str, str], ...]  # (kind, folded value) of persons and e-mail addresses
+
+    @classmethod
+    def load(cls, session: Session) -> ObjectionRegister:
+        rows = session.execute(select(Objection.kind, Objection.value_key)).tuples().all()
+        return cls(
+            business_ids=frozenset(key for kind, key in rows if kind == "business_id"),
+            people=tuple((kind, key) for kind, key in rows if kind in ("person", "email") and key),
+        )
+
+    def reason(self, alert_payload: dict[str, Any] | AlertV1) -> str | None:
+        """Why this alert must not be delivered or exported, or None (see :func:`is_objected`)."""
+        payload = (
+            alert_payload.model_dump(mode="json") if isinstance(alert_payload, AlertV1) else alert_payload
+        )
+        bid = (payload.get("company") or {}).get("business_id")
+        if bid and bid in self.business_ids:
+            return f"objection: business ID {bid} is in the objection register"
+        if not self.people:
+            return None
+        text = _fold("\n".join(_texts(payload)))
+        for kind, key in self.people:
+            if key in text:
+                what = "person" if kind == "person" else "e-mail address"
+                return f"objection: the alert names a {what} in the objection register"
+        return None
+
+
 def is_objected(session: Session, alert_payload: dict[str, Any] | AlertV1) -> str | None:
     """The reason this alert must not be delivered or exported, or None.
 
     Objected when the company's business ID is registered, or when any alert text names a
     registered person or e-mail address (case- and whitespace-insensitive).
     """
-    payload = alert_payload.model_dump(mode="json") if isinstance(alert_payload, AlertV1) else alert_payload
-    bid = (payload.get("company") or {}).get("business_id")
-    if bid:
-        hit = session.scalar(
-            select(Objection.value).where(Objection.kind == "business_id", Objection.value_key == bid)
-        )
-        if hit is not None:
-            return f"objection: business ID {bid} is in the objection register"
-    people = session.execute(
-        select(Objection.kind, Objection.value_key).where(Objection.kind.in_(("person", "email")))
-    ).all()
-    if not people:
-        return None
-    text = _fold("\n".join(_texts(payload)))
-    for kind, key in people:
-        if key and key in text:
-            what = "person" if kind == "person" else "e-mail address"
-            return f"objection: the alert names a {what} in the objection register"
-    return None
+    return ObjectionRegister.load(session).reason(alert_payload)

@@ -20,7 +20,7 @@ from triggerwatch.core.contracts import EventKind, decode_event, encode
 from triggerwatch.core.db import Alert, Company, CompanyScore, Database, DeadLetter, Event, TargetGroup
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import enqueue
-from triggerwatch.notifier.objections import is_objected
+from triggerwatch.notifier.objections import ObjectionRegister
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.feedback import FeedbackLabel, feedback_precision, record_feedback
@@ -100,9 +100,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise HTTPException(400, "invalid cursor") from exc
 
 
-def payload_for_objection(session: Session, alert: Alert) -> dict[str, Any]:
-    event = session.get(Event, alert.event_id)
-    attributes = ((event.payload if event else {}) or {}).get("attributes") or {}
+def payload_for_objection(alert: Alert, event_payload: dict[str, Any] | None) -> dict[str, Any]:
+    """The alert with its event's attributes (the decision-maker's name), as objections are checked."""
+    attributes = (event_payload or {}).get("attributes") or {}
     return {**alert.payload, "attributes": attributes, "person_name": attributes.get("person_name")}
 
 
@@ -118,14 +118,25 @@ def trigger_page(
     items: list[dict[str, Any]] = []
     skipped = 0
     last: Alert | None = None
-    for alert in session.scalars(q).yield_per(200):
-        last = alert
-        if f.owner and owner_of(alert) != f.owner:
-            continue
-        if is_objected(session, payload_for_objection(session, alert)):
-            skipped += 1
-            continue
-        items.append(alert_json(alert))
+    register = ObjectionRegister.load(session)  # the register and each chunk's events: one query each
+    for chunk in session.scalars(q).yield_per(200).partitions():
+        events: dict[str, dict[str, Any]] = dict(
+            session.execute(
+                select(Event.event_id, Event.payload).where(Event.event_id.in_({a.event_id for a in chunk}))
+            )
+            .tuples()
+            .all()
+        )
+        for alert in chunk:
+            last = alert
+            if f.owner and owner_of(alert) != f.owner:
+                continue
+            if register.reason(payload_for_objection(alert, events.get(alert.event_id))):
+                skipped += 1
+                continue
+            items.append(alert_json(alert))
+            if len(items) >= limit:
+                break
         if len(items) >= limit:
             break
     next_cursor = encode_cursor(last.created_at, last.alert_id) if last is not None else cursor

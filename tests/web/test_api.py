@@ -7,13 +7,15 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
 from tests.web.conftest import NOW, Web
 from triggerwatch.core.contracts import DeadLetterV1, decode_event, example_payloads
-from triggerwatch.core.db import ApiToken, DeadLetter, Feedback, Outbox
+from triggerwatch.core.db import Alert, ApiToken, DeadLetter, Feedback, Outbox
 from triggerwatch.core.outbox import store_dead_letter
 from triggerwatch.notifier.objections import add_objection
+from triggerwatch.web.api import AlertFilters, trigger_page
 from triggerwatch.web.auth import Role, hash_token
 from triggerwatch.web.feedback import feedback_precision, training_labels
 
@@ -276,3 +278,38 @@ def test_cursor_is_opaque_base64(web: Web) -> None:
     decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     assert decoded[1] == page["items"][0]["alert_id"]
     assert decoded[0].startswith((NOW - timedelta(0)).date().isoformat())
+
+
+def test_a_pull_page_costs_the_same_queries_however_many_alerts_it_checks(web: Web) -> None:
+    """The objection register and each chunk's events are read once, not once per alert."""
+    with web.db.session() as s:
+        add_objection(s, "person", "No Such Person")  # forces the text check on every alert
+        template = s.get(Alert, KELA_ALERT)
+        assert template is not None
+        for i in range(60):  # more alerts of the same event: the page must check them all
+            s.add(
+                Alert(
+                    alert_id=f"copy-{i:03d}",
+                    event_id=template.event_id,
+                    business_id=template.business_id,
+                    kind=template.kind,
+                    product_group=template.product_group,
+                    score=template.score,
+                    priority=template.priority,
+                    payload={**template.payload, "alert_id": f"copy-{i:03d}"},
+                    created_at=template.created_at,
+                )
+            )
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa_event.listen(web.db.engine, "before_cursor_execute", record)
+    try:
+        with web.db.session() as s:
+            items, _cursor, skipped = trigger_page(s, AlertFilters(), None, 500)
+    finally:
+        sa_event.remove(web.db.engine, "before_cursor_execute", record)
+    assert len(items) == 62 and skipped == 0
+    assert len(statements) <= 4, statements  # register, alerts, the events of the one chunk
