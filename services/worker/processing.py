@@ -341,7 +341,8 @@ class Processor:
                     found = self._resolve(ctx, event)
                     if found is not None:
                         company, mention_confidence = found
-                        resolved[event.event_id] = company.business_id
+                        if not any(ref.business_id for ref in event.companies):  # resolved by name
+                            resolved[event.event_id] = company.business_id
                         self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
                 self._write(session, ctx)
                 self._mark_processed(session, list(unique), resolved, now)
