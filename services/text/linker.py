@@ -281,6 +281,7 @@ class CompanyLinker:
         self._confirmed: dict[tuple[str, int], bool] = {}  # (token, key id) → Voikko's lemma is the key
         self._legal_tokens: dict[str, bool] = {}
         self._shortlisted: dict[tuple[str, int], str | None] = {}
+        self._folded: dict[str, tuple[str, ...]] = {}  # company id → its names folded (shortlist)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -634,16 +635,16 @@ class CompanyLinker:
         if isinstance(known, str):
             company_id = known
         else:
-            supported = [c for c in known if c in id_companies]
+            supported = [c for c in known if c in id_companies] if id_companies else []
             if len(supported) == 1:
                 company_id = supported[0]
-            elif (surface, kid) in self._shortlisted:
-                company_id = self._shortlisted[(surface, kid)]
             else:
-                company_id = self._shortlist(surface, list(known))
-                if len(self._shortlisted) >= _DECISION_CACHE_SIZE:
-                    self._shortlisted.clear()
-                self._shortlisted[(surface, kid)] = company_id
+                company_id = self._shortlisted.get((surface, kid), "")
+                if company_id == "":
+                    company_id = self._shortlist(surface, list(known))
+                    if len(self._shortlisted) >= _DECISION_CACHE_SIZE:
+                        self._shortlisted.clear()
+                    self._shortlisted[(surface, kid)] = company_id
             if company_id is None:
                 if keep_unlinked:
                     result.unlinked.append(
@@ -689,10 +690,14 @@ class CompanyLinker:
     def _shortlist(self, surface: str, candidates: list[str]) -> str | None:
         """rapidfuzz over the few companies sharing a key: pick one only with a clear margin."""
         written = fold(surface)
-        scored = sorted(
-            ((max(fuzz.ratio(written, fold(full)) for full in self.names_of(c)), c) for c in candidates),
-            reverse=True,
-        )
+        folded = self._folded
+        scored: list[tuple[float, str]] = []
+        for c in candidates:
+            names = folded.get(c)
+            if names is None:
+                names = folded[c] = tuple(fold(full) for full in self.names_of(c))
+            scored.append((max(fuzz.ratio(written, full) for full in names), c))
+        scored.sort(reverse=True)
         if scored[0][0] >= 90 and scored[0][0] - scored[1][0] >= 8:
             return scored[0][1]
         return None
