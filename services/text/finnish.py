@@ -125,7 +125,6 @@ def _plain_ending(rest: str, h: str) -> bool:
     return rest in _endings(h)
 
 
-@lru_cache(maxsize=200_000)
 def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     """True when ``stem + rest`` is a plausible inflected form of the name ending in ``stem``.
 
@@ -134,15 +133,20 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     if rest == "":
         return not weak_grade
     stem = stem.casefold()
-    rest = rest.casefold()
+    # the answer depends on the stem only through its vowel harmony and last letter: cached on those
+    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest.casefold(), weak_grade)
+
+
+@lru_cache(maxsize=100_000)
+def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bool:
     if rest.startswith(":"):
         return bool(_ABBREV_SUFFIX.match(rest))
     if not rest.isalpha():
         return False
-    h = harmony(stem)
     if weak_grade:
         return rest in _WEAK_ENDINGS
-    last = stem[-1]
+    if last is None:
+        raise IndexError("string index out of range")  # an empty stem, as ever
     if last in "aeiouyäö":
         if _plain_ending(rest, h):
             return True

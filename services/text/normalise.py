@@ -68,7 +68,7 @@ _PUNCT = re.compile(r"[^\w&/\-]+")
 
 def fold(text: str) -> str:
     """NFC + casefold + single spaces."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())  # split(): \s as re has it
 
 
 def words(name: str) -> list[str]:
