@@ -225,9 +225,9 @@ class LinkResult:
 
 
 # A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order:
-# (start - end, start, weak grade, needs Voikko, sequence number, end of the token, key id, start of
+# (start - end, start, weak grade, sequence number, needs Voikko, end of the token, key id, start of
 # the token's last word, inflected)
-_Hit = tuple[int, int, bool, bool, int, int, int, int, bool]
+_Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
 # the cached decision for one index entry and one case ending:
 # ((key id, weak grade, needs Voikko, the entry's last word), ...)
 _Decision = tuple[tuple[int, bool, bool, str], ...]
@@ -522,7 +522,7 @@ class CompanyLinker:
             if j == end:
                 rest = ""
                 if index < n:  # the common case: the key itself, uninflected
-                    hits.append((start - j, start, False, False, len(hits), j, index, start, False))
+                    hits.append((start - j, start, False, len(hits), False, j, index, start, False))
                     continue
             else:
                 rest = text[end:j].lower() if lowered is None else lowered[end:j]
@@ -537,7 +537,7 @@ class CompanyLinker:
                 token_start = start + length - len(decision[0][3])
                 inflected = j > end
                 for kid, weak, voikko, _ in decision:
-                    hits.append((start - j, start, weak, voikko, len(hits), j, kid, token_start, inflected))
+                    hits.append((start - j, start, weak, len(hits), voikko, j, kid, token_start, inflected))
         return hits
 
     def _decision(self, vkey: str, index: int, rest: str) -> _Decision:
@@ -554,25 +554,25 @@ class CompanyLinker:
         return tuple(out)
 
     def _longest(self, text: str, hits: list[_Hit]) -> list[_Hit]:
-        """Longest match wins; among hits of the same span, those the rules allow before Voikko's.
+        """Longest match wins (then the earlier start, the strong grade, the scan order).
 
         A hit that needs Voikko is confirmed (by Voikko) only when it would be chosen.
         """
-        hits.sort()  # longest first, then by start, strong grade first, rules before Voikko, scan order
+        hits.sort()
         chosen: list[_Hit] = []
         taken = bytearray(len(text))
         for hit in hits:
             start, end = hit[1], hit[5]
             if taken.find(1, start, end) >= 0:
                 continue
-            if hit[3] and not self._confirm(text[hit[7] : end], hit[6]):
+            if hit[4] and not self._confirm(text[hit[7] : end], hit[6]):
                 continue
             chosen.append(hit)
             taken[start:end] = b"\x01" * (end - start)
         return chosen
 
     def _confirm_all(self, text: str, hits: list[_Hit]) -> list[_Hit]:
-        return [h for h in hits if not h[3] or self._confirm(text[h[7] : h[5]], h[6])]
+        return [h for h in hits if not h[4] or self._confirm(text[h[7] : h[5]], h[6])]
 
     def _confirm(self, token: str, kid: int) -> bool:
         """Voikko: the token is an inflected form of the key's last word."""
@@ -593,7 +593,7 @@ class CompanyLinker:
         result: LinkResult,
         keep_unlinked: bool,
     ) -> None:
-        _, start, weak, voikko, _, end, kid, _, inflected = hit
+        _, start, weak, _, voikko, end, kid, _, inflected = hit
         hit_end = end
         after = _AFTER.match(text, end)
         legal = False

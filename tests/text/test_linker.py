@@ -215,3 +215,13 @@ def test_voikko_analyses_do_not_depend_on_case() -> None:
     # finnish.analyse caches one entry for "Nokian", "nokian" and "NOKIAN"; Voikko lowercases first
     for word in ("Nokian", "Wärtsilässä", "UPM:n", "Koneen", "Helsingissä", "talossa", "Elisa"):
         assert finnish.analyse(word) == finnish.analyse(word.lower()) == finnish.analyse(word.upper())
+
+
+@pytest.mark.skipif(not finnish.voikko_available(), reason="Voikko not installed")
+def test_equal_spans_keep_scan_order_voikko_included() -> None:
+    # "Kiinteistöjen": Voikko's lemma is kiinteistö (a plural genitive); "Kiinteistöje" + n is also a
+    # valid ending by the rules. Same span: the shorter name, met first, wins as it always did, even
+    # though only Voikko confirms it (Voikko is asked lazily, but not skipped).
+    linker = CompanyLinker.from_names([("a", "Kiinteistö Oy"), ("b", "Kiinteistöje Oy")])
+    assert surfaces(linker, "Kiinteistöjen hallitus") == [("Kiinteistöjen", "a")]
+    assert linker.analyse("Kiinteistöjen").unlinked[0].candidates == ("a",)  # a common word
