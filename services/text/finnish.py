@@ -132,9 +132,12 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     """
     if rest == "":
         return not weak_grade
+    rest = rest.casefold()
+    if rest not in _POSSIBLE_ENDINGS and not rest.startswith(":"):
+        return False  # no stem takes it (the common answer for a longer word that starts with a name)
     stem = stem.casefold()
     # the answer depends on the stem only through its vowel harmony and last letter: cached on those
-    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest.casefold(), weak_grade)
+    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest, weak_grade)
 
 
 @lru_cache(maxsize=100_000)
@@ -171,6 +174,22 @@ def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bo
     # (-nen names: Virtanen → Virtasen is handled by a stem variant, not here)
     return rest in ("ia", "iä", "iin", "ikin")
 
+
+def _possible_endings() -> frozenset[str]:
+    """Every ending :func:`_is_case_ending` can accept after some stem (a superset, by its branches)."""
+    plain = _endings("back") | _endings("front") | _endings("neutral")
+    vowels = "aeiouyäö"
+    return (
+        _WEAK_ENDINGS
+        | plain
+        | {v + e for v in vowels for e in plain}  # illative lengthening
+        | {v + x for v in vowels for x in ("", "n", "nkin", "nkaan", "nkään")}
+        | {"e" + e for e in (*plain, "", "en")}  # e-stems (the linking i is among the vowels above)
+        | {"ia", "iä", "iin", "ikin"}
+    )
+
+
+_POSSIBLE_ENDINGS = _possible_endings()
 
 _GRADATION_2 = {strong: weak for strong, weak in _GRADATION if len(strong) == 2}
 _GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
