@@ -228,9 +228,9 @@ class LinkResult:
 # (start - end, start, weak grade, sequence number, needs Voikko, end of the token, key id, start of
 # the token's last word, inflected)
 _Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
-# the cached decision for one index entry and one case ending:
-# ((key id, weak grade, needs Voikko, the entry's last word), ...)
-_Decision = tuple[tuple[int, bool, bool, str], ...]
+# the cached decision for one index entry and one case ending: (length of the entry's last word,
+# ((key id, weak grade, needs Voikko), ...) for the payloads the ending allows)
+_Decision = tuple[int, tuple[tuple[int, bool, bool], ...]]
 
 
 def identifier_kind(value: str) -> str | None:
@@ -494,10 +494,11 @@ class CompanyLinker:
         """
         # the key's last character is text[end - 1]; it starts at text[end - length]: keep only hits
         # at an upper-case letter or a digit (or where the character itself must be looked at)
+        mask = _LEN_MASK
         found = [
             (end, value)
             for end, value in self._automaton.iter(spaced)
-            if classes[end - (value & _LEN_MASK)] in b"A?" or value & _LEN_MASK == _LEN_MASK
+            if classes[end - (value & mask)] in b"A?" or value & mask == mask
         ]
         hits: list[_Hit] = []
         if not found:
@@ -506,24 +507,25 @@ class CompanyLinker:
         n = len(keys)
         entries = self._entries
         decisions = self._decisions
+        find = runs.find
         for end, value in found:
             index = value >> _LEN_BITS
-            length = value & _LEN_MASK
-            if length == _LEN_MASK:
+            length = value & mask
+            if length == mask:
                 length = len(keys[index] if index < n else entries[index - n][0])
             start = end - length
             if classes[start] != 65:  # not known to be upper case or a digit: look at it
                 first = text[start]
                 if not (first.isupper() or first.isdigit()):
                     continue  # proper names are written with a capital
-            j = runs.find(32, end)  # the token goes on with letters and digits
+            j = find(32, end)  # the token goes on with letters and digits
             if classes[j] in b":?":  # and perhaps ':' + more (UPM:n), or a character outside Latin-1
                 j = _TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
             if j == end:
-                rest = ""
                 if index < n:  # the common case: the key itself, uninflected
                     hits.append((start - j, start, False, len(hits), False, j, index, start, False))
                     continue
+                rest = ""
             else:
                 rest = text[end:j].lower() if lowered is None else lowered[end:j]
             decision = decisions.get((value, rest))
@@ -533,10 +535,11 @@ class CompanyLinker:
                 if len(decisions) >= _DECISION_CACHE_SIZE:
                     decisions.clear()
                 decisions[(value, rest)] = decision
-            if decision:
-                token_start = start + length - len(decision[0][3])
+            last_length, allowed = decision
+            if allowed:
+                token_start = start + length - last_length
                 inflected = j > end
-                for kid, weak, voikko, _ in decision:
+                for kid, weak, voikko in allowed:
                     hits.append((start - j, start, weak, len(hits), voikko, j, kid, token_start, inflected))
         return hits
 
@@ -545,13 +548,13 @@ class CompanyLinker:
         n = len(self._keys)
         payloads = ((index, False),) if index < n else self._entries[index - n][1]
         last_word = vkey.rpartition(" ")[2]
-        out: list[tuple[int, bool, bool, str]] = []
+        out: list[tuple[int, bool, bool]] = []
         for kid, weak in payloads:
             if finnish.is_case_ending(last_word, rest, weak_grade=weak):
-                out.append((kid, weak, False, last_word))
+                out.append((kid, weak, False))
             elif rest and len(rest) <= 6 and not rest.startswith(":"):  # Voikko decides what the rules do not
-                out.append((kid, weak, True, last_word))
-        return tuple(out)
+                out.append((kid, weak, True))
+        return len(last_word), tuple(out)
 
     def _longest(self, text: str, hits: list[_Hit]) -> list[_Hit]:
         """Longest match wins (then the earlier start, the strong grade, the scan order).
@@ -594,11 +597,12 @@ class CompanyLinker:
         keep_unlinked: bool,
     ) -> None:
         _, start, weak, _, voikko, end, kid, _, inflected = hit
-        hit_end = end
-        after = _AFTER.match(text, end)
+        known = self._owners[kid]
+        after = _AFTER.match(text, end)  # the word after the name, if any
         legal = False
         if after is not None:
             token = after.group(1)
+            token_start = after.start(1)
             legal = self._legal_tokens.get(token)  # type: ignore[assignment]
             if legal is None:
                 legal = _is_legal_token(token)
@@ -606,29 +610,25 @@ class CompanyLinker:
                     self._legal_tokens.clear()
                 self._legal_tokens[token] = legal
             if legal:
-                end = after.start(1) + len(token.rstrip(".,"))
-        known = self._owners[kid]
-        if (
-            after is not None
-            and not legal
-            and not inflected
-            and after.start(1) in (hit_end, hit_end + 1)
-            and (after.start(1) == hit_end + 1 or text[hit_end] == "-")
-            and after.group(1).lstrip("-")[:1].isupper()
-        ):
-            # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so an
-            # uninflected hit followed by a capitalised word is the start of a longer proper name
-            if keep_unlinked:
-                result.unlinked.append(
-                    Unlinked(
-                        start,
-                        after.end(1),
-                        text[start : after.end(1)],
-                        "part of a longer name",
-                        (known,) if isinstance(known, str) else known,
+                end = token_start + len(token.rstrip(".,"))
+            elif (
+                not inflected
+                and (token_start == end + 1 or (token_start == end and text[end] == "-"))
+                and token.lstrip("-")[:1].isupper()
+            ):
+                # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so
+                # an uninflected hit followed by a capitalised word is the start of a longer name
+                if keep_unlinked:
+                    result.unlinked.append(
+                        Unlinked(
+                            start,
+                            after.end(1),
+                            text[start : after.end(1)],
+                            "part of a longer name",
+                            (known,) if isinstance(known, str) else known,
+                        )
                     )
-                )
-            return
+                return
         surface = text[start:end]
 
         company_id: str | None
