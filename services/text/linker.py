@@ -192,7 +192,7 @@ _ALNUM_TABLE = bytes(65 if 48 <= c <= 57 or 65 <= c <= 90 else 120 for c in rang
 # the legal form (or other word) after a name: optional spaces, then one word
 _AFTER = re.compile(r"[ \t]*([\w&/:.\-]+)")
 # the per-(index entry, case ending) decisions are cached; the cache is emptied when it is this large
-_DECISION_CACHE_SIZE = 500_000
+_DECISION_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True)
