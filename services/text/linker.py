@@ -266,11 +266,16 @@ class CompanyLinker:
         self._names: dict[str, str] = {}  # company id → display name (its first name)
         self._aliases: dict[str, list[str]] = {}  # company id → further names (only those with aliases)
         self._key_ids: dict[str, int] = {}  # normalised key → key id
-        self._keys: list[str] = []  # key id → normalised key
-        self._owners: list[str | tuple[str, ...]] = []  # key id → company id(s)
+        # while adding names: key id → normalised key, key id → company id(s)
+        self._adding_keys: list[str] = []
+        self._adding_owners: list[str | tuple[str, ...]] = []
+        # built: the same as tuples (which the cyclic GC stops scanning once it has seen them once;
+        # big lists would be rescanned, element by element, at every full collection)
+        self._keys: tuple[str, ...] = ()
+        self._owners: tuple[str | tuple[str, ...], ...] = ()
         # index entries that are not simply one key: automaton value - len(keys) →
         # (automaton key, ((key id, weak grade), ...)); e.g. a gradation variant ("outokummu")
-        self._entries: list[tuple[str, tuple[tuple[int, bool], ...]]] = []
+        self._entries: tuple[tuple[str, tuple[tuple[int, bool], ...]], ...] = ()
         self._ids: dict[str, str] = {}  # identifier → company id
         self._id_kinds: set[str] = set()
         self._automaton = ahocorasick.Automaton()
@@ -339,16 +344,17 @@ class CompanyLinker:
             return
         kid = self._key_ids.get(key)
         if kid is None:
-            self._key_ids[key] = len(self._keys)
-            self._keys.append(key)
-            self._owners.append(company_id)
+            self._key_ids[key] = len(self._adding_keys)
+            self._adding_keys.append(key)
+            self._adding_owners.append(company_id)
             return
-        known = self._owners[kid]
+        owners = self._adding_owners
+        known = owners[kid]
         if isinstance(known, str):
             if known != company_id:
-                self._owners[kid] = (known, company_id)
+                owners[kid] = (known, company_id)
         elif company_id not in known:
-            self._owners[kid] = (*known, company_id)
+            owners[kid] = (*known, company_id)
 
     def build(self) -> None:
         """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
@@ -357,7 +363,7 @@ class CompanyLinker:
         id for an automaton key that is just that key, else ``len(keys)`` + an index into
         ``_entries``.
         """
-        keys = self._keys
+        keys = self._adding_keys
         n = len(keys)
         values: dict[str, int] = {}  # automaton key → value
         pending: list[list[tuple[int, bool]]] = []  # payloads of the entries
@@ -386,7 +392,9 @@ class CompanyLinker:
                     payloads = pending[known - n]
                     if (kid, True) not in payloads:
                         payloads.append((kid, True))
-        self._entries = [(k, tuple(p)) for k, p in zip(entry_keys, pending, strict=True)]
+        self._entries = tuple((k, tuple(p)) for k, p in zip(entry_keys, pending, strict=True))
+        self._keys, self._owners = tuple(keys), tuple(self._adding_owners)
+        self._adding_keys, self._adding_owners = [], []
         add_word = self._automaton.add_word
         for vkey, index in values.items():
             add_word(" " + vkey, index << _LEN_BITS | min(len(vkey), _LEN_MASK))
@@ -396,7 +404,7 @@ class CompanyLinker:
         self._built = True
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._key_ids)
 
     def names_of(self, company_id: str) -> list[str]:
         return [self._names.get(company_id, company_id), *self._aliases.get(company_id, [])]
