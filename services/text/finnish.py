@@ -67,6 +67,12 @@ _ENDINGS_BACK = (
 # endings after which the stem syllable is closed: these take the weak grade (Kaupan, Outokummun)
 _CLOSED = frozenset({"n", "t", "ssa", "sta", "lla", "lta", "lle", "ksi", "tse", "ssaan", "staan", "llaan"})
 _CLITICS = ("", "kin", "kaan", "han", "pa", "ko")
+# what may follow a weak-grade stem: a closed-syllable ending (either harmony) and a clitic
+_WEAK_ENDINGS = frozenset(
+    e + c
+    for e in _CLOSED | {ending.translate(str.maketrans("aou", "äöy")) for ending in _CLOSED}
+    for c in ("", "kin", "kään")
+)
 
 _ABBREV_SUFFIX = re.compile(
     r"^:(?:n|a|ä|aa|ää|ta|tä|na|nä|ksi|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|ää|aan|ään|iin|hin|hon|"
@@ -119,7 +125,6 @@ def _plain_ending(rest: str, h: str) -> bool:
     return rest in _endings(h)
 
 
-@lru_cache(maxsize=200_000)
 def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     """True when ``stem + rest`` is a plausible inflected form of the name ending in ``stem``.
 
@@ -127,16 +132,24 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     """
     if rest == "":
         return not weak_grade
-    stem = stem.casefold()
     rest = rest.casefold()
+    if rest not in _POSSIBLE_ENDINGS and not rest.startswith(":"):
+        return False  # no stem takes it (the common answer for a longer word that starts with a name)
+    stem = stem.casefold()
+    # the answer depends on the stem only through its vowel harmony and last letter: cached on those
+    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest, weak_grade)
+
+
+@lru_cache(maxsize=100_000)
+def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bool:
     if rest.startswith(":"):
         return bool(_ABBREV_SUFFIX.match(rest))
     if not rest.isalpha():
         return False
-    h = harmony(stem)
     if weak_grade:
-        return any(rest == e + c for e in _CLOSED | {_front(x) for x in _CLOSED} for c in ("", "kin", "kään"))
-    last = stem[-1]
+        return rest in _WEAK_ENDINGS
+    if last is None:
+        raise IndexError("string index out of range")  # an empty stem, as ever
     if last in "aeiouyäö":
         if _plain_ending(rest, h):
             return True
@@ -162,6 +175,22 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     return rest in ("ia", "iä", "iin", "ikin")
 
 
+def _possible_endings() -> frozenset[str]:
+    """Every ending :func:`_is_case_ending` can accept after some stem (a superset, by its branches)."""
+    plain = _endings("back") | _endings("front") | _endings("neutral")
+    vowels = "aeiouyäö"
+    return (
+        _WEAK_ENDINGS
+        | plain
+        | {v + e for v in vowels for e in plain}  # illative lengthening
+        | {v + x for v in vowels for x in ("", "n", "nkin", "nkaan", "nkään")}
+        | {"e" + e for e in (*plain, "", "en")}  # e-stems (the linking i is among the vowels above)
+        | {"ia", "iä", "iin", "ikin"}
+    )
+
+
+_POSSIBLE_ENDINGS = _possible_endings()
+
 _GRADATION_2 = {strong: weak for strong, weak in _GRADATION if len(strong) == 2}
 _GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
 _VOWELS = frozenset("aeiouyäö")
@@ -173,16 +202,16 @@ def stem_variants(word: str) -> list[str]:
     n = len(w)
     if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
         return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
-    out: list[str] = []
     body, vowel = w[:-1], w[-1]
     weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
     if weak is not None:
-        out.append(body[:-2] + weak + vowel)
+        variant = body[:-2] + weak + vowel
     else:
         weak = _GRADATION_1.get(body[-1])
-        if weak is not None and len(body) > 1 and body[-2] in "aeiouyäölrnmh":
-            out.append(body[:-1] + weak + vowel)
-    return [v for v in out if v != w]
+        if weak is None or len(body) <= 1 or body[-2] not in "aeiouyäölrnmh":
+            return []
+        variant = body[:-1] + weak + vowel
+    return [variant] if variant != w else []
 
 
 # --- Voikko -------------------------------------------------------------------------------------
@@ -205,16 +234,25 @@ _COMMON_CLASSES = frozenset(
 _PROPER_CLASSES = frozenset({"nimi", "paikannimi", "sukunimi"})
 _voikko: Any = None
 _voikko_tried = False
+# Voikko's analyser lowercases a word before looking it up (libvoikko's FinnishVfstAnalyzer), so
+# "Nokian", "nokian" and "NOKIAN" get the same analyses: one cache entry and one lookup serve all
+# three. Checked on a few words when Voikko loads; off if this Voikko behaves otherwise.
+_case_blind = False
+_CASE_PROBES = ("Helsinki", "Nokian", "UPM:n", "Koneen", "Elisa", "Wärtsilän", "Äänekoskella", "talossa")
 
 
 def _get_voikko() -> Any:
-    global _voikko, _voikko_tried
+    global _voikko, _voikko_tried, _case_blind
     if not _voikko_tried:
         _voikko_tried = True
         try:
             import libvoikko  # type: ignore[import-untyped]
 
             _voikko = libvoikko.Voikko("fi")
+            _case_blind = all(
+                _voikko.analyze(w) == _voikko.analyze(w.lower()) == _voikko.analyze(w.upper())
+                for w in _CASE_PROBES
+            )
         except Exception as exc:  # library or dictionary missing: rules only
             log.warning("Voikko unavailable (%s): Finnish lemmas fall back to rules", exc)
             _voikko = None
@@ -225,9 +263,17 @@ def voikko_available() -> bool:
     return _get_voikko() is not None
 
 
-@lru_cache(maxsize=200_000)
 def analyse(word: str) -> tuple[tuple[str, str], ...]:
     """Voikko's (baseform, class) pairs for a word; () when unknown or Voikko is absent."""
+    if not _voikko_tried:
+        _get_voikko()
+    if _case_blind and word and max(word) <= "\xff":
+        word = word.lower()  # Latin-1: one character for one, as Voikko lowercases it
+    return _analyse(word)
+
+
+@lru_cache(maxsize=200_000)
+def _analyse(word: str) -> tuple[tuple[str, str], ...]:
     v = _get_voikko()
     if v is None or not word:
         return ()

@@ -21,9 +21,12 @@ never guessed.
 
 from __future__ import annotations
 
+import gc
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -136,30 +139,60 @@ _DIGIT = re.compile(r"\d")
 _ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
 # separators that may precede a name, mapped to a space (a name after any other non-word character
 # is not found); the unicode ones: no-break space, en/em dash, quotes, guillemets, ellipsis, bullets
-_SEPARATOR_TABLE = str.maketrans(
-    {c: " " for c in "\t\n\r\x0b\x0c.,;:!?()[]{}\"'*+=<>|#%$@~^`\\"}
-    | {
-        chr(c): " "
-        for c in (
-            0xA0,
-            0x2013,
-            0x2014,
-            0x201C,
-            0x201D,
-            0x201E,
-            0x2018,
-            0x2019,
-            0xAB,
-            0xBB,
-            0x2026,
-            0x2022,
-            0xB7,
-            0xA7,
-            0xB0,
-        )
-    }
+_SEPARATORS = "\t\n\r\x0b\x0c.,;:!?()[]{}\"'*+=<>|#%$@~^`\\" + "".join(
+    chr(c)
+    for c in (
+        0xA0,
+        0x2013,
+        0x2014,
+        0x201C,
+        0x201D,
+        0x201E,
+        0x2018,
+        0x2019,
+        0xAB,
+        0xBB,
+        0x2026,
+        0x2022,
+        0xB7,
+        0xA7,
+        0xB0,
+    )
 )
-_WORD = re.compile(r"[\w&/:.\-]+")
+_SEPARATOR_RE = re.compile("[" + re.escape(_SEPARATORS) + "]")
+# the separators outside Latin-1: replaced one by one (str.replace) before the Latin-1 fast path
+_WIDE_SEPARATORS = tuple(c for c in _SEPARATORS if ord(c) > 0xFF)
+# Latin-1 text (the common case) is scanned through bytes.translate: lowercase (str.lower() maps every
+# Latin-1 character to one Latin-1 character) and every separator to a space, in one C-level pass.
+# Such text is also already NFC: no Latin-1 character decomposes and no two of them compose.
+_SCAN_TABLE = bytes(32 if chr(c) in _SEPARATORS else ord(chr(c).lower()) for c in range(256))
+# the class of each character, for the checks around a hit (one C-level pass per text): 'A' upper
+# case or digit (a name starts so), 'a' other letters and digits, ':' itself, ' ' anything else;
+# '?' (and characters outside Latin-1, encoded as '?') means: look at the character itself
+_CLASS_TABLE = bytes(
+    63
+    if c == 63
+    else 65
+    if chr(c).isupper() or chr(c).isdigit()
+    else 97
+    if chr(c).isalnum()
+    else 58
+    if c == 58
+    else 32
+    for c in range(256)
+)
+# letters and digits (as _TOKEN_REST has them) → 'x', anything else → ' ': where a token ends
+_RUN_TABLE = bytes(120 if chr(c).isalnum() and c != 63 else 32 for c in range(256))
+# an automaton value: entry index << _LEN_BITS | the key's length (_LEN_MASK: longer, look it up)
+_LEN_BITS = 12
+_LEN_MASK = (1 << _LEN_BITS) - 1
+# identifier pre-checks (Latin-1 text): ASCII digits → '0', '-' stays, uppercase ASCII and digits → 'A'
+_DIGIT_TABLE = bytes(48 if 48 <= c <= 57 else 45 if c == 45 else 120 for c in range(256))
+_ALNUM_TABLE = bytes(65 if 48 <= c <= 57 or 65 <= c <= 90 else 120 for c in range(256))
+# the legal form (or other word) after a name: optional spaces, then one word
+_AFTER = re.compile(r"[ \t]*([\w&/:.\-]+)")
+# the per-(index entry, case ending) decisions are cached; the cache is emptied when it is this large
+_DECISION_CACHE_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -191,14 +224,13 @@ class LinkResult:
     unlinked: list[Unlinked] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Hit:
-    start: int
-    end: int  # end of the token (name + case ending)
-    key: str  # the base key (not the gradation variant)
-    inflected: bool
-    voikko: bool
-    weak: bool
+# A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order:
+# (start - end, start, weak grade, sequence number, needs Voikko, end of the token, key id, start of
+# the token's last word, inflected)
+_Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
+# the cached decision for one index entry and one case ending: (length of the entry's last word,
+# ((key id, weak grade, needs Voikko), ...) for the payloads the ending allows)
+_Decision = tuple[int, tuple[tuple[int, bool, bool], ...]]
 
 
 def identifier_kind(value: str) -> str | None:
@@ -220,19 +252,41 @@ def _lower_same_length(text: str) -> str:
     return lowered
 
 
+def _latin1(text: str) -> bytes | None:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
 class CompanyLinker:
     """An index of company names and identifiers; :meth:`link` finds them in text."""
 
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # company id → display name (its first name)
         self._aliases: dict[str, list[str]] = {}  # company id → further names (only those with aliases)
-        self._by_key: dict[str, str | tuple[str, ...]] = {}  # normalised key → company id(s)
-        # while building: automaton key → base key (itself) or [(base key, weak grade)]
-        self._variants: dict[str, list[tuple[str, bool]]] = {}
+        self._key_ids: dict[str, int] = {}  # normalised key → key id
+        # while adding names: key id → normalised key, key id → company id(s)
+        self._adding_keys: list[str] = []
+        self._adding_owners: list[str | tuple[str, ...]] = []
+        # built: the same as tuples (which the cyclic GC stops scanning once it has seen them once;
+        # big lists would be rescanned, element by element, at every full collection)
+        self._keys: tuple[str, ...] = ()
+        self._owners: tuple[str | tuple[str, ...], ...] = ()
+        # index entries that are not simply one key: automaton value - len(keys) →
+        # (automaton key, ((key id, weak grade), ...)); e.g. a gradation variant ("outokummu")
+        self._entries: tuple[tuple[str, tuple[tuple[int, bool], ...]], ...] = ()
         self._ids: dict[str, str] = {}  # identifier → company id
         self._id_kinds: set[str] = set()
         self._automaton = ahocorasick.Automaton()
+        self._size = 0
         self._built = False
+        # caches of decisions that depend only on the index and a few characters of text
+        self._decisions: dict[tuple[int, str], _Decision] = {}
+        self._confirmed: dict[tuple[str, int], bool] = {}  # (token, key id) → Voikko's lemma is the key
+        self._legal_tokens: dict[str, bool] = {}
+        self._shortlisted: dict[tuple[str, int], str | None] = {}
+        self._folded: dict[str, tuple[str, ...]] = {}  # company id → its names folded (shortlist)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -240,9 +294,10 @@ class CompanyLinker:
     def from_names(cls, rows: Iterable[tuple[str, str]]) -> CompanyLinker:
         """(company id, name) rows; rows sharing an id are aliases of one company."""
         linker = cls()
-        for company_id, name in rows:
-            linker.add(company_id, name)
-        linker.build()
+        with _gc_paused():
+            for company_id, name in rows:
+                linker.add(company_id, name)
+            linker.build()
         return linker
 
     @classmethod
@@ -258,7 +313,8 @@ class CompanyLinker:
                 for alias in company.aliases or []:
                     if isinstance(alias, str):
                         linker.add(company.business_id, alias)
-        linker.build()
+        with _gc_paused():
+            linker.build()
         return linker
 
     def add(self, company_id: str, name: str) -> None:
@@ -267,7 +323,8 @@ class CompanyLinker:
         company_id, name = company_id.strip(), name.strip()
         if not company_id or not name:
             return
-        if company_id not in self._names and _has_digit(company_id):
+        names = self._names
+        if company_id not in names and _has_digit(company_id):
             kind = identifier_kind(company_id)
             if kind is not None:
                 self._ids[company_id] = company_id
@@ -278,39 +335,76 @@ class CompanyLinker:
                 self._ids[name] = company_id
                 self._id_kinds.add(kind)
                 return
-        if company_id in self._names:
+        if company_id in names:
             self._aliases.setdefault(company_id, []).append(name)
         else:
-            self._names[company_id] = name
+            names[company_id] = name
         key = normalise_name(name)
         if not key:
             return
-        known = self._by_key.get(key)
-        if known is None:
-            self._by_key[key] = company_id
-        elif isinstance(known, str):
+        kid = self._key_ids.get(key)
+        if kid is None:
+            self._key_ids[key] = len(self._adding_keys)
+            self._adding_keys.append(key)
+            self._adding_owners.append(company_id)
+            return
+        owners = self._adding_owners
+        known = owners[kid]
+        if isinstance(known, str):
             if known != company_id:
-                self._by_key[key] = (known, company_id)
+                owners[kid] = (known, company_id)
         elif company_id not in known:
-            self._by_key[key] = (*known, company_id)
-        self._variants.setdefault(key, []).append((key, False))
-        head, _, last = key.rpartition(" ")
-        for variant in finnish.stem_variants(last):
-            vkey = f"{head} {variant}" if head else variant
-            self._variants.setdefault(vkey, []).append((key, True))
+            owners[kid] = (*known, company_id)
 
     def build(self) -> None:
-        # keys start with a space: the scan reports only hits at a word start
-        for vkey, payloads in self._variants.items():
-            self._automaton.add_word(" " + vkey, (vkey, tuple(dict.fromkeys(payloads))))
-        self._size = len(self._variants)
-        self._variants = {}
+        """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
+
+        The automaton stores ints: (index << _LEN_BITS) | length of the key, where the index is a key
+        id for an automaton key that is just that key, else ``len(keys)`` + an index into
+        ``_entries``.
+        """
+        keys = self._adding_keys
+        n = len(keys)
+        values: dict[str, int] = {}  # automaton key → value
+        pending: list[list[tuple[int, bool]]] = []  # payloads of the entries
+        entry_keys: list[str] = []
+        variants = finnish.stem_variants
+        for kid, key in enumerate(keys):
+            # in key-id order, i.e. in the order the names were added: the payload order of old
+            known = values.get(key)
+            if known is None:
+                values[key] = kid
+            else:  # the key is already a variant of an earlier key (keys themselves are distinct)
+                pending[known - n].append((kid, False))
+            head, _, last = key.rpartition(" ")
+            for variant in variants(last):
+                vkey = f"{head} {variant}" if head else variant
+                known = values.get(vkey)
+                if known is None:
+                    values[vkey] = n + len(pending)
+                    pending.append([(kid, True)])
+                    entry_keys.append(vkey)
+                elif known < n:  # the variant is also a key: that key first, then this variant
+                    values[vkey] = n + len(pending)
+                    pending.append([(known, False), (kid, True)])
+                    entry_keys.append(vkey)
+                else:
+                    payloads = pending[known - n]
+                    if (kid, True) not in payloads:
+                        payloads.append((kid, True))
+        self._entries = tuple((k, tuple(p)) for k, p in zip(entry_keys, pending, strict=True))
+        self._keys, self._owners = tuple(keys), tuple(self._adding_owners)
+        self._adding_keys, self._adding_owners = [], []
+        add_word = self._automaton.add_word
+        for vkey, index in values.items():
+            add_word(" " + vkey, index << _LEN_BITS | min(len(vkey), _LEN_MASK))
+        self._size = len(values)
         if self._size:
             self._automaton.make_automaton()
         self._built = True
 
     def __len__(self) -> int:
-        return len(self._by_key)
+        return len(self._key_ids)
 
     def names_of(self, company_id: str) -> list[str]:
         return [self._names.get(company_id, company_id), *self._aliases.get(company_id, [])]
@@ -322,7 +416,7 @@ class CompanyLinker:
 
     def link(self, text: str) -> list[Mention]:
         """Confidently linked mentions, in text order."""
-        return self.analyse(text).mentions
+        return self._analyse(text, keep_unlinked=False).mentions
 
     def resolve(self, text: str) -> Mention | None:
         """The one company the text is about, or None when there is none or it is ambiguous."""
@@ -339,21 +433,52 @@ class CompanyLinker:
         return ranked[0]
 
     def analyse(self, text: str) -> LinkResult:
-        text = unicodedata.normalize("NFC", text)
+        return self._analyse(text, keep_unlinked=True)
+
+    def _analyse(self, text: str, *, keep_unlinked: bool) -> LinkResult:
+        raw = _latin1(text)  # Latin-1 text is NFC already
+        lowered: str | None = None  # only for text outside Latin-1 (lowercased as a whole)
+        if raw is None:
+            text = unicodedata.normalize("NFC", text)
+            plain = text
+            for ch in _WIDE_SEPARATORS:
+                if ch in plain:
+                    plain = plain.replace(ch, " ")
+            raw = _latin1(plain)
+            if raw is None:
+                lowered = _lower_same_length(text)
         result = LinkResult()
-        id_companies = self._find_identifiers(text, result)
+        id_companies = self._find_identifiers(text, raw if lowered is None else None, result)
         if self._built and self._size:
-            lowered = _lower_same_length(text)
-            hits = self._scan(text, lowered)
-            for hit in self._longest(hits):
-                self._decide(text, lowered, hit, id_companies, result)
-        result.mentions.sort(key=lambda m: (m.start, m.end))
+            if lowered is None:
+                assert raw is not None
+                spaced = " " + raw.translate(_SCAN_TABLE).decode("latin-1")
+            else:
+                spaced = " " + _SEPARATOR_RE.sub(" ", lowered)
+                raw = text.encode("latin-1", "replace")  # outside Latin-1: '?', looked at one by one
+            classes = raw.translate(_CLASS_TABLE) + b" "
+            runs = raw.translate(_RUN_TABLE) + b" "
+            hits = self._scan(text, spaced, classes, runs, lowered)
+            if hits:
+                for hit in self._longest(text, hits) if len(hits) > 1 else self._confirm_all(text, hits):
+                    self._decide(text, lowered, hit, id_companies, result, keep_unlinked)
+        if len(result.mentions) > 1:
+            result.mentions.sort(key=lambda m: (m.start, m.end))
         return result
 
-    def _find_identifiers(self, text: str, result: LinkResult) -> set[str]:
+    def _find_identifiers(self, text: str, raw: bytes | None, result: LinkResult) -> set[str]:
         found: set[str] = set()
-        patterns = [p for kind, p in _ID_PATTERNS if kind in self._id_kinds]
-        for pattern in patterns:
+        if not self._id_kinds:
+            return found
+        for kind, pattern in _ID_PATTERNS:
+            if kind not in self._id_kinds:
+                continue
+            if raw is not None:  # Latin-1 text: \d is [0-9]; skip the regex when it cannot match
+                if kind == "business_id":
+                    if b"0000000-0" not in raw.translate(_DIGIT_TABLE):
+                        continue
+                elif b"AAAAAAAAAAAA" not in raw.translate(_ALNUM_TABLE):
+                    continue
             for m in pattern.finditer(text):
                 value = m.group(1)
                 company_id = self._ids.get(value)
@@ -365,131 +490,255 @@ class CompanyLinker:
                 )
         return found
 
-    def _scan(self, text: str, lowered: str) -> list[_Hit]:
+    def _scan(self, text: str, spaced: str, classes: bytes, runs: bytes, lowered: str | None) -> list[_Hit]:
+        """Every name hit at a capitalised word start whose token rest is a case ending.
+
+        ``spaced`` is the lowercased text with every separator as a space and one leading space:
+        the automaton's keys (" nokia") then match only at word starts, and an offset into
+        ``spaced`` is the offset into ``text`` plus one. ``classes`` and ``runs`` have the class of
+        each character of ``text`` (``_CLASS_TABLE``, ``_RUN_TABLE``) and one space more. Hits that
+        only Voikko could confirm are kept, marked, and confirmed later only if the longest-match
+        rule would choose them.
+        """
+        # the key's last character is text[end - 1]; it starts at text[end - length]: keep only hits
+        # at an upper-case letter or a digit (or where the character itself must be looked at)
+        mask = _LEN_MASK
+        found = [
+            (end, value)
+            for end, value in self._automaton.iter(spaced)
+            if classes[end - (value & mask)] in b"A?" or value & mask == mask
+        ]
         hits: list[_Hit] = []
-        # one leading space and every separator as a space: the automaton's keys (" nokia") then
-        # match only at word starts; offsets into `spaced` are offsets into `text` plus one
-        spaced = " " + lowered.translate(_SEPARATOR_TABLE)
-        for last_index, (vkey, payloads) in self._automaton.iter(spaced):
-            last_index -= 1
-            start = last_index - len(vkey) + 1
-            first = text[start]
-            if not (first.isupper() or first.isdigit()):
-                continue  # proper names are written with a capital
-            j = _TOKEN_REST.match(text, last_index + 1).end()  # type: ignore[union-attr]
-            rest = lowered[last_index + 1 : j]
-            last_word = vkey.rpartition(" ")[2]
-            for base, weak in payloads:
-                ok = finnish.is_case_ending(last_word, rest, weak_grade=weak)
-                confirmed = False
-                if (
-                    not ok and rest and len(rest) <= 6 and not rest.startswith(":")
-                ):  # Voikko decides what the rules do not
-                    token_start = start + len(vkey) - len(last_word)
-                    confirmed = finnish.lemma_matches(text[token_start:j], base.rpartition(" ")[2])
-                if ok or confirmed:
-                    hits.append(_Hit(start, j, base, bool(rest), confirmed, weak))
+        if not found:
+            return hits
+        keys = self._keys
+        n = len(keys)
+        entries = self._entries
+        decisions = self._decisions
+        find = runs.find
+        for end, value in found:
+            index = value >> _LEN_BITS
+            length = value & mask
+            if length == mask:
+                length = len(keys[index] if index < n else entries[index - n][0])
+            start = end - length
+            if classes[start] != 65:  # not known to be upper case or a digit: look at it
+                first = text[start]
+                if not (first.isupper() or first.isdigit()):
+                    continue  # proper names are written with a capital
+            j = find(32, end)  # the token goes on with letters and digits
+            if classes[j] in b":?":  # and perhaps ':' + more (UPM:n), or a character outside Latin-1
+                j = _TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
+            if j == end:
+                if index < n:  # the common case: the key itself, uninflected
+                    hits.append((start - j, start, False, len(hits), False, j, index, start, False))
+                    continue
+                rest = ""
+            else:
+                rest = text[end:j].lower() if lowered is None else lowered[end:j]
+            decision = decisions.get((value, rest))
+            if decision is None:
+                vkey = keys[index] if index < n else entries[index - n][0]
+                decision = self._decision(vkey, index, rest)
+                if len(decisions) >= _DECISION_CACHE_SIZE:
+                    decisions.clear()
+                decisions[(value, rest)] = decision
+            last_length, allowed = decision
+            if allowed:
+                token_start = start + length - last_length
+                inflected = j > end
+                for kid, weak, voikko in allowed:
+                    hits.append((start - j, start, weak, len(hits), voikko, j, kid, token_start, inflected))
         return hits
 
-    @staticmethod
-    def _longest(hits: list[_Hit]) -> list[_Hit]:
+    def _decision(self, vkey: str, index: int, rest: str) -> _Decision:
+        """Which payloads of an index entry a case ending allows: by the rules, or if Voikko agrees."""
+        n = len(self._keys)
+        payloads = ((index, False),) if index < n else self._entries[index - n][1]
+        last_word = vkey.rpartition(" ")[2]
+        out: list[tuple[int, bool, bool]] = []
+        for kid, weak in payloads:
+            if finnish.is_case_ending(last_word, rest, weak_grade=weak):
+                out.append((kid, weak, False))
+            elif rest and len(rest) <= 6 and not rest.startswith(":"):  # Voikko decides what the rules do not
+                out.append((kid, weak, True))
+        return len(last_word), tuple(out)
+
+    def _longest(self, text: str, hits: list[_Hit]) -> list[_Hit]:
+        """Longest match wins (then the earlier start, the strong grade, the scan order).
+
+        A hit that needs Voikko is confirmed (by Voikko) only when it would be chosen.
+        """
+        hits.sort()
         chosen: list[_Hit] = []
-        taken: list[tuple[int, int]] = []
-        for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start, h.weak)):
-            if any(hit.start < e and s < hit.end for s, e in taken):
+        taken = bytearray(len(text))
+        for hit in hits:
+            start, end = hit[1], hit[5]
+            if taken.find(1, start, end) >= 0:
+                continue
+            if hit[4] and not self._confirm(text[hit[7] : end], hit[6]):
                 continue
             chosen.append(hit)
-            taken.append((hit.start, hit.end))
+            taken[start:end] = b"\x01" * (end - start)
         return chosen
 
-    def _decide(self, text: str, lowered: str, hit: _Hit, id_companies: set[str], result: LinkResult) -> None:
-        end = hit.end
-        after = _WORD.match(text, _skip_spaces(text, end))
-        legal = bool(after and _is_legal_token(after.group(0)))
-        if after and legal:
-            end = after.start() + len(after.group(0).rstrip(".,"))
-        surface = text[hit.start : end]
-        known = self._by_key[hit.key]
-        candidates = [known] if isinstance(known, str) else list(known)
-        if (
-            after
-            and not legal
-            and not hit.inflected
-            and after.start() in (hit.end, hit.end + 1)
-            and (after.start() == hit.end + 1 or text[hit.end] == "-")
-            and after.group(0).lstrip("-")[:1].isupper()
-        ):
-            # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so an
-            # uninflected hit followed by a capitalised word is the start of a longer proper name
-            result.unlinked.append(
-                Unlinked(
-                    hit.start,
-                    after.end(),
-                    text[hit.start : after.end()],
-                    "part of a longer name",
-                    tuple(candidates),
-                )
-            )
-            return
+    def _confirm_all(self, text: str, hits: list[_Hit]) -> list[_Hit]:
+        return [h for h in hits if not h[4] or self._confirm(text[h[7] : h[5]], h[6])]
+
+    def _confirm(self, token: str, kid: int) -> bool:
+        """Voikko: the token is an inflected form of the key's last word."""
+        confirmed = self._confirmed.get((token, kid))
+        if confirmed is None:
+            confirmed = finnish.lemma_matches(token, self._keys[kid].rpartition(" ")[2])
+            if len(self._confirmed) >= _DECISION_CACHE_SIZE:
+                self._confirmed.clear()
+            self._confirmed[(token, kid)] = confirmed
+        return confirmed
+
+    def _decide(
+        self,
+        text: str,
+        lowered: str | None,
+        hit: _Hit,
+        id_companies: set[str],
+        result: LinkResult,
+        keep_unlinked: bool,
+    ) -> None:
+        _, start, weak, _, voikko, end, kid, _, inflected = hit
+        known = self._owners[kid]
+        after = _AFTER.match(text, end)  # the word after the name, if any
+        legal = False
+        if after is not None:
+            token = after.group(1)
+            token_start = after.start(1)
+            legal = self._legal_tokens.get(token)  # type: ignore[assignment]
+            if legal is None:
+                legal = _is_legal_token(token)
+                if len(self._legal_tokens) >= _DECISION_CACHE_SIZE:
+                    self._legal_tokens.clear()
+                self._legal_tokens[token] = legal
+            if legal:
+                end = token_start + len(token.rstrip(".,"))
+            elif (
+                not inflected
+                and (token_start == end + 1 or (token_start == end and text[end] == "-"))
+                and token.lstrip("-")[:1].isupper()
+            ):
+                # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so
+                # an uninflected hit followed by a capitalised word is the start of a longer name
+                if keep_unlinked:
+                    result.unlinked.append(
+                        Unlinked(
+                            start,
+                            after.end(1),
+                            text[start : after.end(1)],
+                            "part of a longer name",
+                            (known,) if isinstance(known, str) else known,
+                        )
+                    )
+                return
+        surface = text[start:end]
 
         company_id: str | None
-        if len(candidates) == 1:
-            company_id = candidates[0]
+        if isinstance(known, str):
+            company_id = known
         else:
-            supported = [c for c in candidates if c in id_companies]
-            company_id = supported[0] if len(supported) == 1 else self._shortlist(surface, candidates)
+            supported = [c for c in known if c in id_companies] if id_companies else []
+            if len(supported) == 1:
+                company_id = supported[0]
+            else:
+                company_id = self._shortlisted.get((surface, kid), "")
+                if company_id == "":
+                    company_id = self._shortlist(surface, list(known))
+                    if len(self._shortlisted) >= _DECISION_CACHE_SIZE:
+                        self._shortlisted.clear()
+                    self._shortlisted[(surface, kid)] = company_id
             if company_id is None:
-                result.unlinked.append(
-                    Unlinked(hit.start, end, surface, "several companies share this name", tuple(candidates))
-                )
+                if keep_unlinked:
+                    result.unlinked.append(
+                        Unlinked(start, end, surface, "several companies share this name", known)
+                    )
                 return
 
-        single_word = " " not in hit.key
-        ambiguous = single_word and (
-            hit.key in AMBIGUOUS_NAMES or len(hit.key) <= 2 or finnish.is_common_word(hit.key)
-        )
+        key = self._keys[kid]
+        single_word = " " not in key
         has_id = company_id in id_companies
-        confidence = 0.9 if not single_word else 0.85
-        if hit.inflected:
-            confidence -= 0.03
-        if hit.weak and not hit.voikko:
-            confidence -= 0.05
-        if legal:
-            confidence += 0.07
-        if ambiguous and not (legal or has_id):
-            if _context_nearby(lowered, hit.start, end):
-                confidence = min(confidence, 0.75)
-            else:
-                result.unlinked.append(
-                    Unlinked(
-                        hit.start,
-                        end,
-                        surface,
-                        "common word or first name without a legal form, ID or company context",
-                        (company_id,),
+        context = False
+        if (
+            single_word
+            and not (legal or has_id)
+            and (key in AMBIGUOUS_NAMES or len(key) <= 2 or finnish.is_common_word(key))
+        ):
+            if lowered is None:
+                lowered = text.lower()  # Latin-1 (or only wide separators): lowercased per character
+            context = _context_nearby(lowered, start, end)
+            if not context:
+                if keep_unlinked:
+                    result.unlinked.append(
+                        Unlinked(
+                            start,
+                            end,
+                            surface,
+                            "common word or first name without a legal form, ID or company context",
+                            (company_id,),
+                        )
                     )
-                )
                 return
-        if has_id:
-            confidence = 0.99
-        confidence = round(min(confidence, 0.99), 3)
+        confidence = (
+            0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, context]
+        )
         if confidence < MIN_CONFIDENCE:
-            result.unlinked.append(Unlinked(hit.start, end, surface, "low confidence", (company_id,)))
+            if keep_unlinked:
+                result.unlinked.append(Unlinked(start, end, surface, "low confidence", (company_id,)))
             return
         result.mentions.append(
-            Mention(hit.start, end, surface, company_id, self.name_of(company_id), confidence)
+            Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence)
         )
 
     def _shortlist(self, surface: str, candidates: list[str]) -> str | None:
         """rapidfuzz over the few companies sharing a key: pick one only with a clear margin."""
         written = fold(surface)
-        scored = sorted(
-            ((max(fuzz.ratio(written, fold(full)) for full in self.names_of(c)), c) for c in candidates),
-            reverse=True,
-        )
+        folded = self._folded
+        scored: list[tuple[float, str]] = []
+        for c in candidates:
+            names = folded.get(c)
+            if names is None:
+                names = folded[c] = tuple(fold(full) for full in self.names_of(c))
+            scored.append((max(fuzz.ratio(written, full) for full in names), c))
+        scored.sort(reverse=True)
         if scored[0][0] >= 90 and scored[0][0] - scored[1][0] >= 8:
             return scored[0][1]
         return None
+
+
+def _confidence(single_word: bool, inflected: bool, weak: bool, legal: bool, context: bool) -> float:
+    """0.90 multi-word / 0.85 one-word name, -0.03 inflected, -0.05 gradation variant, +0.07 legal
+    form, at most 0.75 for an ambiguous name with only context nearby (the company's ID: 0.99)."""
+    confidence = 0.9 if not single_word else 0.85
+    if inflected:
+        confidence -= 0.03
+    if weak:
+        confidence -= 0.05
+    if legal:
+        confidence += 0.07
+    if context:
+        confidence = min(confidence, 0.75)
+    return round(min(confidence, 0.99), 3)
+
+
+_CONFIDENCE = {flags: _confidence(*flags) for flags in itertools.product((False, True), repeat=5)}
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building allocates millions of small objects: the cyclic GC would rescan them over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _is_legal_token(token: str) -> bool:
@@ -507,12 +756,6 @@ def _is_legal_token(token: str) -> bool:
 def _has_digit(value: str) -> bool:
     """Could ``value`` be an identifier? (cheap pre-check before :func:`identifier_kind`)"""
     return len(value) in (9, 10, 12, 20) and _DIGIT.search(value) is not None
-
-
-def _skip_spaces(text: str, i: int) -> int:
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    return i
 
 
 def _context_nearby(lowered: str, start: int, end: int, window_tokens: int = 2) -> bool:

@@ -56,6 +56,9 @@ LEGAL_FORMS: frozenset[str] = frozenset(
     }
 )
 assert max(len(f.split()) for f in LEGAL_FORMS) <= 2
+# the words a legal form can start or end with (a cheap test before stripping)
+_FIRST_WORDS = frozenset(f.split()[0] for f in LEGAL_FORMS)
+_LAST_WORDS = frozenset(f.split()[-1] for f in LEGAL_FORMS)
 
 # a comma (or " - ") followed by a unit/branch description ends the legal name
 _UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-\u2013]\s).*$", re.DOTALL)
@@ -65,12 +68,16 @@ _PUNCT = re.compile(r"[^\w&/\-]+")
 
 def fold(text: str) -> str:
     """NFC + casefold + single spaces."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())  # split(): \s as re has it
 
 
 def words(name: str) -> list[str]:
     """The name's words, casefolded, punctuation removed (a trailing '.' or ':' is punctuation)."""
-    text = _PUNCT.sub(" ", unicodedata.normalize("NFC", name).casefold())
+    text = unicodedata.normalize("NFC", name).casefold()
+    tokens = text.split()
+    if all(t.isalnum() for t in tokens):  # nothing to remove: letters and digits only (\w ⊇ isalnum)
+        return tokens
+    text = _PUNCT.sub(" ", text)
     tokens = text.split()
     if "-" in text or "/" in text:
         tokens = [w for w in (t.strip("-/") for t in tokens) if w]
@@ -80,6 +87,8 @@ def words(name: str) -> list[str]:
 def strip_legal_forms(tokens: list[str]) -> tuple[list[str], bool]:
     """Remove legal forms at the end and at the start; True when any was removed."""
     removed = False
+    if tokens and tokens[0] not in _FIRST_WORDS and tokens[-1] not in _LAST_WORDS:
+        return tokens, removed  # the common case: no legal form at either end
     while len(tokens) > 1:
         if len(tokens) > 2 and f"{tokens[-2]} {tokens[-1]}" in LEGAL_FORMS:
             tokens = tokens[:-2]

@@ -156,3 +156,72 @@ def test_names_after_punctuation_and_quotes(linker: CompanyLinker) -> None:
         ("Wärtsilä", "wartsila"),
         ("Valmetin", "2546240-4"),
     ]
+
+
+def test_latin1_text_is_already_nfc() -> None:
+    # the linker skips NFC normalisation for Latin-1 text: no Latin-1 pair composes or decomposes
+    import unicodedata
+
+    latin1 = [chr(c) for c in range(256)]
+    assert all(unicodedata.is_normalized("NFC", a + b) for a in latin1 for b in latin1)
+
+
+def test_text_outside_latin1(linker: CompanyLinker) -> None:
+    # wide separators (dashes, curly quotes), other scripts and decomposed letters (NFC)
+    text = "Työnantaja – “Valmetin” ja Wa\u0308rtsila\u0308n € İstanbul: Nokialle—UPM:ää"
+    assert surfaces(linker, text) == [
+        ("Valmetin", "2546240-4"),
+        ("Wärtsilän", "wartsila"),
+        ("Nokialle", "0112038-9"),
+        ("UPM:ää", "1041090-0"),
+    ]
+    for m in linker.link(text):
+        assert unicodedata_nfc(text)[m.start : m.end] == m.surface
+
+
+def unicodedata_nfc(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
+
+
+def test_identifiers_in_latin1_and_wider_text(linker: CompanyLinker) -> None:
+    for text in ("y-tunnus 2546240-4.", "y-tunnus – 2546240-4 – ja ISIN FI0009000681 €"):
+        assert {(m.surface, m.company_id) for m in linker.link(text) if m.confidence == 1.0} >= {
+            ("2546240-4", "2546240-4")
+        }
+    assert [m.company_id for m in linker.link("ISIN FI0009000681 €")] == ["0112038-9"]
+    assert linker.link("numero 25462404 ja 2546240-44") == []
+
+
+def test_long_names_and_many_keys() -> None:
+    long_name = "Pitkä " + " ".join(f"Sana{i}" for i in range(800)) + " Oy"
+    linker = CompanyLinker.from_names([("long", long_name), ("short", "Pitkä Oy")])
+    text = "Uutinen: " + long_name.removesuffix(" Oy") + " tulos"
+    assert [(m.company_id, m.end) for m in linker.link(text)] == [("long", len(text) - len(" tulos"))]
+    assert [m.company_id for m in linker.link("Pitkän tulos")] == ["short"]
+
+
+def test_gradation_variant_that_is_also_a_name() -> None:
+    # "kaupa" is both the weak-grade stem of Kauppa and a name of its own: both stay in the index
+    linker = CompanyLinker.from_names([("a", "Kauppa Oy"), ("b", "Kaupa Oy")])
+    assert surfaces(linker, "Kaupan tulos") == [("Kaupan", "b")]
+    assert surfaces(linker, "Kaupalle tulos") == [("Kaupalle", "b")]
+    assert surfaces(linker, "Kauppa Oy:n tulos") == [("Kauppa Oy:n", "a")]
+
+
+@pytest.mark.skipif(not finnish.voikko_available(), reason="Voikko not installed")
+def test_voikko_analyses_do_not_depend_on_case() -> None:
+    # finnish.analyse caches one entry for "Nokian", "nokian" and "NOKIAN"; Voikko lowercases first
+    for word in ("Nokian", "Wärtsilässä", "UPM:n", "Koneen", "Helsingissä", "talossa", "Elisa"):
+        assert finnish.analyse(word) == finnish.analyse(word.lower()) == finnish.analyse(word.upper())
+
+
+@pytest.mark.skipif(not finnish.voikko_available(), reason="Voikko not installed")
+def test_equal_spans_keep_scan_order_voikko_included() -> None:
+    # "Kiinteistöjen": Voikko's lemma is kiinteistö (a plural genitive); "Kiinteistöje" + n is also a
+    # valid ending by the rules. Same span: the shorter name, met first, wins as it always did, even
+    # though only Voikko confirms it (Voikko is asked lazily, but not skipped).
+    linker = CompanyLinker.from_names([("a", "Kiinteistö Oy"), ("b", "Kiinteistöje Oy")])
+    assert surfaces(linker, "Kiinteistöjen hallitus") == [("Kiinteistöjen", "a")]
+    assert linker.analyse("Kiinteistöjen").unlinked[0].candidates == ("a",)  # a common word
