@@ -85,8 +85,15 @@ class ObjectionRegister:
     people: tuple[tuple[str, str], ...]  # (kind, folded value) of persons and e-mail addresses
 
     @classmethod
-    def load(cls, session: Session) -> ObjectionRegister:
-        rows = session.execute(select(Objection.kind, Objection.value_key)).tuples().all()
+    def load(cls, session: Session, *, business_ids: Iterable[str] | None = None) -> ObjectionRegister:
+        """Every entry, or with ``business_ids`` only those of the business-ID entries (and every
+        person and e-mail entry): one indexed lookup for a single alert instead of the whole list."""
+        query = select(Objection.kind, Objection.value_key)
+        if business_ids is not None:
+            query = query.where(
+                (Objection.kind != "business_id") | Objection.value_key.in_(set(business_ids))
+            )
+        rows = session.execute(query).tuples().all()
         return cls(
             business_ids=frozenset(key for kind, key in rows if kind == "business_id"),
             people=tuple((kind, key) for kind, key in rows if kind in ("person", "email") and key),
@@ -116,4 +123,6 @@ def is_objected(session: Session, alert_payload: dict[str, Any] | AlertV1) -> st
     Objected when the company's business ID is registered, or when any alert text names a
     registered person or e-mail address (case- and whitespace-insensitive).
     """
-    return ObjectionRegister.load(session).reason(alert_payload)
+    payload = alert_payload.model_dump(mode="json") if isinstance(alert_payload, AlertV1) else alert_payload
+    bid = (payload.get("company") or {}).get("business_id")
+    return ObjectionRegister.load(session, business_ids=[bid] if bid else []).reason(payload)

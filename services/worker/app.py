@@ -21,7 +21,7 @@ from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.db import Database, utcnow
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
-from triggerwatch.worker.offload import BatchRunner, ThreadRunner, make_processor, make_runner
+from triggerwatch.worker.offload import make_runner
 from triggerwatch.worker.processing import Emitted, count
 from triggerwatch.worker.rules import load_rules
 
@@ -33,9 +33,7 @@ BATCH_WITHIN_S = 0.05
 
 def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.App:
     load_rules(settings.rules_file)  # a bad rules file fails at start, not in the processing child
-    runner: BatchRunner = (
-        ThreadRunner(make_processor(settings, db)) if db is not None else make_runner(settings)
-    )
+    runner = make_runner(settings, db)
     names = topic_names(settings.kafka.topic_prefix)
     app = make_app(
         settings,

@@ -99,7 +99,9 @@ class ProcessRunner:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_runner(settings: WorkerSettings) -> BatchRunner:
-    if settings.worker_processing == "process":
+def make_runner(settings: WorkerSettings, db: Database | None = None) -> BatchRunner:
+    """The runner ``worker_processing`` asks for; an injected database (tests) cannot cross into a
+    child process, so it always gets a thread."""
+    if settings.worker_processing == "process" and db is None:
         return ProcessRunner(settings)
-    return ThreadRunner(make_processor(settings))
+    return ThreadRunner(make_processor(settings, db))

@@ -211,13 +211,10 @@ class Emitted:
 def emitted(outcomes: Sequence[Outcome]) -> list[Emitted]:
     out: list[Emitted] = []
     for o in outcomes:
-        if o.event is None:
+        if o.event is None:  # an outcome without an event is a dead letter
             dl = o.dead_letter
-            out.append(
-                Emitted(None, None, (), (), (dl.stage.encode(), encode(dl)), dl.reason, dl.error_type)
-                if dl is not None
-                else Emitted(None, None, (), ())
-            )
+            assert dl is not None
+            out.append(Emitted(None, None, (), (), (dl.stage.encode(), encode(dl)), dl.reason, dl.error_type))
             continue
         labels = tuple((a.kind.value, a.product_group, a.priority.value) for a in o.alerts)
         out.append(Emitted(o.event.kind.value, o.event.observed_at, tuple(o.messages()), labels))
@@ -279,7 +276,7 @@ class _BatchContext:
     stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # alert id -> payload in the database
     alerts: dict[str, AlertV1] = field(default_factory=dict)  # alert id -> current state (this batch)
     new_alerts: dict[str, dict[str, Any]] = field(default_factory=dict)  # rows to insert
-    changed: set[str] = field(default_factory=set)  # stored alerts this batch updated
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored alerts updated: params
     recent: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (bid, kind, pg) -> alert id
     keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
     new_keys: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -469,14 +466,7 @@ class Processor:
                 update(table)
                 .where(table.c.alert_id == bindparam("b_alert_id"))
                 .values(payload=bindparam("b_payload"), priority=bindparam("b_priority")),
-                [
-                    {
-                        "b_alert_id": alert_id,
-                        "b_payload": JSONText(ctx.alerts[alert_id].model_dump_json()),
-                        "b_priority": ctx.alerts[alert_id].priority.value,
-                    }
-                    for alert_id in sorted(ctx.changed)
-                ],
+                [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)],
             )
         insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"], count=False)
         insert_ignore(
@@ -623,7 +613,11 @@ class Processor:
             pending["payload"] = JSONText(text)
             pending["priority"] = updated.priority.value
         else:
-            ctx.changed.add(alert_id)
+            ctx.changed[alert_id] = {
+                "b_alert_id": alert_id,
+                "b_payload": JSONText(text),
+                "b_priority": updated.priority.value,
+            }
         if independent:
             outcome.emit(updated, text.encode())
         else:
