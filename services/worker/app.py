@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Sequence
+from typing import cast
 
 import faust
+from faust.types import EventT
 from sqlalchemy.exc import OperationalError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -22,6 +25,7 @@ from triggerwatch.core.db import Database, utcnow
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.worker.offload import make_runner
+from triggerwatch.worker.pipeline import BatchPipeline
 from triggerwatch.worker.processing import Emitted, count
 from triggerwatch.worker.rules import load_rules
 
@@ -65,28 +69,42 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
                 return await runner.process(raws)
         raise AssertionError("unreachable")
 
+    async def deliver(results: list[Emitted]) -> None:
+        # Straight to the producer (the alerts are serialised already; Faust's Topic.send adds
+        # per-message work that halves throughput). Every send is acknowledged before the batch's
+        # events are acked, so nothing is committed before it is sent.
+        send = app.producer.send
+        pending = []
+        for result in results:
+            for key, value in result.messages:
+                pending.append(await send(alerts_topic, key, value, None, None, None))
+            if result.dead_letter is not None:
+                pending.append(await send(dead_topic, *result.dead_letter, None, None, None))
+                log.warning("dead-lettered an event: %s", result.dead_letter_reason)
+        if pending:
+            await asyncio.gather(*pending)
+        count(results, utcnow())
+
+    def fail(exc: BaseException) -> None:
+        log.error("processing failed for good; exiting so that a restart re-reads the batch", exc_info=exc)
+        os._exit(70)
+
     @app.agent(events, name="process-events")
     async def process_events(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
-            try:
-                results = await process(list(batch))
-            except Exception:
-                log.exception("processing failed for good; exiting so that a restart re-reads the batch")
-                os._exit(70)
-            # Straight to the producer (the alerts are serialised already; Faust's Topic.send adds
-            # per-message work that halves throughput). Every send must be acknowledged before the
-            # batch's offsets may be committed (the take() loop acks them when the next batch starts).
-            send = app.producer.send
-            pending = []
-            for result in results:
-                for key, value in result.messages:
-                    pending.append(await send(alerts_topic, key, value, None, None, None))
-                if result.dead_letter is not None:
-                    pending.append(await send(dead_topic, *result.dead_letter, None, None, None))
-                    log.warning("dead-lettered an event: %s", result.dead_letter_reason)
-            if pending:
-                await asyncio.gather(*pending)
-            count(results, utcnow())
+        async def ack(batch: Sequence[EventT]) -> None:
+            for event in batch:
+                await stream.ack(event)
+
+        # The processing of a batch overlaps the delivery of the one before (see pipeline.py).
+        pipeline: BatchPipeline[EventT, list[Emitted]] = BatchPipeline(
+            lambda batch: process([e.value for e in batch]), deliver, ack, on_failure=fail
+        )
+        batches = cast("faust.Stream[bytes]", stream).noack_take(BATCH_SIZE, within=BATCH_WITHIN_S)
+        try:
+            async for batch in batches:
+                await pipeline.submit(batch)
+        finally:  # stopping: what was not acked is processed again after the restart
+            pipeline.cancel()
 
     @app.on_before_shutdown.connect
     def _stop_processing(app: faust.App, **kwargs: object) -> None:
