@@ -17,8 +17,6 @@ from typing import cast
 
 import faust
 from faust.types import EventT
-from sqlalchemy.exc import OperationalError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.db import Database, utcnow
@@ -56,19 +54,6 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
     )
     alerts_topic, dead_topic = names["alerts"], names["deadletter"]  # created at broker start
 
-    async def process(raws: list[bytes]) -> list[Emitted]:
-        # The database may be briefly locked or away: retry, then crash the worker (the offsets are
-        # not committed, so a restarted worker processes the batch again).
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(OperationalError),
-            stop=stop_after_attempt(8),
-            wait=wait_exponential(0.1, max=5),
-            reraise=True,
-        ):
-            with attempt:
-                return await runner.process(raws)
-        raise AssertionError("unreachable")
-
     async def deliver(results: list[Emitted]) -> None:
         # Straight to the producer (the alerts are serialised already; Faust's Topic.send adds
         # per-message work that halves throughput). Every send is acknowledged before the batch's
@@ -95,9 +80,10 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
             for event in batch:
                 await stream.ack(event)
 
-        # The processing of a batch overlaps the delivery of the one before (see pipeline.py).
+        # The next batch is processing while this one is delivered (see pipeline.py); the runner
+        # retries a batch on a database error and processes the batches in order.
         pipeline: BatchPipeline[EventT, list[Emitted]] = BatchPipeline(
-            lambda batch: process([e.value for e in batch]), deliver, ack, on_failure=fail
+            lambda batch: runner.process([e.value for e in batch]), deliver, ack, on_failure=fail
         )
         batches = cast("faust.Stream[bytes]", stream).noack_take(BATCH_SIZE, within=BATCH_WITHIN_S)
         try:

@@ -11,6 +11,9 @@ The child owns its own database connection, rules and name index; it returns pla
 worker counts the metrics (a child's Prometheus registry is never scraped). If the child dies,
 ``process`` raises ``BrokenProcessPool``: the worker exits without committing, and a restarted
 worker processes the batch again (at-least-once; every effect is idempotent).
+
+Either runner processes batches one after another in submission order, retrying a batch on a
+database error; after a batch has failed for good no later batch is processed.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import asyncio
 import gc
 import logging
 import multiprocessing
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Protocol
+
+from sqlalchemy.exc import OperationalError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WorkerSettings
@@ -43,24 +50,60 @@ def make_processor(settings: WorkerSettings, db: Database | None = None) -> Proc
     return Processor(db, load_rules(settings.rules_file), resolver=LinkingResolver(db, freeze_gc=True))
 
 
+RETRIES = 8  # a locked or briefly unreachable database: retried, then the worker crashes
+
+
+class OrderedProcessing:
+    """Runs batches one after another, in submission order, each retried on a database error
+    (``OperationalError``: locked, connection lost) with exponential back-off. Once a batch has failed
+    for good, every later batch is refused: nothing after a failed batch may be processed (the worker
+    exits and a restarted one processes them all again, in order)."""
+
+    def __init__(self, processor: Processor, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.processor = processor
+        self.sleep = sleep
+        self.failed: BaseException | None = None
+
+    def run(self, raws: Sequence[bytes]) -> list[Emitted]:
+        if self.failed is not None:
+            raise RuntimeError("an earlier batch failed: no later batch is processed") from self.failed
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(OperationalError),
+                stop=stop_after_attempt(RETRIES),
+                wait=wait_exponential(0.1, max=5),
+                sleep=self.sleep,
+                reraise=True,
+            ):
+                with attempt:
+                    return emitted(self.processor.process_batch(raws, record_metrics=False))
+        except BaseException as exc:
+            self.failed = exc
+            raise
+        raise AssertionError("unreachable")
+
+
 class ThreadRunner:
-    """The processing in a worker thread of this process (no second core)."""
+    """The processing in one worker thread of this process (no second core). Batches submitted
+    before earlier ones finish are queued and run in order."""
 
     def __init__(self, processor: Processor) -> None:
         self.processor = processor
+        self._sequential = OrderedProcessing(processor)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-processing")
 
     async def process(self, raws: Sequence[bytes]) -> list[Emitted]:
-        return await asyncio.to_thread(self._run, raws)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._run, raws)
 
     def _run(self, raws: Sequence[bytes]) -> list[Emitted]:
-        return emitted(self.processor.process_batch(raws, record_metrics=False))
+        return self._sequential.run(raws)
 
     def close(self) -> None:
-        pass
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 # --- the child process ---------------------------------------------------------------------------
-_CHILD: ThreadRunner | None = None
+_CHILD: OrderedProcessing | None = None
 
 
 def _child_init(settings: WorkerSettings) -> None:
@@ -68,7 +111,7 @@ def _child_init(settings: WorkerSettings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    _CHILD = ThreadRunner(make_processor(settings))
+    _CHILD = OrderedProcessing(make_processor(settings))
     gc.collect()
     gc.freeze()  # what start-up built lives as long as the process: keep it out of every collection
     # A batch allocates tens of thousands of short-lived objects, nearly all freed by reference
@@ -78,11 +121,13 @@ def _child_init(settings: WorkerSettings) -> None:
 
 def _child_process(raws: Sequence[bytes]) -> list[Emitted]:
     assert _CHILD is not None, "the processing child was not initialised"
-    return _CHILD._run(raws)
+    return _CHILD.run(raws)
 
 
 class ProcessRunner:
-    """The processing in one child process (spawned: the worker already runs threads)."""
+    """The processing in one child process (spawned: the worker already runs threads). One child
+    takes the batches in submission order, so a batch may be submitted while the one before is still
+    processed: the child never waits for the worker between two batches."""
 
     def __init__(self, settings: WorkerSettings) -> None:
         self._pool = ProcessPoolExecutor(

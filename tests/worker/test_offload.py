@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy.exc import OperationalError
 
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1, encode
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import DatabaseSettings, WorkerSettings
 from triggerwatch.core.targets import load_targets, read_target_file
-from triggerwatch.worker.offload import ProcessRunner, ThreadRunner, make_processor, make_runner
-from triggerwatch.worker.processing import count
+from triggerwatch.worker.offload import (
+    RETRIES,
+    OrderedProcessing,
+    ProcessRunner,
+    ThreadRunner,
+    make_processor,
+    make_runner,
+)
+from triggerwatch.worker.processing import Outcome, count
 
 DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
 KELA = "0246246-0"
@@ -82,3 +94,74 @@ async def test_the_worker_counts_what_the_child_did(tmp_path: Path) -> None:
         sample("triggerwatch_alerts_total", kind="recruitment", product_group="it-services", priority="high"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1.0, 1.0, 1.0]
+
+
+class FakeProcessor:
+    """Records the batches it is given; ``hold`` blocks a batch until released; ``errors`` are raised
+    in turn, before the batch is recorded as done."""
+
+    def __init__(self, errors: list[BaseException] | None = None) -> None:
+        self.log: list[str] = []
+        self.hold: dict[bytes, threading.Event] = {}
+        self.started: dict[bytes, threading.Event] = {}
+        self.errors = list(errors or [])
+
+    def process_batch(self, raws: Sequence[bytes], *, record_metrics: bool = True) -> list[Outcome]:
+        name = raws[0]
+        self.log.append(f"start {name.decode()}")
+        self.started.setdefault(name, threading.Event()).set()
+        if name in self.hold:
+            assert self.hold[name].wait(WAIT_S)
+        if self.errors:
+            raise self.errors.pop(0)
+        self.log.append(f"end {name.decode()}")
+        return []
+
+
+WAIT_S = 10.0
+
+
+async def test_the_thread_runner_takes_batches_one_at_a_time_in_submission_order() -> None:
+    fake = FakeProcessor()
+    fake.hold[b"1"] = threading.Event()
+    runner = ThreadRunner(fake)  # type: ignore[arg-type]
+    try:
+        first = asyncio.ensure_future(runner.process([b"1"]))
+        second = asyncio.ensure_future(runner.process([b"2"]))
+        started = fake.started.setdefault(b"1", threading.Event())
+        assert await asyncio.to_thread(started.wait, WAIT_S)
+        assert "start 2" not in fake.log  # submitted, but waits for the batch before it
+        fake.hold[b"1"].set()
+        await asyncio.wait_for(asyncio.gather(first, second), WAIT_S)
+        assert fake.log == ["start 1", "end 1", "start 2", "end 2"]
+    finally:
+        runner.close()
+
+
+def test_a_database_error_is_retried_with_back_off() -> None:
+    locked = OperationalError("INSERT ...", {}, Exception("database is locked"))
+    fake = FakeProcessor(errors=[locked, locked])
+    waits: list[float] = []
+    runner = OrderedProcessing(fake, sleep=waits.append)  # type: ignore[arg-type]
+    assert runner.run([b"1"]) == []
+    assert fake.log == ["start 1", "start 1", "start 1", "end 1"]
+    assert len(waits) == 2 and 0 < waits[0] <= waits[1]
+
+
+def test_after_a_batch_fails_for_good_no_later_batch_is_processed() -> None:
+    fake = FakeProcessor(errors=[ValueError("a bug")])
+    runner = OrderedProcessing(fake, sleep=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="a bug"):
+        runner.run([b"1"])
+    with pytest.raises(RuntimeError, match="an earlier batch failed"):
+        runner.run([b"2"])
+    assert fake.log == ["start 1"]  # batch 2 never reached the processor
+
+
+def test_a_database_error_that_persists_fails_the_batch() -> None:
+    locked = OperationalError("INSERT ...", {}, Exception("database is locked"))
+    fake = FakeProcessor(errors=[locked] * RETRIES)
+    runner = OrderedProcessing(fake, sleep=lambda s: None)  # type: ignore[arg-type]
+    with pytest.raises(OperationalError):
+        runner.run([b"1"])
+    assert fake.log == ["start 1"] * RETRIES
