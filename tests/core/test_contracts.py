@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from triggerwatch.core.contracts import (
+    EVENT_NAMESPACE,
     MODEL_BY_TOPIC_KIND,
     TOPIC_KINDS,
     AlertV1,
@@ -24,6 +28,7 @@ from triggerwatch.core.contracts import (
     decode_target,
     encode,
     example_payloads,
+    name_id,
     topic_names,
 )
 from triggerwatch.core.db import Database
@@ -147,3 +152,9 @@ def test_examples_folder_is_packaged() -> None:
     import triggerwatch.core
 
     assert (Path(triggerwatch.core.__file__).parent / "examples" / "events").is_dir()
+
+
+@given(st.text(max_size=300))
+def test_name_id_is_the_uuid5_of_the_name(name: str) -> None:
+    # ids already stored were made with uuid.uuid5: the fast path must give the very same strings
+    assert name_id(name) == str(uuid.uuid5(EVENT_NAMESPACE, name))
