@@ -29,7 +29,7 @@ from collections import Counter as Counter_
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy import bindparam, insert, select, update
@@ -194,13 +194,13 @@ class Outcome:
         return [(a.company.key().encode(), v) for a, v in zip(self.alerts, self.encoded, strict=True)]
 
 
-@dataclass(frozen=True, slots=True)
-class Emitted:
-    """What the stream side needs of one outcome — messages to send, labels to count — as plain,
-    picklable values (it may cross from a processing child process)."""
+class Emitted(NamedTuple):
+    """What the stream side needs of one outcome — messages to send, labels to count — as plain
+    values, cheap to pickle (it crosses from the processing child process: a tuple pickles several
+    times faster than a dataclass, and a POSIX timestamp than a datetime)."""
 
     kind: str | None  # the event's kind; None for an event that was dead-lettered
-    observed_at: datetime | None
+    observed_ts: float | None  # the event's observed_at, POSIX seconds
     messages: tuple[tuple[bytes, bytes], ...]  # (key, value) for the alerts topic
     alert_labels: tuple[tuple[str, str, str], ...]  # (kind, product group, priority) per alert
     dead_letter: tuple[bytes, bytes] | None = None  # (key, value) for the dead-letter topic
@@ -211,13 +211,19 @@ class Emitted:
 def emitted(outcomes: Sequence[Outcome]) -> list[Emitted]:
     out: list[Emitted] = []
     for o in outcomes:
-        if o.event is None:  # an outcome without an event is a dead letter
+        event = o.event
+        if event is None:  # an outcome without an event is a dead letter
             dl = o.dead_letter
             assert dl is not None
             out.append(Emitted(None, None, (), (), (dl.stage.encode(), encode(dl)), dl.reason, dl.error_type))
             continue
-        labels = tuple((a.kind.value, a.product_group, a.priority.value) for a in o.alerts)
-        out.append(Emitted(o.event.kind.value, o.event.observed_at, tuple(o.messages()), labels))
+        kind = str(event.kind)  # a StrEnum's str() is its value (faster than .value)
+        if o.alerts:
+            messages = tuple(o.messages())
+            labels = tuple((kind, a.product_group, str(a.priority)) for a in o.alerts)
+        else:
+            messages = labels = ()
+        out.append(Emitted(kind, event.observed_at.timestamp(), messages, labels))
     return out
 
 
@@ -226,6 +232,7 @@ def count(results: Sequence[Emitted], now: datetime) -> None:
     events: Counter_[tuple[str, str]] = Counter_()
     alerts: Counter_[tuple[str, str, str]] = Counter_()
     dead: Counter_[str] = Counter_()
+    now_ts = now.timestamp()
     for r in results:
         if r.kind is None:
             if r.error_type is not None:
@@ -233,8 +240,8 @@ def count(results: Sequence[Emitted], now: datetime) -> None:
             continue
         events[(r.kind, "alert" if r.messages else "no_alert")] += 1
         for labels in r.alert_labels:
-            if r.observed_at is not None:
-                LATENCY.observe(max(0.0, (now - r.observed_at).total_seconds()))
+            if r.observed_ts is not None:
+                LATENCY.observe(max(0.0, now_ts - r.observed_ts))
             alerts[labels] += 1
     for pair, n in events.items():
         EVENTS_PROCESSED.labels(*pair).inc(n)
@@ -263,6 +270,33 @@ class GroupScore:
     target_group_id: str
     rule: str
     rule_fi: str | None
+
+
+# The batch's lookups, built once: an expanding IN parameter takes the batch's list as it is
+# (building ``in_(list)`` each time checks every element again and cannot be cached).
+_COMPANIES = select(Company.business_id, Company.name, Company.region, Company.industry_code).where(
+    Company.business_id.in_(bindparam("bids", expanding=True))
+)
+_SCORES = (
+    select(
+        CompanyScore.business_id,
+        CompanyScore.product_group,
+        CompanyScore.score,
+        TargetGroup.target_group_id,
+        TargetGroup.rule,
+        TargetGroup.rule_fi,
+    )
+    .join(TargetGroup, TargetGroup.target_group_id == CompanyScore.target_group_id)
+    .where(CompanyScore.business_id.in_(bindparam("bids", expanding=True)))
+    .order_by(CompanyScore.score.desc())
+)
+_KEYS = select(AlertKey.key, AlertKey.alert_id).where(
+    AlertKey.key.in_(bindparam("keys", expanding=True)), AlertKey.created_at >= bindparam("since")
+)
+_STORED = select(Alert.alert_id, Alert.payload).where(Alert.alert_id.in_(bindparam("ids", expanding=True)))
+_RECENT = select(Alert.alert_id, Alert.business_id, Alert.kind, Alert.product_group).where(
+    Alert.business_id.in_(bindparam("bids", expanding=True)), Alert.created_at >= bindparam("since")
+)
 
 
 @dataclass
@@ -373,27 +407,12 @@ class Processor:
                 if mention is not None:
                     bids.add(mention.company_id)
         if bids:
-            columns = (Company.business_id, Company.name, Company.region, Company.industry_code)
-            for bid, name, region, industry in session.execute(
-                select(*columns).where(Company.business_id.in_(bids))
-            ).tuples():
+            for bid, name, region, industry in session.execute(_COMPANIES, {"bids": list(bids)}).tuples():
                 ctx.companies[bid] = CompanyFacts(bid, name, region, industry)
         if not ctx.companies:
             return ctx
         known = list(ctx.companies)
-        for bid, pg, score, tg_id, rule, rule_fi in session.execute(
-            select(
-                CompanyScore.business_id,
-                CompanyScore.product_group,
-                CompanyScore.score,
-                TargetGroup.target_group_id,
-                TargetGroup.rule,
-                TargetGroup.rule_fi,
-            )
-            .join(TargetGroup, TargetGroup.target_group_id == CompanyScore.target_group_id)
-            .where(CompanyScore.business_id.in_(known))
-            .order_by(CompanyScore.score.desc())
-        ).tuples():
+        for bid, pg, score, tg_id, rule, rule_fi in session.execute(_SCORES, {"bids": known}).tuples():
             ctx.scores.setdefault(bid, []).append(GroupScore(pg, score, tg_id, rule, rule_fi))
         candidate_ids: list[str] = []
         candidate_keys: list[str] = []
@@ -409,31 +428,13 @@ class Processor:
                     candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
         if candidate_keys and self.rules.corroboration_hours > 0:
             since = self.clock() - timedelta(hours=self.rules.corroboration_hours)
-            ctx.keys.update(
-                session.execute(
-                    select(AlertKey.key, AlertKey.alert_id).where(
-                        AlertKey.key.in_(candidate_keys), AlertKey.created_at >= since
-                    )
-                )
-                .tuples()
-                .all()
-            )
+            ctx.keys.update(session.execute(_KEYS, {"keys": candidate_keys, "since": since}).tuples().all())
             candidate_ids += list(ctx.keys.values())
         if candidate_ids:
-            ctx.stored.update(
-                session.execute(
-                    select(Alert.alert_id, Alert.payload).where(Alert.alert_id.in_(set(candidate_ids)))
-                )
-                .tuples()
-                .all()
-            )
+            ctx.stored.update(session.execute(_STORED, {"ids": list(set(candidate_ids))}).tuples().all())
         if self.rules.cooldown_hours > 0:
             since = self.clock() - timedelta(hours=self.rules.cooldown_hours)
-            for alert_id, bid, kind, pg in session.execute(
-                select(Alert.alert_id, Alert.business_id, Alert.kind, Alert.product_group).where(
-                    Alert.business_id.in_(known), Alert.created_at >= since
-                )
-            ).tuples():
+            for alert_id, bid, kind, pg in session.execute(_RECENT, {"bids": known, "since": since}).tuples():
                 ctx.recent.setdefault((bid, kind, pg), alert_id)
         return ctx
 
