@@ -453,7 +453,7 @@ class Processor:
 
     @staticmethod
     def _key(business_id: str, event: TriggerEventV1, product_group: str, ckey: str) -> str:
-        return f"{business_id}|{event.kind.value}|{product_group}|{ckey}"[:700]
+        return f"{business_id}|{event.kind}|{product_group}|{ckey}"[:700]  # a StrEnum formats as its value
 
     # -- writing -----------------------------------------------------------------------------------
     def _write(self, session: Session, ctx: _BatchContext) -> None:
@@ -526,6 +526,7 @@ class Processor:
         outcome: Outcome,
     ) -> None:
         ckey = corroboration_key(event)
+        kind = str(event.kind)  # a StrEnum's str() is its value (faster than .value)
         for score in ctx.scores.get(company.business_id, []):
             pg = score.product_group
             rule = self.rules.match(event.kind, pg, event.attributes, event.title)
@@ -540,7 +541,7 @@ class Processor:
                 self._join(ctx, event, target, now, outcome)
                 continue
             age_days = max(0.0, (now - event.occurred_at).total_seconds() / 86400)
-            cooldown_key = (company.business_id, event.kind.value, pg)
+            cooldown_key = (company.business_id, kind, pg)
             reason = None
             if age_days > rule.freshness_days:
                 reason = f"stale: happened {age_days:.0f} days ago (freshness {rule.freshness_days:g} days)"
@@ -559,10 +560,10 @@ class Processor:
                 "alert_id": alert_id,
                 "event_id": event.event_id,
                 "business_id": company.business_id,
-                "kind": event.kind.value,
+                "kind": kind,
                 "product_group": pg,
                 "score": alert.score,
-                "priority": alert.priority.value,
+                "priority": str(alert.priority),  # a StrEnum's str() is its value (faster than .value)
                 "payload": JSONText(text),
                 "created_at": now,
             }
@@ -676,7 +677,9 @@ class Processor:
                     "next_step": next_fi if lang == "fi" else next_en,
                 },
                 "recommended_offer": score.product_group,
-                "evidence": _evidence_of(event),
+                # the event's own evidence as it is; else one link, validated with the alert
+                "evidence": event.evidence
+                or [{"url": event.source_url, "source": event.source, "title": event.title[:1000]}],
                 "routing": {"owner": owner, "channels": self.rules.routing.channels(owner)},
                 "occurred_at": event.occurred_at,
                 "created_at": now,
