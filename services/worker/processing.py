@@ -342,39 +342,52 @@ class Processor:
         self.resolver: NameResolver = resolver or ExactNameResolver(db)
 
     def process_batch(self, raws: Sequence[bytes], *, record_metrics: bool = True) -> list[Outcome]:
-        """Process a batch in one transaction; outcomes in input order.
+        """Process a batch; outcomes in input order.
+
+        The database is read in one short transaction (companies, scores, alerts, keys, cooldowns),
+        the rules run on what was read, and every write of the batch goes in a second transaction at
+        the end: the write lock (SQLite's is one per database) is held only while writing, so the
+        collectors, the notifier and the web UI are not kept waiting while this batch is worked out.
+        Only this worker writes alerts for its partitions' companies, and it processes its batches
+        one after another, so nothing this batch read changes before it writes.
 
         ``record_metrics=False`` leaves the Prometheus counters to the caller (a child process's
         counters are never scraped: the worker counts :func:`emitted` results itself)."""
         outcomes: list[Outcome] = []
+        dead: list[DeadLetterV1] = []
+        for raw in raws:
+            try:
+                outcomes.append(Outcome(event=decode_event(raw)))
+            except InvalidInputError as exc:
+                dl = DeadLetterV1.from_raw(
+                    stage="worker", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
+                )
+                dead.append(dl)
+                outcomes.append(Outcome(dead_letter=dl))
+        events = [o.event for o in outcomes if o.event is not None]
+        ctx: _BatchContext | None = None
+        resolved: dict[str, str] = {}
+        now = self.clock()
+        if events:
+            with self.db.session() as session:
+                ctx = self._load(session, events)
+            for outcome in outcomes:
+                event = outcome.event
+                if event is None:
+                    continue
+                found = self._resolve(ctx, event)
+                if found is not None:
+                    company, mention_confidence = found
+                    if not any(ref.business_id for ref in event.companies):  # resolved by name
+                        resolved[event.event_id] = company.business_id
+                    self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
         with self.db.session() as session:
-            for raw in raws:
-                try:
-                    outcomes.append(Outcome(event=decode_event(raw)))
-                except InvalidInputError as exc:
-                    dl = DeadLetterV1.from_raw(
-                        stage="worker", reason=exc.reason, raw=raw, error_type=exc.error_type, source=None
-                    )
-                    store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
-                    outcomes.append(Outcome(dead_letter=dl))
-            events = [o.event for o in outcomes if o.event is not None]
-            if events:
+            for dl in dead:
+                store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
+            if ctx is not None:
                 unique = {e.event_id: e for e in events}
                 rows = [event_row(e) for e in unique.values()]
                 insert_ignore(session, Event, rows, ["event_id"], count=False)
-                ctx = self._load(session, events)
-                now = self.clock()
-                resolved: dict[str, str] = {}
-                for outcome in outcomes:
-                    event = outcome.event
-                    if event is None:
-                        continue
-                    found = self._resolve(ctx, event)
-                    if found is not None:
-                        company, mention_confidence = found
-                        if not any(ref.business_id for ref in event.companies):  # resolved by name
-                            resolved[event.event_id] = company.business_id
-                        self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
                 self._write(session, ctx)
                 self._mark_processed(session, list(unique), resolved, now)
         if record_metrics:
