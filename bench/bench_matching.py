@@ -1,13 +1,14 @@
 """Matching topology figures on the embedded broker, each next to a same-run baseline.
 
 * ``matching.events_per_s`` — events pre-published on the events topic → one Faust worker
-  (``triggerwatch worker``: ``stream.take()`` batches → resolve, join, rules, dedup/corroboration,
-  alert stored → alerts topic) per second, after a warm-up alert. Baseline: a plain aiokafka
-  consumer loop (``getmany`` → the same batch runner as the worker, i.e. the :class:`Processor` in a
-  child process → aiokafka producer) over the same events, on its own copy of the database.
+  (``triggerwatch worker``: batches → resolve, join, rules, dedup/corroboration, alert stored →
+  alerts topic, the next batch processing while this one is sent) per second, after a warm-up
+  alert. Baseline: a plain aiokafka consumer loop (``getmany`` → the same batch runner as the
+  worker, i.e. the :class:`Processor` in a child process → aiokafka producer, one step after the
+  other) over the same events, on its own copy of the database.
 * ``matching.processing_events_per_s`` — for reference, the worker's batch runner (the
-  :class:`Processor` in its child process) fed the same events directly, without Kafka: the ceiling
-  of both loops above.
+  :class:`Processor` in its child process) fed the same events directly from this process, every
+  batch submitted at once, without Kafka.
 * ``matching.latency_p50_s`` / ``matching.latency_p99_s`` — publish → alert stored (the alert's
   ``created_at`` minus the event's ``observed_at``, stamped at publish) at a paced 500 events/s.
   Baseline: the same paced run through the plain loop.

@@ -3,8 +3,9 @@
 The Faust side of the worker (fetching, batching, sending, committing) and the processing of a
 batch (validation, company resolution, rules, SQL) are both CPU-bound Python. In one process they
 take turns on one core (the GIL); with the processing in a child process they run on two cores and
-overlap — Faust fetches and buffers the next batch while the child processes this one. Measured
-on this project's 2-core machine: see ``bench/bench_matching.py`` and the README.
+overlap — Faust fetches, buffers and sends while the child processes, and the next batch waits
+queued at the child (see :mod:`triggerwatch.worker.pipeline`). Measured on this project's 2-core
+machine: see ``bench/bench_matching.py`` and ``docs/architecture.md``.
 
 The child owns its own database connection, rules and name index; it returns plain
 :class:`~triggerwatch.worker.processing.Emitted` values (bytes to send, labels to count), and the
