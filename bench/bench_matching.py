@@ -125,7 +125,11 @@ def worker_runner(db: Database) -> BatchRunner:
     """The batch runner a worker with default settings uses (its child process), on ``db``, started
     before any clock does (the worker's own is started by its warm-up alert)."""
     runner = make_runner(WorkerSettings(database=DatabaseSettings(url=db.url)))
-    asyncio.run(runner.process([]))  # spawns the child and connects it
+
+    async def start() -> None:
+        await runner.process([])  # spawns the child and connects it
+
+    asyncio.run(start())
     return runner
 
 

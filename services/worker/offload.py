@@ -24,7 +24,7 @@ import gc
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Protocol
 
@@ -41,7 +41,10 @@ log = logging.getLogger(__name__)
 
 
 class BatchRunner(Protocol):
-    async def process(self, raws: Sequence[bytes]) -> list[Emitted]: ...
+    """``process`` hands the batch over at once, in call order, and returns what to await for its
+    results: batches are processed one after another in the order they were handed over."""
+
+    def process(self, raws: Sequence[bytes]) -> Awaitable[list[Emitted]]: ...
 
     def close(self) -> None: ...
 
@@ -93,8 +96,8 @@ class ThreadRunner:
         self._sequential = OrderedProcessing(processor)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-processing")
 
-    async def process(self, raws: Sequence[bytes]) -> list[Emitted]:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._run, raws)
+    def process(self, raws: Sequence[bytes]) -> Awaitable[list[Emitted]]:
+        return asyncio.get_running_loop().run_in_executor(self._thread, self._run, raws)
 
     def _run(self, raws: Sequence[bytes]) -> list[Emitted]:
         return self._sequential.run(raws)
@@ -138,8 +141,8 @@ class ProcessRunner:
             initargs=(settings,),
         )
 
-    async def process(self, raws: Sequence[bytes]) -> list[Emitted]:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _child_process, list(raws))
+    def process(self, raws: Sequence[bytes]) -> Awaitable[list[Emitted]]:
+        return asyncio.get_running_loop().run_in_executor(self._pool, _child_process, list(raws))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -102,7 +102,8 @@ class BatchPipeline(Generic[E, R]):
         raise self._error or RuntimeError("the worker's delivery stopped")
 
     def _start(self, batch: Sequence[E]) -> asyncio.Future[R]:
-        return asyncio.ensure_future(self._process(batch))  # started in submission order
+        # called in submission order; a runner hands the batch over within the call
+        return asyncio.ensure_future(self._process(batch))
 
     def _reap(self) -> None:
         """Mark the delivery task's error as seen (it was reported through ``on_failure``)."""
