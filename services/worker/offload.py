@@ -92,15 +92,11 @@ class ThreadRunner:
     before earlier ones finish are queued and run in order."""
 
     def __init__(self, processor: Processor) -> None:
-        self.processor = processor
-        self._sequential = OrderedProcessing(processor)
+        self._ordered = OrderedProcessing(processor)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-processing")
 
     def process(self, raws: Sequence[bytes]) -> Awaitable[list[Emitted]]:
-        return asyncio.get_running_loop().run_in_executor(self._thread, self._run, raws)
-
-    def _run(self, raws: Sequence[bytes]) -> list[Emitted]:
-        return self._sequential.run(raws)
+        return asyncio.get_running_loop().run_in_executor(self._thread, self._ordered.run, raws)
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)

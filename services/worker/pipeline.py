@@ -55,7 +55,7 @@ class BatchPipeline(Generic[E, R]):
         self._slots = asyncio.Semaphore(depth)  # batches submitted and not yet taken by the delivery
         self._task: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
-        self.delivered = 0  # batches (for tests and the log)
+        self.delivered = 0  # batches delivered and acked
 
     async def submit(self, batch: Sequence[E]) -> None:
         """Start processing ``batch``; waits while ``depth`` batches wait for their delivery.

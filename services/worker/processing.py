@@ -159,10 +159,15 @@ def dedup_key(event: TriggerEventV1) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _source_link(event: TriggerEventV1) -> dict[str, Any]:
+    """The evidence of an event that brings none of its own: its source item, as one link."""
+    return {"url": event.source_url, "source": event.source, "title": event.title[:1000]}
+
+
 def _evidence_of(event: TriggerEventV1) -> list[Evidence]:
     if event.evidence:
         return list(event.evidence)
-    return [Evidence(url=event.source_url, source=event.source, title=event.title[:1000])]
+    return [Evidence.model_validate(_source_link(event))]
 
 
 def _merge_evidence(old: list[Evidence], new: list[Evidence]) -> list[Evidence]:
@@ -690,9 +695,8 @@ class Processor:
                     "next_step": next_fi if lang == "fi" else next_en,
                 },
                 "recommended_offer": score.product_group,
-                # the event's own evidence as it is; else one link, validated with the alert
-                "evidence": event.evidence
-                or [{"url": event.source_url, "source": event.source, "title": event.title[:1000]}],
+                # the event's own evidence as it is; else its source link, validated with the alert
+                "evidence": event.evidence or [_source_link(event)],
                 "routing": {"owner": owner, "channels": self.rules.routing.channels(owner)},
                 "occurred_at": event.occurred_at,
                 "created_at": now,
