@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,14 @@ from triggerwatch.core.settings import BaseServiceSettings, KafkaSettings
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-RECORDINGS = REPO / "services" / "demo" / "recordings"
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A file shipped inside the installed package (package data), as a filesystem path."""
+    return Path(str(resources.files(package).joinpath(*parts)))
+
+
+RECORDINGS = package_file("triggerwatch.demo", "recordings")
 PG_ADMIN_URL = os.environ.get(
     "TRIGGERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -7,13 +7,12 @@ import json
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import RECORDINGS
+from tests.conftest import RECORDINGS, package_file
 from tests.integration.conftest import HttpStub, Services, SmtpCollector, wait_for
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.collectors.runner import run_once
@@ -36,7 +35,7 @@ from triggerwatch.core.targets import (
 pytestmark = pytest.mark.integration
 
 SINKS = ("console", "slack", "email", "crm")
-DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 
 
 def count(db: Database, stmt: object) -> int:

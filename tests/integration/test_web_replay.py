@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.conftest import package_file
 from tests.integration.conftest import Services, wait_for
 from tests.web.conftest import recorded_events
 from triggerwatch.core.contracts import DeadLetterV1, encode
@@ -20,7 +20,7 @@ from triggerwatch.web.app import create_app
 from triggerwatch.web.auth import Role, create_token
 
 pytestmark = pytest.mark.integration
-DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 
 
 def test_a_replayed_dead_letter_is_processed_by_the_worker(sqlite_db: Database, services: Services) -> None:

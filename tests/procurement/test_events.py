@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, RECORDINGS, REPO, package_file
 from triggerwatch.collectors.base import RawPayload
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.core.contracts import CompanyRole, EventKind, TriggerEventV1, decode_event, encode
@@ -24,7 +24,7 @@ from triggerwatch.worker.rules import load_rules
 TED = FIXTURES / "procurement" / "ted"
 HILMA = FIXTURES / "procurement" / "hilma"
 OBSERVED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-DEMO_TARGETS = REPO / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 
 
 def events_of(path: Path, source: str = "ted-fi") -> list[TriggerEventV1]:
@@ -159,7 +159,7 @@ def test_contract_award_to_target_company_gives_explained_alert(db: Database) ->
 
 def test_shipped_ted_source_replays_the_demo_recording() -> None:
     source = load_sources(REPO / "deploy" / "config" / "sources.yaml", include_disabled=True)["ted-fi"]
-    recording = REPO / "services" / "demo" / "recordings" / str(source.config.replay_file)
+    recording = RECORDINGS / str(source.config.replay_file)
     raw = RawPayload(source="ted-fi", url=None, content=recording.read_bytes(), fetched_at=OBSERVED)
     [event] = source.collector.parse(raw)
     assert event.kind == EventKind.CONTRACT_AWARDED and event.companies[0].business_id == "1992155-5"

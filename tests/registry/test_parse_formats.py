@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, RECORDINGS, REPO
 from triggerwatch.cli import app
 
 REG = FIXTURES / "registry"
@@ -83,7 +83,7 @@ def test_prh_notices_on_the_real_tr_v1_payload() -> None:
 
 
 def test_demo_recording_yields_a_board_change_for_digia() -> None:
-    result = run("prh-notices", REPO / "services" / "demo" / "recordings" / "prh_notices_digia_derived.json")
+    result = run("prh-notices", RECORDINGS / "prh_notices_digia_derived.json")
     hal = lines(result)[0]
     assert hal["kind"] == "decision_maker_change"
     assert hal["companies"][0]["business_id"] == "0831312-4"

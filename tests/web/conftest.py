@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import RECORDINGS, package_file
 from triggerwatch.collectors.base import RawPayload
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.collectors.runner import RunReport, parse_payloads
@@ -25,8 +26,8 @@ from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_TARGETS = REPO / "services" / "demo" / "targets.yaml"
-JOB_FEED = REPO / "services" / "demo" / "recordings" / "mol_fi_tyopaikat_rss_2014.xml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
+JOB_FEED = RECORDINGS / "mol_fi_tyopaikat_rss_2014.xml"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 EXPECTED = {"te-jobs-jyvaskyla": 7200.0, "ampparit-news": 3600.0}
 

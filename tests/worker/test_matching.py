@@ -1,7 +1,7 @@
 """Matching rules on the Processor directly: corroboration, twins, relevance, facts, routing, resolver.
 
 Hand-made events about the demo target companies (real business IDs of Kela and Digia Oyj, see
-``services/demo/targets.yaml``); the TED publication number 475939-2026 is a real one from
+``services/triggerwatch/demo/targets.yaml``); the TED publication number 475939-2026 is a real one from
 ``/work/shared/samples/procurement/ted``.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import package_file
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1, encode
 from triggerwatch.core.db import Alert, Database
 from triggerwatch.core.settings import CONFIG_DIR
@@ -23,7 +23,7 @@ from triggerwatch.worker.resolve import Mention, NameResolver
 from triggerwatch.worker.rules import RuleSet, load_rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 KELA, DIGIA = "0246246-0", "0831312-4"
 
 

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import package_file
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1, encode
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import DatabaseSettings, WorkerSettings
@@ -26,7 +27,7 @@ from triggerwatch.worker.offload import (
 )
 from triggerwatch.worker.processing import Outcome, count
 
-DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 KELA = "0246246-0"
 
 

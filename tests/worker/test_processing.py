@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import package_file
 from triggerwatch.core.contracts import (
     AlertV1,
     CompanyRef,
@@ -23,7 +23,7 @@ from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-DEMO_TARGETS = Path(__file__).resolve().parents[2] / "services" / "demo" / "targets.yaml"
+DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 
 
 @pytest.fixture

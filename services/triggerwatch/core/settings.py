@@ -17,7 +17,7 @@ from triggerwatch.core.errors import ConfigError
 
 ENV_PREFIX = "TRIGGERWATCH_"
 # Defaults for the config files: the repository's deploy/config (editable installs and the image).
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "deploy" / "config"
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "deploy" / "config"
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "default", "xxx", "test"})
 
 

@@ -1,4 +1,4 @@
-"""Official Finnish classifications shipped as package data (``services/registry/data/``).
+"""Official Finnish classifications shipped as package data (``services/triggerwatch/registry/data/``).
 
 TOL 2008 and TOL 2025 industry classifications (sections and 2-digit divisions), regions (maakunnat
 2025) and municipalities (kunnat 2025) with the region each belongs to. Source: Statistics Finland
