@@ -45,7 +45,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check services tests bench
-	$(BIN)/mypy services
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench

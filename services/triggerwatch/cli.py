@@ -126,7 +126,7 @@ def db_upgrade() -> None:
 
 @targets_app.command("load")
 def targets_load(path: Path) -> None:
-    """Load companies, target groups and scores from a YAML/JSON file (see services/triggerwatch/demo/targets.yaml)."""
+    """Load companies, target groups and scores from a YAML/JSON file (format: the demo targets.yaml)."""
     from triggerwatch.core.db import Database
     from triggerwatch.core.targets import load_targets, read_target_file
 

@@ -99,7 +99,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             )
     groups = [g for pg in published for g in result.groups[pg]]
     scores = result.scores[result.scores["product_group"].isin(published)]
-    data = TargetFile(
+    target_file = TargetFile(
         target_groups=[
             TargetGroupIn(
                 target_group_id=g.target_group_id,
@@ -121,7 +121,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             for r in scores.itertuples(index=False)
         ],
     )
-    counts = load_targets(db, data)
+    counts = load_targets(db, target_file)
     keep = {g.target_group_id for g in groups}
     with db.session() as s:  # target groups of an earlier tree that no score refers to any more
         referenced = set(s.scalars(select(CompanyScore.target_group_id).distinct()))

@@ -48,7 +48,7 @@ class AlertFilters(BaseModel):
     business_id: str | None = None
 
 
-def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[tuple[Alert]]:
+def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[Alert]:
     q = select(Alert)
     if f.kind:
         q = q.where(Alert.kind == f.kind)

@@ -114,12 +114,12 @@ class DatabaseMetrics:
             dead = GaugeMetricFamily(
                 "triggerwatch_dead_letters_stored", "Dead letters", labels=["stage", "source"]
             )
-            for stage, source, n in s.execute(
+            for stage, dl_source, n in s.execute(
                 select(DeadLetter.stage, DeadLetter.source, func.count()).group_by(
                     DeadLetter.stage, DeadLetter.source
                 )
             ):
-                dead.add_metric([stage, source or ""], n)
+                dead.add_metric([stage, dl_source or ""], n)
             yield dead
 
             pending = s.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import faust
 from faust.types import EventT
@@ -88,12 +88,12 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
         batches = cast("faust.Stream[bytes]", stream).noack_take(BATCH_SIZE, within=BATCH_WITHIN_S)
         try:
             async for batch in batches:
-                await pipeline.submit(batch)
+                await pipeline.submit(cast("Sequence[EventT]", batch))
         finally:  # stopping: what was not acked is processed again after the restart
             pipeline.cancel()
 
     @app.on_before_shutdown.connect
-    def _stop_processing(app: faust.App, **kwargs: object) -> None:
+    def _stop_processing(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         runner.close()
 
     return app

@@ -29,10 +29,10 @@ from collections import Counter as Counter_
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import (
@@ -279,6 +279,8 @@ class GroupScore:
 
 # The batch's lookups, built once: an expanding IN parameter takes the batch's list as it is
 # (building ``in_(list)`` each time checks every element again and cannot be cached).
+ALERTS = cast(Table, Alert.__table__)
+EVENTS = cast(Table, Event.__table__)
 _COMPANIES = select(Company.business_id, Company.name, Company.region, Company.industry_code).where(
     Company.business_id.in_(bindparam("bids", expanding=True))
 )
@@ -478,12 +480,11 @@ class Processor:
         """The batch's alerts, keys and suppressions: one executemany each."""
         conn = session.connection()
         if ctx.new_alerts:
-            conn.execute(insert(Alert.__table__), list(ctx.new_alerts.values()))
+            conn.execute(insert(ALERTS), list(ctx.new_alerts.values()))
         if ctx.changed:
-            table = Alert.__table__
             conn.execute(
-                update(table)
-                .where(table.c.alert_id == bindparam("b_alert_id"))
+                update(ALERTS)
+                .where(ALERTS.c.alert_id == bindparam("b_alert_id"))
                 .values(payload=bindparam("b_payload"), priority=bindparam("b_priority")),
                 [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)],
             )
@@ -499,7 +500,7 @@ class Processor:
     def _mark_processed(
         self, session: Session, event_ids: list[str], resolved: dict[str, str], now: datetime
     ) -> None:
-        table = Event.__table__
+        table = EVENTS
         conn = session.connection()
         conn.execute(
             update(table)
