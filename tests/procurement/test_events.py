@@ -13,13 +13,13 @@ from triggerwatch.collectors.base import RawPayload
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.core.contracts import CompanyRole, EventKind, TriggerEventV1, decode_event, encode
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.procurement.cpv import cpv_label, describe, matches_prefix, normalise_code
 from triggerwatch.procurement.eforms import parse_notice
 from triggerwatch.procurement.events import dedup_key, notice_events
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 TED = FIXTURES / "procurement" / "ted"
 HILMA = FIXTURES / "procurement" / "hilma"

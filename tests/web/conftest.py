@@ -18,12 +18,12 @@ from triggerwatch.collectors.runner import RunReport, parse_payloads
 from triggerwatch.core.contracts import TriggerEventV1, encode
 from triggerwatch.core.db import CollectorState, Database
 from triggerwatch.core.outbox import store_events
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR, WebSettings
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.web.app import create_app
 from triggerwatch.web.auth import Role, create_token
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")

@@ -9,10 +9,10 @@ from tests.web.conftest import NOW, Web, make_web, seed
 from tests.web.test_ops import login
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1
 from triggerwatch.core.db import Database, Feedback, Outbox
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.web.auth import Role
 from triggerwatch.web.i18n import MESSAGES
-from triggerwatch.worker.rules import load_rules
 
 KELA_ALERT = "c9a93418-55a0-5e49-8dd9-9b37cc402ac6"
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from tests.conftest import package_file
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1, encode
 from triggerwatch.core.db import Alert, Database
+from triggerwatch.core.rules import RuleSet, load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.resolve import Mention, NameResolver
-from triggerwatch.worker.rules import RuleSet, load_rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")

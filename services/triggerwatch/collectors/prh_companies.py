@@ -25,11 +25,11 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 from triggerwatch.registry.loader import iter_raw_records, normalise_raw, raw_text
 from triggerwatch.registry.ytj import HELSINKI, PRH_ATTRIBUTION, CompanyRecord
 

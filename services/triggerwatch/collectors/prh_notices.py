@@ -23,12 +23,12 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.prh_companies import fetch_pages
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 from triggerwatch.registry.notices import NOTICES_API, CodeListCache, notice_events, split_notices, to_notice
 from triggerwatch.registry.ytj import HELSINKI, PRH_ATTRIBUTION
 

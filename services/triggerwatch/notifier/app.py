@@ -15,11 +15,12 @@ from triggerwatch.core.contracts import AlertV1, DeadLetterV1, decode_alert, enc
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import store_dead_letter
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.core.streams import make_app
-from triggerwatch.notifier.dispatcher import Dispatcher, build_sinks
+from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
-from triggerwatch.worker.rules import load_rules
+from triggerwatch.notifier.sinks.table import build_sinks
 
 log = logging.getLogger(__name__)
 

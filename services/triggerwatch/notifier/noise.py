@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, NotificationDecision, insert_ignore, utcnow
-from triggerwatch.worker.rules import DeliveryRules, Routing
+from triggerwatch.core.rules import DeliveryRules, Routing
 
 DELIVER, DIGEST, BLOCKED = "deliver", "digest", "blocked"
 

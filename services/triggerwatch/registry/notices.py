@@ -31,7 +31,7 @@ from triggerwatch.core.errors import InvalidInputError, TransientError
 from triggerwatch.registry.ytj import PRH_ATTRIBUTION, parse_date
 
 if TYPE_CHECKING:
-    from triggerwatch.collectors.http import HttpFetcher
+    from triggerwatch.core.http import HttpFetcher
 
 NOTICES_API = "https://avoindata.prh.fi/opendata-registerednotices-api/v3"
 CODE_LISTS = ("EC", "NRT", "CF")

@@ -170,8 +170,8 @@ def score_report(
     if customers is not None and companies is not None:
         data = _file_dataset(customers, companies, codes)
     else:
+        from triggerwatch.core.feedback import feedback_precision
         from triggerwatch.scoring.publish import dataset_from_db
-        from triggerwatch.web.feedback import feedback_precision
 
         db = _db()
         data = dataset_from_db(db, codes)

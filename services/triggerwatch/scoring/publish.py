@@ -16,11 +16,11 @@ import pandas as pd
 from sqlalchemy import delete, select
 
 from triggerwatch.core.db import Company, CompanyScore, Customer, Database, ScoringRun, TargetGroup
+from triggerwatch.core.feedback import FeedbackLabel, training_labels
 from triggerwatch.core.targets import ScoreIn, TargetFile, TargetGroupIn, load_targets
 from triggerwatch.scoring.customers import ImportResult, read_customers
 from triggerwatch.scoring.features import Codes, company_row_features, frame
 from triggerwatch.scoring.targets import Dataset, ScoringResult, today
-from triggerwatch.web.feedback import FeedbackLabel, training_labels
 
 
 def import_customers(db: Database, path: Path) -> ImportResult:

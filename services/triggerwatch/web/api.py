@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from triggerwatch.core.contracts import EventKind, decode_event, encode
 from triggerwatch.core.db import Alert, Company, CompanyScore, Database, DeadLetter, Event, TargetGroup
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.feedback import FeedbackLabel, feedback_precision, record_feedback
+from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import enqueue
-from triggerwatch.notifier.objections import ObjectionRegister
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
-from triggerwatch.web.feedback import FeedbackLabel, feedback_precision, record_feedback
 from triggerwatch.web.ops import backlog, daily_counts, dead_letter_counts, delivery_stats, source_statuses
 
 

@@ -36,6 +36,7 @@ from triggerwatch.core.db import (
     utcnow,
 )
 from triggerwatch.core.settings import WebSettings
+from triggerwatch.core.sources import read_source_configs
 from triggerwatch.web.api import build_router
 from triggerwatch.web.ops import SilenceWatch, is_silent
 from triggerwatch.web.ui import LoginRequired, build_ui
@@ -203,14 +204,13 @@ def _latency_family(latencies: list[float]) -> HistogramMetricFamily:
 
 
 def expected_intervals(settings: WebSettings) -> dict[str, float]:
-    """Each enabled source's expected interval: declared, else its schedule's interval."""
-    from triggerwatch.collectors.registry import load_sources
-
+    """Each enabled source's expected interval: declared, else its configured schedule's interval
+    (a source with neither, polled on its collector type's default schedule, is not watched)."""
     out: dict[str, float] = {}
-    for name, source in load_sources(settings.sources_file).items():
-        interval = source.config.expected_interval_s or source.schedule.interval_s
+    for name, config in read_source_configs(settings.sources_file).items():
+        interval = config.expected_interval()
         if interval:
-            out[name] = float(interval)
+            out[name] = interval
     return out
 
 
@@ -266,7 +266,7 @@ def create_app(
         StaticFiles(directory=str(resources.files("triggerwatch.web").joinpath("static"))),
         "static",
     )
-    from triggerwatch.worker.rules import load_rules  # read-only: the rules the worker applies
+    from triggerwatch.core.rules import load_rules  # read-only: the rules the worker applies
 
     rules = load_rules(settings.rules_file).model_dump(mode="json")
     app.include_router(build_router(db, intervals, clock, rules))

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from triggerwatch.core.db import Alert, Database, DeadLetter
+from triggerwatch.core.feedback import FeedbackLabel, record_feedback
 from triggerwatch.web import auth
 from triggerwatch.web.api import (
     AlertFilters,
@@ -31,7 +32,6 @@ from triggerwatch.web.api import (
     target_groups,
 )
 from triggerwatch.web.auth import Principal, Role
-from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.web.i18n import LANGUAGES, translator
 from triggerwatch.web.ops import (
     backlog,

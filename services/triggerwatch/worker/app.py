@@ -20,12 +20,12 @@ from faust.types import EventT
 
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.db import Database, utcnow
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.worker.offload import make_runner
 from triggerwatch.worker.pipeline import BatchPipeline
 from triggerwatch.worker.processing import Emitted, count
-from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from sqlalchemy.exc import OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.worker.processing import Emitted, Processor, emitted
 from triggerwatch.worker.resolve import LinkingResolver
-from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 

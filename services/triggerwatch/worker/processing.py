@@ -59,8 +59,8 @@ from triggerwatch.core.db import (
 )
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import event_row, store_dead_letter
+from triggerwatch.core.rules import Rule, RuleSet
 from triggerwatch.worker.resolve import ExactNameResolver, Mention, NameResolver
-from triggerwatch.worker.rules import Rule, RuleSet
 
 log = logging.getLogger(__name__)
 
