@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -120,6 +121,13 @@ class Rule(BaseModel):
 
     def applies_to(self, product_group: str) -> bool:
         return "*" in self.product_groups or product_group in self.product_groups
+
+
+class RuleMatch(NamedTuple):
+    """The rule an event matched and why it is relevant (``"any"``, ``"cpv 72000000"``, …)."""
+
+    rule: Rule
+    relevance: str
 
 
 class Rep(BaseModel):
@@ -230,15 +238,25 @@ class RuleSet(BaseModel):
         product_group: str,
         attributes: dict[str, str | int | float | bool | None] | None = None,
         title: str = "",
-    ) -> Rule | None:
+    ) -> RuleMatch | None:
         """The first rule for the kind and product group whose relevance filter the event passes."""
         for rule in self.rules:
-            if (
-                rule.kind == kind
-                and rule.applies_to(product_group)
-                and rule.relevance.matches(attributes or {}, title) is not None
-            ):
-                return rule
+            if rule.kind == kind and rule.applies_to(product_group):
+                relevance = rule.relevance.matches(attributes or {}, title)
+                if relevance is not None:
+                    return RuleMatch(rule, relevance)
+        return None
+
+    def held_back(self, rule: Rule, age_days: float, recent_alert_id: str | None) -> str | None:
+        """Why a matching event does not alert (too old for the rule, or the company had an alert
+        of the same kind and product group within the cooldown), or None when it alerts."""
+        if age_days > rule.freshness_days:
+            return f"stale: happened {age_days:.0f} days ago (freshness {rule.freshness_days:g} days)"
+        if recent_alert_id is not None:
+            return (
+                f"cooldown: alert {recent_alert_id} for the same company, kind and "
+                f"product group within {self.cooldown_hours:g} h"
+            )
         return None
 
     def priority(self, priority_score: float) -> Priority:

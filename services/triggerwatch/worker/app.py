@@ -24,8 +24,8 @@ from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.worker.offload import make_runner
+from triggerwatch.worker.outcome import Emitted, count
 from triggerwatch.worker.pipeline import BatchPipeline
-from triggerwatch.worker.processing import Emitted, count
 
 log = logging.getLogger(__name__)
 
