@@ -16,8 +16,7 @@ from sqlalchemy import select
 from triggerwatch.core.contracts import AlertV1, CompanyRef, Routing
 from triggerwatch.core.db import Alert, Database, Delivery, Event, NotificationDecision
 from triggerwatch.core.objections import add_objection, is_objected, list_objections, remove_objection
-from triggerwatch.core.rules import DeliveryRules, QuietHours
-from triggerwatch.core.rules import Routing as RoutingRules
+from triggerwatch.core.rules import DeliveryRules, QuietHours, RoutingRules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.notifier.digest import run_digest
 from triggerwatch.notifier.dispatcher import Dispatcher

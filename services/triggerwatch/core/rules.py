@@ -138,7 +138,7 @@ class Rep(BaseModel):
     daily_cap: int | None = Field(None, ge=0)  # overrides delivery.daily_cap
 
 
-class Routing(BaseModel):
+class RoutingRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     fallback_owner: str | None = None
@@ -229,7 +229,7 @@ class RuleSet(BaseModel):
     priority_high: float = Field(0.5, ge=0)
     priority_medium: float = Field(0.25, ge=0)
     rules: list[Rule] = Field(min_length=1)
-    routing: Routing = Routing()
+    routing: RoutingRules = RoutingRules()
     delivery: DeliveryRules = DeliveryRules()
 
     def match(
