@@ -71,17 +71,25 @@ class Dispatcher:
     async def deliver(self, alert: AlertV1) -> dict[str, str]:
         """Sink name → ``delivered`` | ``skipped`` | ``failed`` | ``blocked``.
 
-        The objection register is checked first: an objected alert reaches no sink and each sink's
-        delivery row is recorded as ``blocked`` with the reason. Raises only if the database fails.
+        The objection register is checked first: an objected alert reaches no sink (:meth:`block`),
+        any other is sent (:meth:`send`). Raises only if the database fails.
         """
         reason = await asyncio.to_thread(self.objection, alert)
         if reason is not None:
-            for sink in self.sinks:
-                key = alert.delivery_key(sink.name)
-                await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, BLOCKED, 0, reason)
-                DELIVERIES.labels(sink.name, BLOCKED).inc()
-            log.info("alert %s blocked: %s", alert.alert_id, reason)
-            return {sink.name: BLOCKED for sink in self.sinks}
+            return await self.block(alert, reason)
+        return await self.send(alert)
+
+    async def block(self, alert: AlertV1, reason: str) -> dict[str, str]:
+        """An objected alert: each sink's delivery row is recorded as ``blocked`` with the reason."""
+        for sink in self.sinks:
+            key = alert.delivery_key(sink.name)
+            await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, BLOCKED, 0, reason)
+            DELIVERIES.labels(sink.name, BLOCKED).inc()
+        log.info("alert %s blocked: %s", alert.alert_id, reason)
+        return {sink.name: BLOCKED for sink in self.sinks}
+
+    async def send(self, alert: AlertV1) -> dict[str, str]:
+        """Deliver an alert whose objection check the caller has done (:meth:`deliver` does both)."""
         results = await asyncio.gather(
             *(self._deliver_one(alert, sink) for sink in self.sinks), return_exceptions=True
         )
