@@ -46,6 +46,7 @@ test: install
 lint: install
 	$(BIN)/ruff check services tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench

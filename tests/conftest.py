@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +33,47 @@ RECORDINGS = package_file("triggerwatch.demo", "recordings")
 PG_ADMIN_URL = os.environ.get(
     "TRIGGERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+TRIGGERWATCH = [sys.executable, "-m", "triggerwatch.cli"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any TRIGGERWATCH_ / KAFKA_ setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIGGERWATCH_", "KAFKA_"))}
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    result: subprocess.CompletedProcess[str]
+    run_dir: Path
+    elapsed_s: float
+
+
+@pytest.fixture(scope="session")
+def demo_once(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One real ``triggerwatch demo --once`` run (embedded broker, every service, the shipped
+    recordings), shared by the tests that read its output, database or metrics."""
+    cwd = tmp_path_factory.mktemp("demo-once")
+    env = clean_env(
+        TRIGGERWATCH_KAFKA__EMBEDDED_PORT=str(free_port()),
+        TRIGGERWATCH_WORKER_PORT=str(free_port()),
+        TRIGGERWATCH_NOTIFIER_PORT=str(free_port()),
+        TRIGGERWATCH_WEB_PORT=str(free_port()),
+    )
+    run_dir = cwd / "demo"
+    started = time.monotonic()
+    result = subprocess.run(
+        [*TRIGGERWATCH, "demo", "--once", "--run-dir", str(run_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=cwd,
+    )
+    return DemoRun(result, run_dir, time.monotonic() - started)
 
 
 def free_port() -> int:
