@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -82,10 +83,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'triggerwatch.db'}")
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the newest revision once per session; tests get copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "triggerwatch.db"
+    db = Database(f"sqlite:///{path}")
     db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
+    path = tmp_path / "triggerwatch.db"
+    shutil.copyfile(_sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()  # a no-op on the copy; kept so a test sees exactly what a service sees at start
     yield db
     db.dispose()
 
@@ -101,37 +114,60 @@ def _pg_available() -> bool:
         return False
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test (dropped afterwards)."""
+def _require_pg() -> None:
     if not _pg_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI must have it)")
         pytest.skip("PostgreSQL not reachable")
+
+
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """Create a PostgreSQL database (a copy of ``template`` when given), yield its URL, drop it."""
     name = f"tw_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as c:
-        c.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = :n AND pid <> pg_backend_pid()"
-            ),
-            {"n": name},
-        )
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+        c.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as c:
+            c.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 @pytest.fixture
-def pg_db(pg_url: str) -> Iterator[Database]:
-    db = Database(pg_url)
-    db.upgrade()
-    yield db
-    db.dispose()
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    _require_pg()
+    yield from _pg_database()
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to the newest revision once per session (the template each
+    ``pg_db`` is copied from: CREATE DATABASE … TEMPLATE takes milliseconds, migrations seconds)."""
+    _require_pg()
+    for url in _pg_database():
+        db = Database(url)
+        db.upgrade()
+        db.dispose()
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_db(_pg_template: str) -> Iterator[Database]:
+    for url in _pg_database(template=_pg_template):
+        db = Database(url)
+        db.upgrade()  # a no-op on the copy
+        yield db
+        db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
