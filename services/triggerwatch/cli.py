@@ -305,7 +305,7 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
 
     check_sinks(settings)
     setup_logging(settings.log_level)
-    sources = load_sources(load(CollectorSettings).sources_file)
+    sources = load_sources(load(CollectorSettings).sources_file, replay=replay)
     db = Database(settings.database.url)
     db.upgrade()
     if replay:

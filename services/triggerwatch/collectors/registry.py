@@ -96,8 +96,9 @@ def build_source(config: SourceConfig) -> Source:
     return Source(config, cls(config.name, options))
 
 
-def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Source]:
+def load_sources(path: Path, *, include_disabled: bool = False, replay: bool = False) -> dict[str, Source]:
+    """The enabled sources of ``path`` (``replay``: the ones replay mode replays; ``include_disabled``: all)."""
     return {
         name: build_source(config)
-        for name, config in read_source_configs(path, include_disabled=include_disabled).items()
+        for name, config in read_source_configs(path, include_disabled=include_disabled, replay=replay).items()
     }
