@@ -199,7 +199,8 @@ def test_jobposting_json_ld_kuntarekry() -> None:
 
 MICRODATA = b"""<!doctype html><html><body><ul>
 <li itemscope itemtype="http://schema.org/JobPosting"><a itemprop="url" href="/jobs/1">x</a>
- <h2 itemprop="title">Ohjelmistokehitt\xc3\xa4j\xc3\xa4</h2><time itemprop="datePosted" datetime="2026-09-01">1.9.</time>
+ <h2 itemprop="title">Ohjelmistokehitt\xc3\xa4j\xc3\xa4</h2>
+ <time itemprop="datePosted" datetime="2026-09-01">1.9.</time>
  <div itemprop="jobLocation" itemscope itemtype="http://schema.org/Place"><div itemprop="address" itemscope
   itemtype="http://schema.org/PostalAddress"><span itemprop="addressLocality">Tampere</span></div></div></li>
 <li itemscope itemtype="http://schema.org/JobPosting"><h2 itemprop="title">Myyj\xc3\xa4</h2></li>
@@ -310,7 +311,10 @@ def test_lever_pages_with_skip_and_limit(site: Site, http: Any) -> None:
     site.routes["/v0/postings/leverdemo"] = route
     src = source("lever", site="leverdemo", api_url=site.url, limit=2)
     outcome = src.collector.fetch(http, CursorState())
-    assert [query(r)["skip"] for r in site.requests if r.path != "/robots.txt"] == ["0", "2"]  # the short second page ends it
+    assert [query(r)["skip"] for r in site.requests if r.path != "/robots.txt"] == [
+        "0",
+        "2",
+    ]  # the short second page ends it
     assert sum(len(src.collector.parse(p)) for p in outcome.payloads) == 3
     assert outcome.state.etag == '"l1"'
 
@@ -360,7 +364,10 @@ def test_workday_posts_pages_and_stops_on_the_first_total(site: Site, http: Any)
 
 
 def test_jobposting_follows_job_links_once(site: Site, http: Any, sqlite_db: Database) -> None:
-    listing = b'<html><body><a href="/ura/sovellusarkkitehti">Sovellusarkkitehti</a><a href="/yritys">x</a></body></html>'
+    listing = (
+        b'<html><body><a href="/ura/sovellusarkkitehti">Sovellusarkkitehti</a>'
+        b'<a href="/yritys">x</a></body></html>'
+    )
     site.routes["/ura"] = Reply(200, listing, {"Content-Type": "text/html; charset=utf-8", "ETag": '"u1"'})
     site.routes["/ura/sovellusarkkitehti"] = Reply(
         200,

@@ -27,8 +27,8 @@ from triggerwatch.collectors.reachmee import ReachMeeCollector
 from triggerwatch.collectors.recruitee import RecruiteeCollector
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.smartrecruiters import SmartRecruitersCollector
-from triggerwatch.collectors.teamtailor import TeamtailorCollector
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
+from triggerwatch.collectors.teamtailor import TeamtailorCollector
 from triggerwatch.collectors.ted import TedCollector
 from triggerwatch.collectors.workday import WorkdayCollector
 from triggerwatch.core.errors import ConfigError
@@ -97,8 +97,10 @@ def build_source(config: SourceConfig) -> Source:
 
 
 def load_sources(path: Path, *, include_disabled: bool = False, replay: bool = False) -> dict[str, Source]:
-    """The enabled sources of ``path`` (``replay``: the ones replay mode replays; ``include_disabled``: all)."""
+    """The enabled sources of ``path`` (``replay``: those replay mode replays; ``include_disabled``: all)."""
     return {
         name: build_source(config)
-        for name, config in read_source_configs(path, include_disabled=include_disabled, replay=replay).items()
+        for name, config in read_source_configs(
+            path, include_disabled=include_disabled, replay=replay
+        ).items()
     }

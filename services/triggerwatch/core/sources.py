@@ -44,8 +44,9 @@ class SourceConfig(BaseModel):
     enabled: bool = True
     demo: bool | None = Field(
         None,
-        description="replayed in replay mode (`triggerwatch demo`) from its replay_file; default: as enabled. "
-        "A retired feed is `enabled: false, demo: true`: replayed by the demo, never polled live",
+        description="replayed in replay mode (`triggerwatch demo`) from its replay_file; "
+        "default: as enabled. A retired feed is `enabled: false, demo: true`: "
+        "replayed by the demo, never polled live",
     )
     schedule: Schedule | None = None
     expected_interval_s: float | None = Field(None, gt=0, description="silent-source alarm threshold")
