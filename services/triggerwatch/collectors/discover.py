@@ -21,6 +21,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from sqlalchemy import select
 
 from triggerwatch.collectors.base import CursorState
@@ -97,6 +98,7 @@ ATS_PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str]], dict[st
     ),
 ]
 _SKIP = ("mailto:", "tel:", "javascript:", "#")
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning, module=__name__)  # feeds are looked at too
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,9 @@ class Discovery:
     note: str = ""
 
 
-def discover_company(business_id: str, name: str, website: str | None, fetcher: PoliteFetcher) -> Discovery:
+def discover_company(
+    business_id: str, name: str, website: str | None, fetcher: PoliteFetcher, max_pages: int = 6
+) -> Discovery:
     result = Discovery(business_id, name, website)
     if not website:
         result.note = "no website in the company register (load it from YTJ: triggerwatch registry load)"
@@ -221,10 +225,16 @@ def discover_company(business_id: str, name: str, website: str | None, fetcher: 
         )
         return result
     pages = [home]
-    for link in career_links(*home):
+    queue, tried = career_links(*home), {home_url, home[1]}
+    while queue and len(tried) < max_pages:  # careers pages, and the ATS pages they link to
+        link = queue.pop(0)
+        if link in tried:
+            continue
+        tried.add(link)
         page = fetcher.get(link)
         if page is not None:
             pages.append(page)
+            queue += [u for u in career_links(*page) if u not in tried]
     ats = [f for html, url in pages for f in detect_ats(html, url)]
     markup = [
         Find("jobposting", {"url": url}, f"{len(posts)} JobPosting(s) on {url}")
