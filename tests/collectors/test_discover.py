@@ -69,7 +69,8 @@ def test_detects_each_ats_from_links_scripts_and_iframes(
 def test_career_links_in_finnish_swedish_and_english() -> None:
     page = (
         '<a href="/tuotteet">Tuotteet</a><a href="/ura">Ura meillä</a><a href="/sv/lediga-jobb">x</a>'
-        '<a href="https://example.teamtailor.com/jobs">Avoimet työpaikat</a><a href="mailto:rekry@x.fi">rekry</a>'
+        '<a href="https://example.teamtailor.com/jobs">Avoimet työpaikat</a>'
+        '<a href="mailto:rekry@x.fi">rekry</a>'
     )
     assert career_links(page, "https://www.example.fi/") == [
         "https://www.example.fi/ura",
@@ -92,7 +93,7 @@ def test_discover_writes_a_verified_disabled_entry(sqlite_db: Database, tmp_path
     )
     with Site() as company, Site() as ats, Site() as other:
         company.routes["/"] = Reply(
-            200, f'<html><body><a href="/tuotteet">Tuotteet</a><a href="/ura">Ura</a></body></html>'.encode()
+            200, b'<html><body><a href="/tuotteet">Tuotteet</a><a href="/ura">Ura</a></body></html>'
         )
         company.routes["/ura"] = Reply(
             200,
@@ -101,7 +102,9 @@ def test_discover_writes_a_verified_disabled_entry(sqlite_db: Database, tmp_path
         )
         ats.routes["/jobs"] = Reply(
             200,
-            f'<html><head><link rel="alternate" type="application/rss+xml" href="{ats.url}/jobs.rss"></head></html>'.encode(),
+            b'<html><head><link rel="alternate" type="application/rss+xml" href="'
+            + f"{ats.url}/jobs.rss".encode()
+            + b'"></head></html>',
         )
         ats.routes["/jobs.rss"] = Reply(200, (JOBS / "teamtailor_jobs_rss_upcloud.xml").read_bytes())
         # a second company: no ATS, but JobPosting markup on its careers page; its /private is disallowed
@@ -136,11 +139,11 @@ def test_discover_writes_a_verified_disabled_entry(sqlite_db: Database, tmp_path
         again = discover(companies[:1], http, interval_s=5.0, cache_file=cache, verify=False)
         assert again[0].entry == up.entry
     out = tmp_path / "sources.discovered.yaml"
-    assert write_entries(out, found, found and __import__("datetime").datetime(2026, 12, 4)) == [
+    assert write_entries(out, found, datetime(2026, 12, 4, tzinfo=UTC)) == [
         "upcloud-oy-jobs",
         "digia-oyj-jobs",
     ]
-    assert write_entries(out, found, __import__("datetime").datetime(2026, 12, 5)) == []  # not twice
+    assert write_entries(out, found, datetime(2026, 12, 5, tzinfo=UTC)) == []  # not twice
     entries = yaml.safe_load(out.read_text())["sources"]
     assert [e["enabled"] for e in entries] == [False, False]
     written = load_sources(out, include_disabled=True)  # a valid sources file, ready to enable
