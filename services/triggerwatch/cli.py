@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from triggerwatch.collectors.sources_cli import sources_app
 from triggerwatch.core.errors import ConfigError, TriggerwatchError
 from triggerwatch.core.settings import (
     BaseServiceSettings,
@@ -51,6 +52,7 @@ app.command("link")(link_command)
 app.add_typer(objections_app, name="objections")
 app.add_typer(retention_app, name="retention")
 app.add_typer(_tokens_app, name="tokens")
+app.add_typer(sources_app, name="sources")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -305,7 +307,7 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
 
     check_sinks(settings)
     setup_logging(settings.log_level)
-    sources = load_sources(load(CollectorSettings).sources_file)
+    sources = load_sources(load(CollectorSettings).sources_file, replay=replay)
     db = Database(settings.database.url)
     db.upgrade()
     if replay:

@@ -25,7 +25,7 @@ HAND_MADE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def ampparit(classify: bool) -> Source:
-    source = load_sources(REPO / "deploy" / "config" / "sources.yaml")["ampparit-news"]
+    source = load_sources(REPO / "deploy" / "config" / "sources.yaml", include_disabled=True)["ampparit-news"]
     options = {**source.config.options, "classify": classify}
     return build_source(source.config.model_copy(update={"options": options}))
 

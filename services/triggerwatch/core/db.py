@@ -205,6 +205,26 @@ class CollectorState(Base):
     events_emitted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SourceCheck(Base):
+    """The last ``triggerwatch sources check`` of each configured source (the ops page shows it)."""
+
+    __tablename__ = "source_checks"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checked_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(10))  # live | offline
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))  # ok | empty | dead | disallowed | no_credentials | ...
+    reachable: Mapped[bool | None] = mapped_column(Boolean)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    robots_allowed: Mapped[bool | None] = mapped_column(Boolean)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    newest_item_at: Mapped[datetime | None]
+    credentials_missing: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[datetime | None]
+
+
 class DeadLetter(Base):
     __tablename__ = "dead_letters"
 

@@ -177,6 +177,9 @@ class NotifierSettings(BaseServiceSettings):
 
 
 class WebSettings(BaseServiceSettings):
+    replay_dir: Path | None = Field(
+        None, description="set in replay mode (the demo): the sources the demo replays are watched"
+    )
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=1, le=65535)
     sources_file: Path = CONFIG_DIR / "sources.yaml"

@@ -34,7 +34,9 @@ def expected_intervals(settings: WebSettings) -> dict[str, float]:
     """Each enabled source's expected interval: declared, else its configured schedule's interval
     (a source with neither, polled on its collector type's default schedule, is not watched)."""
     out: dict[str, float] = {}
-    for name, config in read_source_configs(settings.sources_file).items():
+    for name, config in read_source_configs(
+        settings.sources_file, replay=settings.replay_dir is not None
+    ).items():
         interval = config.expected_interval()
         if interval:
             out[name] = interval

@@ -24,6 +24,7 @@ from triggerwatch.core.db import (
     Delivery,
     Event,
     Outbox,
+    SourceCheck,
     TargetGroup,
     utcnow,
 )
@@ -407,3 +408,8 @@ def daily_counts(session: Session, now: datetime, days: int = 14) -> list[tuple[
         if key in buckets:
             buckets[key][1] += 1
     return [(day, ev, al) for day, (ev, al) in buckets.items()]
+
+
+def source_checks(session: Session) -> list[SourceCheck]:
+    """The last `triggerwatch sources check` of each source (issue 18), by source name."""
+    return list(session.scalars(select(SourceCheck).order_by(SourceCheck.source)))

@@ -29,6 +29,7 @@ from triggerwatch.web.queries import (
     open_dead_letters,
     replay_dead_letter,
     select_alerts,
+    source_checks,
     source_statuses,
     target_groups,
 )
@@ -173,6 +174,7 @@ def ops_page(
         page = {
             "now": now,
             "sources": source_statuses(s, ctx.expected, now),
+            "checks": source_checks(s),
             "backlog": backlog(s),
             "lag": consumer_lag(ctx.lag_metrics_urls),
             "dead": dead_letter_counts(s),
