@@ -1,0 +1,99 @@
+"""Finnish argument finding: which company in a clause is the agent, the object, the destination.
+
+Finnish marks roles with cases rather than word order: the agent is nominative, a total object
+genitive-looking (``ostaa Fennia IT:n``), a destination allative or illative (``Microsoftille``,
+``Nokiaan``), a source elative or ablative (``Nokiasta``, ``Nokialta``). A genitive directly before
+a noun modifies it instead (``Nokian liiketoiminnan``: Nokia's business).
+"""
+
+from __future__ import annotations
+
+from triggerwatch.text.triggers.cues import Cue
+from triggerwatch.text.triggers.frames import ClauseView
+from triggerwatch.text.triggers.names import Span
+
+NOM = frozenset({"nom"})
+GEN = frozenset({"gen"})
+TOTAL_OBJECT = frozenset({"gen", "nom"})
+DESTINATION = frozenset({"all", "ill"})
+SOURCE = frozenset({"ela", "abl"})
+LOCATION = frozenset({"ine", "ade"})
+
+
+def agent(view: ClauseView, i: int) -> Span | None:
+    """The nominative company before the verb at ``i`` (the nearest), or right after it (inverted)."""
+    before = [
+        s
+        for s in view.companies(hi=i)
+        if "nom" in s.cases and not s.head and not ("gen" in s.cases and view.modifies_noun(s) is not None)
+    ]
+    if before:
+        return before[-1]
+    after = [s for s in view.companies(lo=i + 1, hi=i + 3) if s.cases == NOM and not s.head]
+    return after[0] if after else None
+
+
+def genitive_objects(view: ClauseView, i: int) -> list[tuple[Span, int | None]]:
+    """Genitive-looking companies after ``i``: (span, index of the noun it modifies or None)."""
+    out: list[tuple[Span, int | None]] = []
+    for s in view.companies(GEN, lo=i + 1, kinds=("company",)):
+        if s.head:
+            continue
+        noun = view.modifies_noun(s)
+        out.append((s, s.last if noun is not None else None))
+    return out
+
+
+def compound_targets(view: ClauseView, lo: int, hi: int | None = None) -> list[Span]:
+    """Companies named as the first part of a hyphen compound ("Nokia-kaupan", "Here-karttapalvelu")."""
+    return [s for s in view.companies(None, lo=lo, hi=hi, kinds=("company",)) if s.head]
+
+
+def modifier_of(view: ClauseView, i: int) -> Span | None:
+    """The genitive company directly before token ``i`` (adjectives between allowed): "Nokian (uusi) X"."""
+    j = i - 1
+    while j >= view.lo and view.tokens[j].word and not view.tokens[j].capital and j >= i - 3:
+        span = view.span_at(j)
+        if span is not None:
+            break
+        tok = view.tokens[j]
+        if "verb" in tok.flags or tok.low in ("ja", "sekä", "tai"):
+            return None
+        j -= 1
+    span = view.span_at(j) if j >= view.lo else None
+    if span is not None and span.kind in ("company", "anaphor") and span.cases & GEN and span.last <= i:
+        return span
+    return None
+
+
+def object_noun(view: ClauseView, i: int, noun: Cue, window: int = 6) -> int | None:
+    """The first token after ``i`` (within ``window`` words) that matches ``noun``."""
+    for j in view.hits(noun, lo=i + 1, hi=i + 1 + window):
+        return j
+    return None
+
+
+def partitive_object(view: ClauseView, i: int) -> bool:
+    """The first noun after the verb is partitive and no company follows: "ostaa osakkeita"."""
+    for j in range(i + 1, min(view.hi, i + 4)):
+        tok = view.tokens[j]
+        if not tok.word or tok.capital:
+            return False
+        if tok.cases == frozenset({"par"}):
+            return True
+    return False
+
+
+def place_destination(view: ClauseView, i: int, places: frozenset[str]) -> bool:
+    """A place in the illative or allative after ``i`` ("Ruotsiin", "Aasiaan", "ulkomaille")."""
+    for j in range(i + 1, view.hi):
+        tok = view.tokens[j]
+        if not tok.word:
+            continue
+        if tok.cases & DESTINATION and (
+            set(tok.lemmas) & places or tok.low.startswith(("ulkomaille", "ulkomaihin"))
+        ):
+            return True
+        if tok.capital and tok.cases & DESTINATION and not tok.known:
+            return False
+    return False

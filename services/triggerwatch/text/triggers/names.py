@@ -1,0 +1,294 @@
+"""Company, person and anaphor spans of a sentence.
+
+Companies come from the linker's mentions when an index is available (``CompanyLinker.analyse``),
+and otherwise — or for companies the registry does not hold (foreign buyers, start-ups) — from
+capitalised-name spans: runs of capitalised words that are not a person ("Matti Virtanen"), not a
+place or public body (:mod:`.gazetteer`), and not a common word that is capitalised only because it
+starts the sentence. The span's last word carries the case (``Fennia IT:n`` genitive,
+``Microsoftille`` allative), which the rules read as the company's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from triggerwatch.text import finnish
+from triggerwatch.text.linker import AMBIGUOUS_NAMES, LinkResult
+from triggerwatch.text.normalise import is_legal_form
+from triggerwatch.text.triggers.gazetteer import FIRST_NAMES, NOT_COMPANIES, PLACES, words
+from triggerwatch.text.triggers.tokens import DASHES, QUOTES, Token
+
+# acronyms and words that are capitalised but never a company
+_NOT_NAMES = words("""
+    ceo cfo cto cio coo cmo cso evp svp vp hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
+    tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu marraskuu
+    joulukuu january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr
+    """)
+# sentence-initial words that are not names, for the languages Voikko does not cover (and Finnish
+# without Voikko)
+_STARTERS = words("""
+    the a an in on at for from with as by this that these those it its it's our we they he she his her
+    after before during today yesterday also however meanwhile according following new last next
+    according under over about while when if although since because both all some many most several
+    det den de en ett i på för från med som av detta denna dessa vi han hon hans hennes efter enligt
+    under idag igår också nya nytt ny nu när om
+    yhtiö yritys konserni se sen hän hänen he myös nyt lisäksi tämä tämän nämä uusi uuden uutta
+    toimitusjohtaja johtaja hallitus valtio kaupunki kunta ministeri pääministeri suomessa suomen
+    viime ensi vuonna vuoden kuluneen tänään eilen huomenna aiemmin kuten kun jos mutta ja sekä eli
+    kaikki monet useat osa noin yli alle jo vielä vain mukaan kanssa
+    """)
+_CONNECTORS = frozenset({"&", "and", "och", "ja"})  # inside a name only between two capitalised words
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str  # company | person | anaphor
+    first: int  # token indexes in the sentence, end exclusive
+    last: int
+    start: int  # character offsets in the article
+    end: int
+    surface: str
+    name: str  # base form ("Fennia IT" for "Fennia IT:n"), or the registry name when linked
+    cases: frozenset[str]
+    company_id: str | None = None
+    linked: bool = False
+    confidence: float = 0.6
+    head: str = ""  # the common noun of a hyphen compound: "kauppa" in "Nokia-kaupan" (name "Nokia")
+
+    @property
+    def key(self) -> str:
+        return self.company_id or self.name.casefold()
+
+
+def base_word(token: Token) -> str:
+    """A capitalised word without its case ending: "Microsoftille" → "Microsoft", "IT:n" → "IT"."""
+    text = token.text
+    if ":" in text:
+        return text[: text.index(":")]
+    for lemma_pairs in finnish.analyse_full(text) if token.known else ():
+        a = dict(lemma_pairs)
+        if a.get("CLASS") in ("nimi", "sukunimi", "paikannimi", "etunimi") and a.get("BASEFORM"):
+            return a["BASEFORM"]
+    if token.cases <= {"nom"} or not text[0].isupper():
+        return text
+    low = text.casefold()
+    best = text
+    for k in range(1, min(6, len(text) - 2)):
+        stem, rest = text[:-k], low[-k:]
+        if not finnish.is_case_ending(stem, rest):
+            continue
+        if stem[-1].casefold() in "aeiouyäö" and stem[-1].casefold() == stem[-2:-1].casefold():
+            stem = stem[:-1]  # illative lengthening: Nokiaan → Nokia
+        best = stem
+        if stem[-1].casefold() not in "aeiouyäö":
+            break  # a consonant-final stem with a linking vowel (Valmetin → Valmet): the longest
+    return best
+
+
+def _is_person_start(tokens: Sequence[Token], i: int) -> bool:
+    tok = tokens[i]
+    if not (tok.capital and tok.word) or i + 1 >= len(tokens):
+        return False
+    nxt = tokens[i + 1]
+    if not (nxt.capital and nxt.word) or ("nimi" in nxt.classes and "sukunimi" not in nxt.classes):
+        return False
+    first = tok.low.split("-")[0]
+    if "etunimi" in tok.classes or first in FIRST_NAMES:
+        return "nom" in tok.cases or not tok.cases or tok.text.endswith(("a", "o", "i", "e", "u"))
+    return False
+
+
+def _sentence_start(tokens: Sequence[Token], i: int) -> bool:
+    return (
+        i == 0 or tokens[i - 1].text in QUOTES or tokens[i - 1].text in DASHES or tokens[i - 1].text in ":("
+    )
+
+
+def _common_start_word(tokens: Sequence[Token], i: int, language: str) -> bool:
+    """A capitalised sentence-initial word that is an ordinary word, not a name.
+
+    A Finnish common noun that is the singular subject of the verb right after it ("Rovio
+    irtisanoo", "Talvivaara hakeutuu") is read as a name: headlines start with the company.
+    """
+    tok = tokens[i]
+    if tok.low in _STARTERS or tok.low in _NOT_NAMES:
+        return True
+    if language == "fi" and tok.known:
+        lemmas = set(tok.lemmas)
+        if lemmas & AMBIGUOUS_NAMES or tok.proper:
+            return False
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and nxt.word and nxt.capital and not lemmas & _GENERIC_AGENTS:
+            return False  # the first word of a longer name: "Talvivaara Sotkamo"
+        subject = (
+            nxt is not None
+            and "verb" in nxt.flags
+            and "nom" in tok.cases
+            and "plural" not in tok.flags
+            and not lemmas & _GENERIC_AGENTS
+            and "teonsana" not in tok.classes
+        )
+        return not subject
+    return False
+
+
+# common nouns that are often the subject of a sentence and are not a company
+_GENERIC_AGENTS = words("""
+    hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
+    liitto ammattiliitto yritys yhtiö konserni pankki tilanne muutos kehitys kasvu tulos myynti kysyntä
+    markkina talous vienti tuonti kauppa asiakas kuluttaja ihminen suomalainen tutkimus selvitys kysely
+    tilasto ennuste hinta määrä osuus luku vuosi viikko päivä aika raportti uutinen päätös esitys
+    ehdotus sopimus neuvottelu lakko johtaja toimitusjohtaja puheenjohtaja ministeri presidentti
+    pääministeri virasto laitos järjestö yhdistys säätiö tiimi ryhmä osasto yksikkö palvelu sovellus
+    laite puhelin tuote ohjelma järjestelmä verkko sivusto tieto data raha euro henkilöstö väki
+    """)
+
+
+def _excluded(name: str) -> bool:
+    low = name.casefold()
+    first = low.split()[0] if low.split() else low
+    return low in PLACES or low in NOT_COMPANIES or first in NOT_COMPANIES or low in _NOT_NAMES
+
+
+def find_spans(
+    tokens: Sequence[Token], language: str, linked: LinkResult | None, anaphors: frozenset[str]
+) -> list[Span]:
+    """Company, person and anaphor spans of one sentence's tokens, in text order."""
+    spans: list[Span] = []
+    taken = [False] * len(tokens)
+    if linked is not None and tokens:
+        lo, hi = tokens[0].start, tokens[-1].end
+        for m in linked.mentions:
+            if m.start < lo or m.start >= hi:
+                continue
+            idx = [i for i, t in enumerate(tokens) if t.end > m.start and t.start < m.end]
+            if not idx:
+                continue
+            lo_i, hi_i = idx[0], idx[-1] + 1
+            last_tok = tokens[hi_i - 1]
+            name_words = {w.casefold() for w in m.name.replace(",", " ").split()}
+            cases = frozenset({"nom"}) if last_tok.low in name_words else last_tok.cases or frozenset({"nom"})
+            spans.append(
+                Span(
+                    "company",
+                    lo_i,
+                    hi_i,
+                    tokens[lo_i].start,
+                    last_tok.end,
+                    " ".join(t.text for t in tokens[lo_i:hi_i]),
+                    m.name,
+                    cases,
+                    m.company_id,
+                    True,
+                    float(m.confidence),
+                )
+            )
+            for i in range(lo_i, hi_i):
+                taken[i] = True
+    unlinked: dict[int, str] = {}
+    if linked is not None:
+        for u in linked.unlinked:
+            if len(u.candidates) == 1:
+                unlinked[u.start] = u.candidates[0]
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if taken[i]:
+            i += 1
+            continue
+        if (language == "fi" and tok.lemmas[0] in anaphors) or tok.low in anaphors:
+            spans.append(Span("anaphor", i, i + 1, tok.start, tok.end, tok.text, tok.text, tok.cases, None))
+            i += 1
+            continue
+        if _is_person_start(tokens, i):
+            j = i + 2
+            if j < n and tokens[j].capital and tokens[j].word and _is_person_start(tokens, i + 1):
+                j += 1
+            last = tokens[j - 1]
+            name = " ".join([*(t.text for t in tokens[i : j - 1]), base_word(last)])
+            spans.append(
+                Span(
+                    "person",
+                    i,
+                    j,
+                    tok.start,
+                    last.end,
+                    " ".join(t.text for t in tokens[i:j]),
+                    name,
+                    last.cases,
+                )
+            )
+            for k in range(i, j):
+                taken[k] = True
+            i = j
+            continue
+        if not (tok.word and tok.capital) or (
+            _sentence_start(tokens, i) and _common_start_word(tokens, i, language)
+        ):
+            i += 1
+            continue
+        j = i
+        while j < n and not taken[j]:
+            t = tokens[j]
+            if t.word and (t.capital or is_legal_form(t.low.split(":")[0])):
+                if j > i and _is_person_start(tokens, j):
+                    break
+                j += 1
+                if (
+                    language == "fi"
+                    and t.cases
+                    and "nom" not in t.cases
+                    and not (j < n and is_legal_form(tokens[j].low.split(":")[0]))
+                ):
+                    break  # an inflected word ends a Finnish name (Nokian | Rajeev Suri)
+                continue
+            if t.text in _CONNECTORS and j > i and j + 1 < n and tokens[j + 1].capital and t.text == "&":
+                j += 1
+                continue
+            break
+        if j == i:
+            i += 1
+            continue
+        run = tokens[i:j]
+        last = run[-1]
+        name = " ".join([*(t.text for t in run[:-1]), base_word(last)])
+        head = ""
+        if "-" in last.text and last.text.rsplit("-", 1)[1][:1].islower():
+            prefix, head = last.text.rsplit("-", 1)
+            name = " ".join([*(t.text for t in run[:-1]), prefix])
+            head = head.casefold()
+        elif (
+            j + 1 < n
+            and tokens[j].text == "-"
+            and tokens[j].start == tokens[j + 1].start - 1
+            and (tokens[j + 1].word and not tokens[j + 1].capital and tokens[j].start > last.end)
+        ):
+            head = tokens[j + 1].low  # "Microsoft Mobile -kaupan"
+        if (
+            not _excluded(name)
+            and not _excluded(base_word(run[0]))
+            and not all(t.low in _NOT_NAMES for t in run)
+        ):
+            company_id = unlinked.get(run[0].start)
+            spans.append(
+                Span(
+                    "company",
+                    i,
+                    j,
+                    run[0].start,
+                    last.end,
+                    " ".join(t.text for t in run),
+                    name,
+                    last.cases or frozenset({"nom"}),
+                    company_id,
+                    False,
+                    0.6 if company_id else 0.5,
+                    head,
+                )
+            )
+        i = j
+    spans.sort(key=lambda s: s.first)
+    return spans
