@@ -16,7 +16,7 @@ from triggerwatch.text.classify import classify, detect_language
             "managing_director",
         ),
         (
-            "Anna Korhonen on nimitetty hallituksen puheenjohtajaksi",
+            "Anna Korhonen on nimitetty Kesko Oyj:n hallituksen puheenjohtajaksi",
             "fi",
             EventKind.DECISION_MAKER_CHANGE,
             "board_chair",

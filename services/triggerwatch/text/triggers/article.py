@@ -12,6 +12,7 @@ and stays out.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,11 +89,11 @@ _RULES: dict[str, LanguageRules] = {}
 
 def _rules(language: str) -> LanguageRules:
     if not _RULES:
-        from triggerwatch.text.triggers import en_sv, fi_company, fi_people
+        from triggerwatch.text.triggers import en_sv, fi_deals, fi_operations, fi_people, fi_recruitment
         from triggerwatch.text.triggers import lexicon_fi as L
 
         _RULES["fi"] = LanguageRules(
-            (*fi_company.RULES, *fi_people.RULES),
+            (*fi_deals.RULES, *fi_operations.RULES, *fi_people.RULES, *fi_recruitment.RULES),
             Hedges(
                 L.NEGATIONS, L.HEDGE, L.RUMOUR, L.PAST_TIME, L.STATISTICS, frozenset({"vuonna", "vuoden"})
             ),
@@ -124,7 +125,7 @@ def _sentences(
         tokens = tokenise(text[start:end], start, language)
         sentence = Sentence(text[start:end], start, end, tokens, position=position, index=len(out))
         sentence.clauses = split_clauses(tokens, rules.openers, rules.speech)
-        spans = find_spans(tokens, language, linked, rules.anaphors)
+        spans = find_spans(tokens, language, linked, rules.anaphors, headline=position == "title")
         out.append((sentence, spans))
         _ = body_start
     return out
@@ -196,6 +197,7 @@ def find_triggers(
     best: dict[EventKind, tuple[float, Candidate, list[Arg]]] = {}
     for sentence, spans in sentences:
         views = [ClauseView(sentence, clause, spans, lang) for clause in sentence.clauses]
+        _carry_subjects(views)
         for view in views:
             for rule in rules.rules:
                 for cand in rule(view):
@@ -207,9 +209,9 @@ def find_triggers(
                     if (
                         cand.blocked is None
                         and not args
-                        and not any(a.span.kind == "anaphor" for a in cand.args)
+                        and not any(a.span.kind == "anaphor" and a.span.name for a in cand.args)
                     ):
-                        cand.blocked = "no company"
+                        cand.blocked = "no company"  # only "the company" of an article that names none
                     position = sentence.position
                     if (
                         cand.blocked is None
@@ -245,6 +247,23 @@ def find_triggers(
         )
     triggers.sort(key=lambda t: (-t.confidence, KIND_ORDER.index(t.kind)))
     return triggers
+
+
+_RELATIVE = frozenset({"joka", "jotka", "which", "who", "som", "vilket", "vilka"})
+
+
+def _carry_subjects(views: list[ClauseView]) -> None:
+    """Give each clause after the first the subject it may inherit (see ``ClauseView.carry``)."""
+    for prev, view in itertools.pairwise(views):
+        companies = [s for s in prev.spans if s.kind in ("company", "anaphor")]
+        if not companies:
+            view.carry = prev.carry
+            continue
+        if view.clause.opener in _RELATIVE:
+            view.carry = companies[-1]
+        else:
+            nominative = [s for s in companies if "nom" in s.cases or not s.cases]
+            view.carry = nominative[0] if nominative else prev.carry
 
 
 def _subject(arg: Arg) -> Subject:

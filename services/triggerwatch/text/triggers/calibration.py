@@ -16,6 +16,8 @@ is only "the company" of the article (an anaphor) is a separate key (``...|anaph
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 
@@ -28,6 +30,7 @@ PRIORS: dict[str, float] = {
     "merger/buy": 0.85,
     "merger/sell": 0.85,
     "merger/sell_passive": 0.85,
+    "merger/sell_business": 0.75,
     "merger/merge": 0.8,
     "merger/merge_into": 0.85,
     "merger/deal_noun": 0.75,
@@ -39,6 +42,7 @@ PRIORS: dict[str, float] = {
     "layoffs/lay_off": 0.85,
     "layoffs/cut_jobs": 0.8,
     "layoffs/close_site": 0.6,
+    "layoffs/site_ends": 0.6,
     "funding/raise": 0.85,
     "funding/receive": 0.8,
     "funding/invest_in": 0.8,
@@ -56,11 +60,13 @@ PRIORS: dict[str, float] = {
     "procurement_open/tender": 0.8,
     "procurement_open/tender_noun": 0.8,
     "procurement_open/procurement": 0.65,
+    "procurement_open/request_tenders": 0.8,
     "decision_maker_change/appoint": 0.9,
     "decision_maker_change/move": 0.8,
     "decision_maker_change/begin": 0.8,
     "decision_maker_change/rise": 0.8,
     "decision_maker_change/new_role": 0.75,
+    "decision_maker_change/changes": 0.75,
     "decision_maker_change/verbless": 0.8,
     "decision_maker_change/resign": 0.85,
     "decision_maker_change/quit": 0.8,
@@ -88,6 +94,20 @@ def prior(rule: str, position: str, anaphor: bool) -> float:
     return base * POSITION_FACTOR.get(position, 0.7) * (0.85 if anaphor else 1.0)
 
 
+_priors_only = False
+
+
+@contextmanager
+def priors_only() -> Iterator[None]:
+    """Within the block, confidences are the priors alone (used while counting for calibration)."""
+    global _priors_only
+    _priors_only = True
+    try:
+        yield
+    finally:
+        _priors_only = False
+
+
 @lru_cache(maxsize=1)
 def table() -> dict[str, tuple[int, int]]:
     try:
@@ -100,5 +120,5 @@ def table() -> dict[str, tuple[int, int]]:
 
 def confidence(rule: str, position: str, anaphor: bool) -> float:
     p = prior(rule, position, anaphor)
-    tp, fp = table().get(key(rule, position, anaphor), (0, 0))
+    tp, fp = (0, 0) if _priors_only else table().get(key(rule, position, anaphor), (0, 0))
     return round((tp + K * p) / (tp + fp + K), 3)

@@ -8,8 +8,10 @@ a noun modifies it instead (``Nokian liiketoiminnan``: Nokia's business).
 
 from __future__ import annotations
 
+from triggerwatch.core.contracts import EventKind
+from triggerwatch.text.triggers import lexicon_fi as L
 from triggerwatch.text.triggers.cues import Cue
-from triggerwatch.text.triggers.frames import ClauseView
+from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
 from triggerwatch.text.triggers.names import Span
 
 NOM = frozenset({"nom"})
@@ -30,7 +32,16 @@ def agent(view: ClauseView, i: int) -> Span | None:
     if before:
         return before[-1]
     after = [s for s in view.companies(lo=i + 1, hi=i + 3) if s.cases == NOM and not s.head]
-    return after[0] if after else None
+    if after:
+        return after[0]
+    own_subject = any(
+        t.word and t.cases & NOM and t.low != view.clause.opener and not t.capital
+        for t in view.tokens[view.lo : i]
+        if "verb" not in t.flags
+    )
+    if view.clause.opener and not own_subject:
+        return view.carry  # "..., joka ostaa", "..., aloittaa muutosneuvottelut"
+    return None
 
 
 def genitive_objects(view: ClauseView, i: int) -> list[tuple[Span, int | None]]:
@@ -97,3 +108,59 @@ def place_destination(view: ClauseView, i: int, places: frozenset[str]) -> bool:
         if tok.capital and tok.cases & DESTINATION and not tok.known:
             return False
     return False
+
+
+# --- shared by the rule modules -----------------------------------------------------------------
+def make(
+    view: ClauseView, kind: EventKind, rule: str, cue: int, args: list[Arg], **attrs: AttrValue
+) -> Candidate:
+    unique: list[Arg] = []
+    for a in args:
+        if not any(u.span is a.span for u in unique):
+            unique.append(a)
+    return Candidate(kind, f"{kind.value}/{rule}", unique, view.sentence, view.clause, cue, dict(attrs))
+
+
+def passive(view: ClauseView, i: int) -> bool:
+    return "passive" in view.tokens[i].flags or "participle_past_passive" in view.tokens[i].flags
+
+
+def clause_text(view: ClauseView) -> str:
+    return " ".join(t.text for t in view.tokens[view.lo : view.hi])
+
+
+def money(view: ClauseView) -> str | None:
+    m = L.MONEY.search(clause_text(view))
+    return m.group(0).strip() if m else None
+
+
+def headcount(view: ClauseView) -> int | None:
+    m = L.HEADCOUNT.search(clause_text(view))
+    if not m:
+        return None
+    try:
+        return int(m.group(1).replace(" ", ""))
+    except ValueError:
+        return None
+
+
+def located(view: ClauseView) -> Span | None:
+    """A company in the inessive/adessive: "Nokiassa alkaa yt", "Nokialla irtisanotaan"."""
+    found = [s for s in view.companies(LOCATION, kinds=("company",)) if s.cases & LOCATION]
+    return found[0] if found else None
+
+
+def about(view: ClauseView, i: int) -> Span | None:
+    """The company a noun cue at ``i`` is about: its genitive modifier, the clause's agent, or a
+    company in the inessive/adessive."""
+    return modifier_of(view, i) or agent(view, i) or located(view)
+
+
+def main_stand_in(view: ClauseView, i: int) -> Span:
+    """A stand-in for the company the article is about (resolved by the article)."""
+    tok = view.tokens[i]
+    return Span("anaphor", i, i + 1, tok.start, tok.end, tok.text, "", NOM)
+
+
+def first_company(view: ClauseView) -> Span | None:
+    return next(iter(view.companies(kinds=("company",))), None)

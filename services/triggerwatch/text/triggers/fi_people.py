@@ -74,6 +74,10 @@ def _task_after(view: ClauseView, position: Position) -> bool:
     return bool(position.cases & {"gen"}) and nxt < view.hi and L.TASK.hit(view.tokens[nxt])
 
 
+def _of_the_year(view: ClauseView, positions: list[Position]) -> bool:
+    return any(p.index > view.lo and view.tokens[p.index - 1].low in ("vuoden", "årets") for p in positions)
+
+
 def _new_before(view: ClauseView, position: Position) -> bool:
     """A total object position after "uuden": "nimitti uuden talousjohtajan"."""
     before = position.index - 1
@@ -96,7 +100,11 @@ def _company_of(view: ClauseView, position: Position | None, i: int) -> Span:
 def decision_maker(view: ClauseView) -> list[Candidate]:
     positions = fi_positions(view.tokens, view.lo, view.hi)
     sentence_positions = positions or fi_positions(view.tokens, 0, len(view.tokens))
-    new_roles = [p for p in positions if p.cases & {"tra"} or _task_after(view, p) or _new_before(view, p)]
+    if view.has(L.AWARD) or _of_the_year(view, positions):
+        return []  # "valittiin vuoden kasvujohtajaksi": an award
+    new_roles = [
+        p for p in positions if p.cases & {"tra", "ill"} or _task_after(view, p) or _new_before(view, p)
+    ]
     out: list[Candidate] = []
     # appointed: "nimitettiin Nokian toimitusjohtajaksi", "Nokia nimitti X:n talousjohtajaksi"
     for i in view.hits(L.APPOINT):
@@ -197,6 +205,21 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
                 _attrs(view, "appointed", nxt, _person(view, i)),
             )
         )
+    # "Nokian toimitusjohtaja vaihtuu": the position changes hands
+    for i in view.hits(L.CHANGE):
+        subject = [p for p in positions if p.index < i and "nom" in p.cases]
+        if subject:
+            company = _company_of(view, subject[-1], i)
+            person = _person(view, i)
+            out.append(
+                _make(
+                    view,
+                    "changes",
+                    i,
+                    [Arg(company, "appointed")],
+                    _attrs(view, "appointed", subject[-1], person),
+                )
+            )
     # headline without a verb: "Matti Virtanen Nokian toimitusjohtajaksi"
     if new_roles and not any("verb" in t.flags for _, t in view.words()) and not out:
         pos = new_roles[0]
@@ -301,84 +324,4 @@ def _leaving(
     return out
 
 
-# --- recruitment ------------------------------------------------------------------------------
-def recruitment(view: ClauseView) -> list[Candidate]:
-    out: list[Candidate] = []
-    if view.has(L.HIRING_FREEZE):
-        return out
-    from triggerwatch.text.triggers.fi_company import _headcount
-
-    count = _headcount(view)
-    attrs: dict[str, AttrValue] = {"openings": count} if count else {}
-    quantity = count is not None or any(t.low in _QUANTIFIERS for _, t in view.words())
-    new_roles = [p for p in fi_positions(view.tokens, view.lo, view.hi)]
-    for i in view.hits(L.HIRE):
-        if new_roles and not view.has(L.JOBS, lo=i + 1):
-            continue  # hiring a director: a decision-maker change
-        first_person = "person_1p" in view.tokens[i].flags
-        company = agent(view, i) or next(iter(view.companies(LOCATION, kinds=("company",))), None)
-        if company is None and first_person:
-            company = _main(view, i)
-        if company is None:
-            continue
-        jobs = view.has(L.JOBS, lo=i + 1)
-        if not (jobs or quantity):
-            if view.sentence.position != "title":
-                continue
-            rule = "hire_bare"
-        else:
-            rule = "hire"
-        out.append(
-            Candidate(
-                EventKind.RECRUITMENT,
-                f"recruitment/{rule}",
-                [Arg(company, "employer")],
-                view.sentence,
-                view.clause,
-                i,
-                dict(attrs),
-            )
-        )
-    for i in view.hits(L.SEEK):
-        if not view.has(L.JOBS, lo=i + 1):
-            continue
-        first_person = "person_1p" in view.tokens[i].flags
-        company = agent(view, i) or (_main(view, i) if first_person else None)
-        if company is None or not (quantity or first_person):
-            continue
-        out.append(
-            Candidate(
-                EventKind.RECRUITMENT,
-                "recruitment/seek",
-                [Arg(company, "employer")],
-                view.sentence,
-                view.clause,
-                i,
-                dict(attrs),
-            )
-        )
-    if count is not None and not out:
-        for i, tok in view.words():
-            if tok.low.startswith("työpaik") and any(t.low in ("uutta", "uusia") for _, t in view.words()):
-                company = (
-                    agent(view, i)
-                    or modifier_of(view, i)
-                    or next(iter(view.companies(kinds=("company",))), None)
-                )
-                if company is not None:
-                    out.append(
-                        Candidate(
-                            EventKind.RECRUITMENT,
-                            "recruitment/new_jobs",
-                            [Arg(company, "employer")],
-                            view.sentence,
-                            view.clause,
-                            i,
-                            dict(attrs),
-                        )
-                    )
-                break
-    return out
-
-
-RULES = (decision_maker, recruitment)
+RULES = (decision_maker,)

@@ -65,6 +65,9 @@ class ClauseView:
         self.all_spans = spans
         self.spans = [s for s in spans if clause.lo <= s.first < clause.hi]
         self.lo, self.hi = clause.lo, clause.hi
+        #: the subject a clause without its own inherits: the previous clause's subject, or for a
+        #: relative clause ("..., joka ostaa") the company it follows
+        self.carry: Span | None = None
 
     @property
     def tokens(self) -> list[Token]:

@@ -37,17 +37,18 @@ PLACES: frozenset[str] = words("""
 
 #: organisations that are not companies a sales trigger is about: public bodies, parties, unions,
 #: statistics and news agencies (casefolded; also matched as the first word of a name)
-NOT_COMPANIES: frozenset[str] = words("""
+NOT_COMPANIES: frozenset[str] = words(
+    """
     eu eu:n euroopan komissio ey yk nato oecd imf ekp ecb wto emu
-    eduskunta valtioneuvosto hallitus tasavallan presidentti kela tilastokeskus verohallinto vero
-    tulli poliisi supo puolustusvoimat työ- tem stm vm om ym mmm okm lvm
+    eduskunta valtioneuvosto tasavallan presidentti tilastokeskus asiakastieto
     sdp kokoomus keskusta perussuomalaiset ps vihreät vasemmistoliitto rkp kd kristillisdemokraatit
     sak sttk akava ek mtk ttk pam jhl ytn pro erto tek sähköliitto metalliliitto teknologiateollisuus
-    finanssivalvonta fiva kilpailuvirasto kkv kuluttajavirasto kuluttajaliitto ely-keskus
-    stt reuters bloomberg ap afp yle mtv hs iltalehti iltasanomat kauppalehti talouselämä
+    yrittäjät yrittäjä kasvuyrittäjät finanssivalvonta fiva kilpailuvirasto kkv kuluttajaliitto
+    stt reuters bloomberg ap afp mtv hs iltalehti iltasanomat kauppalehti talouselämä
     tivi digitoday tietoviikko arvopaperi taloussanomat
-    suomen yrittäjät etla pt ptt palkansaajien pellervon
-    """)
+    etla pt ptt palkansaajien pellervon
+    """
+)
 
 #: heads of multi-word public-body names: "Helsingin kaupunki", "Liikennevirasto" (procurement buyers)
 PUBLIC_BODY_HEADS: tuple[str, ...] = (

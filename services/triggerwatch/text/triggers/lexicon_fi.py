@@ -40,9 +40,10 @@ OWNERSHIP = cue("omistus", r"omistus|omistukseen", r"omistuks(?:ee|ii)")
 BUSINESS = cue(
     "liiketoiminta",
     r".*(?:liiketoiminta|liiketoimi|yksikkö|divisioona|tytäryhtiö|yhtiö|yritys|osake-enemmistö|enemmistö|"
-    r"enemmistöosuus|osakekanta|bisnes|konserni|ketju|toiminnot|brändi|startup|startup-yritys)",
+    r"enemmistöosuus|osakekanta|bisnes|konserni|ketju|toiminnot|brändi|startup|startup-yritys|lehti|"
+    r"kanava|tehdas|hotelli|liiketoimi)",
     r"\w*(?:liiketoim|yksikö|yksikk|divisioon|tytäryhti|yhtiö|yrityk|yritys|osake-enemmist|enemmist|"
-    r"osakekan|bisne|konserni|ketju|toiminno|brändi|startup)",
+    r"osakekan|bisne|konserni|ketju|toiminno|brändi|startup|\w*leh[td]|\w*kanav|\w*tehta|\w*tehdas)",
 )
 SHARES = cue("osake", r"osake|osakekanta", r"osakk|osakekan")
 
@@ -50,9 +51,10 @@ SHARES = cue("osake", r"osake|osakekanta", r"osakk|osakekan")
 BANKRUPTCY = cue(
     "konkurssi",
     r"konkurssi|konkurssihakemus|konkurssipesä|konkurssimenettely|yrityssaneeraus|yrityssaneerausmenettely|"
-    r"yrityssaneeraushakemus|yrityssaneerausohjelma|saneerausmenettely|selvitystila|maksukyvyttömyys",
-    r"(?:konkurssi(?!uh|ti|en)|konkurssihake|konkurssipes|yrityssaneerau|saneerausmenettel|selvitystil|"
-    r"maksukyvyttömyy)",
+    r"yrityssaneeraushakemus|yrityssaneerausohjelma|saneerausmenettely|saneerausohjelma|saneeraushakemus|"
+    r"selvitystila|maksukyvyttömyys",
+    r"(?:konkurssi(?!uh|ti|en)|konkurssihake|konkurssipes|yrityssaneerau|saneerausmenettel|saneerausohjelm|"
+    r"saneeraushakem|selvitystil|maksukyvyttömyy)",
 )
 BANKRUPT_THREAT = cue(
     "konkurssiuhka",
@@ -94,10 +96,11 @@ SITE = cue(
     r".*(?:tehdas|tuotantolaitos|laitos|toimipiste|toimipaikka|toimisto|konttori|myymälä|yksikkö|"
     r"datakeskus|palvelinkeskus|konesali|kehityskeskus|tutkimuskeskus|tuotekehitysyksikkö|tytäryhtiö|"
     r"sivuliike|varasto|logistiikkakeskus|jakelukeskus|tuotantolinja|voimala|kaivos|terminaali|sellutehdas|"
-    r"paperikone|tuotanto|liiketila|myymäläverkosto|liike)",
+    r"paperikone|tuotanto|liiketila|myymäläverkosto|liike|.*keskus|.*linja)",
     r"\w*(?:tehta|tehdas|laitos|laitok|toimipist|toimipaik|toimisto|konttori|myymäl|yksikö|yksikk|"
     r"datakesk|palvelinkesk|konesal|kehityskesk|tutkimuskesk|tytäryhti|sivuliik|varasto|logistiikkakesk|"
-    r"jakelukesk|tuotantolinj|voimal|kaivo|terminaal|paperikone|tuotanto|tuotannon|liiketil)",
+    r"jakelukesk|tuotantolinj|voimal|kaivo|terminaal|paperikone|tuotanto|tuotannon|liiketil|\w*kesku|"
+    r"\w*linja|\w*linjan)",
 )
 OPERATIONS = cue("toiminta", r"toiminta|liiketoiminta|tuotanto", r"(?:toimin|liiketoimin|tuotan)")
 
@@ -114,18 +117,22 @@ FUNDING = cue(
     "rahoitus",
     r".*(?:rahoitus|rahoituskierros|sijoituskierros|pääomasijoitus|siemenrahoitus|osakeanti|listautumisanti|"
     r"listautuminen|pörssilistautuminen|pääomasijoittaja|enkelisijoittaja|joukkorahoitus|sijoitus|"
-    r"pääomitus|pääoma|riskirahoitus|kasvurahoitus|lisärahoitus|rahoituspaketti)",
+    r"pääomitus|pääoma|riskirahoitus|kasvurahoitus|lisärahoitus|rahoituspaketti|.*anti)",
     r"\w*(?:rahoitu|sijoituskierro|pääomasijoitu|osakeann|osakeant|listautumi|pääomasijoittaj|"
     r"enkelisijoittaj|sijoituks|sijoitus|pääomitu|pääoma)",
 )
 ROUND = cue(
     "rahoituskierros",
-    r".*(?:rahoituskierros|sijoituskierros|siemenrahoitus|pääomasijoitus|osakeanti|listautumisanti|"
-    r"joukkorahoituskampanja|rahoituskierros)",
-    r"\w*(?:rahoituskierro|sijoituskierro|siemenrahoitu|pääomasijoitu|osakeann|osakeant|listautumisann|"
-    r"listautumisant|joukkorahoituskampanj)",
+    r".*(?:rahoituskierros|sijoituskierros|siemenrahoitus|pääomasijoitus|osakeanti|oikeusanti|listautumisanti|"
+    r"joukkorahoituskampanja|rahoituskierros|osakeanti)",
+    r"\w*(?:rahoituskierro|sijoituskierro|siemenrahoitu|pääomasijoitu|osakeann|osakeant|oikeusann|oikeusant|"
+    r"listautumisann|listautumisant|joukkorahoituskampanj)",
 )
-IPO = cue("listautua", r"listautua|listautunut|listautuminen|listautuva", r"listautu")
+IPO = cue(
+    "listautua",
+    r"listautua|listautunut|listautuminen|listautuva|listautumisesite|listalleotto.*",
+    r"(?:listautu|listalleot)",
+)
 NOT_FUNDING = cue(
     "rahoitusala",
     r".*(?:rahoitusala|rahoitusyhtiö|rahoituslaitos|rahoitusmarkkina|rahoituskulu|rahoitustuotto|"
@@ -157,15 +164,19 @@ HIRING_FREEZE = cue(
 )
 
 # --- expansion ---------------------------------------------------------------------------------
-OPEN = cue("avata", r"avata|avannut|avattu|avaaminen", r"ava(?:a|si|ta|nnut|nneet|ttu|ttii)")
+OPEN = cue(
+    "avata",
+    r"avata|avannut|avattu|avaaminen|käynnistää|käynnistänyt",
+    r"(?:ava(?:a|si|ta|nnut|nneet|ttu|ttii)|käynnist)",
+)
 FOUND = cue("perustaa", r"perustaa|perustanut|perustettu", r"perust(?:a|i|et)")
 BUILD = cue(
     "rakentaa", r"rakentaa|rakentanut|rakennettu|rakennuttaa", r"(?:rakenta|rakensi|rakennet|rakennutt)"
 )
 EXPAND = cue(
     "laajentaa",
-    r"laajentaa|laajentanut|laajentua|laajentunut|laajennettu|kasvattaa|kasvattanut",
-    r"(?:laajen|kasvatta|kasvatti)",
+    r"laajentaa|laajentanut|laajentua|laajentunut|laajennettu|kasvattaa|kasvattanut|nostaa|lisätä",
+    r"(?:laajen|kasvatta|kasvatti|nosta|nosti|lisää|lisäsi)",
 )
 EXPANSION_N = cue(
     "laajennus",
@@ -194,6 +205,19 @@ START = cue(
     r"käynnistää|käynnistänyt|aloittaa|aloittanut|julkaista|julkaissut|avata|avannut|jättää",
     r"(?:käynnist|aloitt|aloitti|julkais|julkaisi|ava|avasi)",
 )
+REQUEST = cue("pyytää", r"pyytää|pyytänyt", r"(?:pyytä|pyysi)")
+OFFERS = cue(
+    "tarjous",
+    r"tarjous|osallistumishakemus|tarjouspyyntö|hinta-arvio",
+    r"(?:tarjouks|tarjous|osallistumishakemu)",
+)
+#: a tender that is decided, cancelled or appealed is not open
+TENDER_DONE = cue(
+    "voittaa",
+    r"voittaa|voittanut|voittaja|ratketa|valitus|markkinaoikeus|hankintapäätös",
+    r"(?:voitt|voiti|ratke|valitu|markkinaoikeu|hankintapäätö)",
+)
+CHOOSE = cue("valita", r"valita|valinnut|valittu", r"(?:valitsi|valitsivat|valinnut|valinneet|valittiin)")
 SUPPLIER = cue("toimittaja", r".*toimittaja|kumppani", r"\w*(?:toimittaja|kumppani)")
 
 # --- decision-maker change ----------------------------------------------------------------------
@@ -234,8 +258,19 @@ TASK = cue(
     r"palvelus",
     r"(?:tehtäv|viras|virka|viran|paikka|paikas|pesti|toimes|toimen|johdos|johdon|hallituks|johtoryhm|palveluks)",
 )
+CHANGE = cue("vaihtua", r"vaihtua|vaihtunut", r"vaihtu")
+STOPS = cue(
+    "loppua", r"loppua|loppunut|päättyä|päättynyt|lakata|lakannut|loppuminen", r"(?:loppu|päätty|lakka)"
+)
 FORMER = cue(
     "entinen", r"entinen|aiempi|väistyvä|eroava|edellinen", r"(?:entine|entise|aiempi|aiemma|väistyv|edellin)"
+)
+
+#: awards and prizes: "valittiin vuoden kasvujohtajaksi" is not an appointment
+AWARD = cue(
+    "palkinto",
+    r".*palkinto|palkita|palkittu|gaala|tunnustus|kunniamaininta",
+    r"\w*(?:palkin|palkit|gaala|tunnustu|kunniamainin)",
 )
 
 # --- hedges -----------------------------------------------------------------------------------
@@ -247,12 +282,15 @@ HEDGE = cue(
     r"tavoitella|haluta|yrittää|toivoa|uhata|uhka|välttää|välttyä|pelätä|pelko|voida|saattaa|"
     r"kannattaa|pitäisi|tulisi|mahdollinen|mahdollisesti|mahdollisuus|todennäköisesti|ehkä|kenties|"
     r"jos|mikäli|harkinta|aie|aikomus|tiettävästi|väittää|väite|epävirallinen|kaavailu|pohdinta|"
-    r"kiinnostus|kiinnostunut|vastustaa|vaatia|pelastaa|estää|vaarantaa",
+    r"kiinnostus|kiinnostunut|vastustaa|vaatia|pelastaa|estää|vaarantaa|hylätä|perua|peruuttaa|"
+    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras",
     r"(?:harkit|harkin|suunnittel|selvittä|selvitt|selvity|kaavail|pohti|pohdi|mietti|miettii|valmistel|"
     r"neuvottel(?!u)|neuvotteli|kiistä|kiisti|kieltä|kielsi|torju|epäil|arvel|arvail|spekul|huhu|tavoittel|"
     r"halua|halus|yrittä|yritti|toivo|uhka|uhkaa|uhkas|vältt|välty|pelkä|pelko|voi$|voisi|voivat|voidaan|"
     r"voitaisiin|saatta|saattoi|kannatt|pitäisi|tulisi|mahdolli|todennäköi|ehkä|kenties|jos$|mikäli|aie|"
-    r"aikeis|tiettäväst|väittä|väite|epävirallis|kiinnostu|vastust|vaati|pelast|estä|vaarant)",
+    r"aikeis|tiettäväst|väittä|väite|epävirallis|kiinnostu|vastust|vaati|pelast|estä|vaarant|hylkä|hylät|"
+    r"hylkäsi|peru(?:i|u|tt|ttiin|taan)|peruut|keskeyt|jäädyt|valitus|valitukse|valittaa|valitti\b|lykkä|"
+    r"lykät|partaal)",
 )
 #: rumour and unnamed-source markers: the whole sentence is in doubt
 RUMOUR = cue(
@@ -296,15 +334,16 @@ ANAPHORS = words("""
 NEGATIONS = frozenset({"ei", "eikä", "en", "et", "emme", "ette", "eivät", "eivätkä"})
 
 # amounts of money and head counts
+_NUMBER = r"(?:\d+(?:[,.]\d+)?|yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|sata)"
 MONEY = re.compile(
-    r"(\d+(?:[,.]\d+)?)\s*(?:milj(?:oona[a-zäö]*|\.)?|miljardi[a-zäö]*|mrd\.?|tuhatta|M€|M\$|me)\s*"
+    _NUMBER + r"\s*(?:miljoona[a-zäö]*|miljardi[a-zäö]*|milj\.?|mrd\.?|tuhat[a-zäö]*|M€|M\$|me)\s*"
     r"(?:euro[a-zäö]*|dollari[a-zäö]*|kruunu[a-zäö]*|€|\$)?"
-    r"|(?:€|\$)\s?(\d+(?:[,.]\d+)?)\s*(?:milj|m|mrd|bn|million|billion)",
+    r"|(?:€|\$)\s?\d+(?:[,.]\d+)?\s*(?:milj|m|mrd|bn|million|billion)",
     re.IGNORECASE,
 )
 HEADCOUNT = re.compile(
     r"(?:enintään |jopa |noin |yli |alle |vähintään |korkeintaan )?(\d[\d\s]*\d|\d+)\s+"
-    r"(?:uutta |uuden |henkilöstön |vakituista |uusia )?"
+    r"(?:uutta |uuden |henkilöstön |vakituista |uusia )?[\w-]*"
     r"(?:työntekijä|henkilö|henke|hengen|työpaik|osaaj|asiantuntij|kehittäj|insinöör|myyj|tehtäv|"
     r"vakanssi|hengen|ihmis|toimihenkilö|työntekijän)",
     re.IGNORECASE,

@@ -10,6 +10,7 @@ starts the sentence. The span's last word carries the case (``Fennia IT:n`` geni
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,10 +68,13 @@ def base_word(token: Token) -> str:
     text = token.text
     if ":" in text:
         return text[: text.index(":")]
-    for lemma_pairs in finnish.analyse_full(text) if token.known else ():
-        a = dict(lemma_pairs)
+    analyses = [dict(pairs) for pairs in finnish.analyse_full(text)] if token.known else []
+    for a in analyses:
         if a.get("CLASS") in ("nimi", "sukunimi", "paikannimi", "etunimi") and a.get("BASEFORM"):
             return a["BASEFORM"]
+    if analyses and not token.cases <= {"nom"} and analyses[0].get("BASEFORM"):
+        base = analyses[0]["BASEFORM"]  # a common word as a name: "Keskisuomalaiselle" → "Keskisuomalainen"
+        return base[:1].upper() + base[1:]
     if token.cases <= {"nom"} or not text[0].isupper():
         return text
     low = text.casefold()
@@ -106,7 +110,7 @@ def _sentence_start(tokens: Sequence[Token], i: int) -> bool:
     )
 
 
-def _common_start_word(tokens: Sequence[Token], i: int, language: str) -> bool:
+def _common_start_word(tokens: Sequence[Token], i: int, language: str, headline: bool) -> bool:
     """A capitalised sentence-initial word that is an ordinary word, not a name.
 
     A Finnish common noun that is the singular subject of the verb right after it ("Rovio
@@ -123,12 +127,14 @@ def _common_start_word(tokens: Sequence[Token], i: int, language: str) -> bool:
         if nxt is not None and nxt.word and nxt.capital and not lemmas & _GENERIC_AGENTS:
             return False  # the first word of a longer name: "Talvivaara Sotkamo"
         subject = (
-            nxt is not None
+            headline
+            and nxt is not None
             and "verb" in nxt.flags
             and "nom" in tok.cases
             and "plural" not in tok.flags
             and not lemmas & _GENERIC_AGENTS
             and "teonsana" not in tok.classes
+            and not tok.low.endswith("oikeus")
         )
         return not subject
     return False
@@ -149,13 +155,47 @@ _GENERIC_AGENTS = words("""
 def _excluded(name: str) -> bool:
     low = name.casefold()
     first = low.split()[0] if low.split() else low
+    if "-" in low and low.rsplit("-", 1)[1] in PLACES:
+        return True  # "Itä-Suomi", "Pohjois-Pohjanmaa"
+    if _NATIONALITY.match(low):
+        return True  # "Finnish", "Swedish"
+    if any(w in NOT_COMPANIES for w in low.split()):
+        return True
     return low in PLACES or low in NOT_COMPANIES or first in NOT_COMPANIES or low in _NOT_NAMES
 
 
+_NATIONALITY = re.compile(r"^[a-zäö]+(?:ish|ian|ese|ean|an)$")
+# heads of hyphen compounds that name the company itself
+_COMPANY_HEADS = ("konserni", "yhtiö", "yhtymä", "ryhmä", "group", "yritys", "talo", "kauppa-ketju")
+
+
+def _plural(tok: Token, language: str) -> bool:
+    if "plural" in tok.flags:
+        return True
+    return (
+        language == "fi"
+        and not tok.known
+        and tok.low.endswith(("t", "iin", "ien", "issa", "issä", "ista", "istä"))
+    )
+
+
+def _same_case_name(a: Token, b: Token) -> bool:
+    """Two capitalised words in the same oblique case: one inflected name ("Lakeuden Lämmön")."""
+    return b.word and b.capital and bool(b.cases) and b.cases == a.cases
+
+
 def find_spans(
-    tokens: Sequence[Token], language: str, linked: LinkResult | None, anaphors: frozenset[str]
+    tokens: Sequence[Token],
+    language: str,
+    linked: LinkResult | None,
+    anaphors: frozenset[str],
+    headline: bool = False,
 ) -> list[Span]:
-    """Company, person and anaphor spans of one sentence's tokens, in text order."""
+    """Company, person and anaphor spans of one sentence's tokens, in text order.
+
+    ``headline``: the sentence is a title, where a sentence-initial common noun that is the
+    subject of the next word's verb is read as a company name ("Rovio irtisanoo").
+    """
     spans: list[Span] = []
     taken = [False] * len(tokens)
     if linked is not None and tokens:
@@ -199,7 +239,9 @@ def find_spans(
         if taken[i]:
             i += 1
             continue
-        if (language == "fi" and tok.lemmas[0] in anaphors) or tok.low in anaphors:
+        if ((language == "fi" and tok.lemmas[0] in anaphors) or tok.low in anaphors) and not _plural(
+            tok, language
+        ):
             spans.append(Span("anaphor", i, i + 1, tok.start, tok.end, tok.text, tok.text, tok.cases, None))
             i += 1
             continue
@@ -226,7 +268,7 @@ def find_spans(
             i = j
             continue
         if not (tok.word and tok.capital) or (
-            _sentence_start(tokens, i) and _common_start_word(tokens, i, language)
+            _sentence_start(tokens, i) and _common_start_word(tokens, i, language, headline)
         ):
             i += 1
             continue
@@ -242,6 +284,7 @@ def find_spans(
                     and t.cases
                     and "nom" not in t.cases
                     and not (j < n and is_legal_form(tokens[j].low.split(":")[0]))
+                    and not (j < n and _same_case_name(t, tokens[j]) and not _is_person_start(tokens, j))
                 ):
                     break  # an inflected word ends a Finnish name (Nokian | Rajeev Suri)
                 continue
@@ -256,10 +299,19 @@ def find_spans(
         last = run[-1]
         name = " ".join([*(t.text for t in run[:-1]), base_word(last)])
         head = ""
+        if (
+            len(run) > 1
+            and language == "fi"
+            and all(t.cases == last.cases for t in run)
+            and last.cases != {"nom"}
+        ):
+            name = " ".join(base_word(t) for t in run)  # "Lakeuden Lämmön" → "Lakeus Lämpö"
         if "-" in last.text and last.text.rsplit("-", 1)[1][:1].islower():
             prefix, head = last.text.rsplit("-", 1)
             name = " ".join([*(t.text for t in run[:-1]), prefix])
             head = head.casefold()
+            if head.startswith(_COMPANY_HEADS):
+                head = ""  # "Posti-konserni", "Oura-yhtiön": the company itself
         elif (
             j + 1 < n
             and tokens[j].text == "-"

@@ -95,12 +95,12 @@ def fi_position(tokens: list[Token], i: int) -> str | None:
             return "board_chair"
         if low.startswith("jäsen"):
             return "board_member"
-    if low.startswith("hallitukseen"):
+    if low.startswith(("hallitukseen", "hallituksesta")):
         return "board_member"
     if low.startswith("johtoryhmään") or (prev.startswith("johtoryhm") and low.startswith("jäsen")):
         return "other"
     if low.startswith(("puheenjohtaj", "varapuheenjohtaj")):
-        return None  # the chair of what? (a party, a union) — only a company board counts
+        return "other"  # the chair of a committee, a unit (or a party: the company requirement decides)
     if prev == "kaupallinen" and low.startswith("johtaj"):
         return "sales_director"
     for role, pattern in _FI_ROLES:

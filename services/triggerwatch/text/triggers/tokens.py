@@ -220,6 +220,12 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
     cases: set[str] = set()
     classes: set[str] = set()
     flags = set()
+    # a reading as a plain verb (finite or infinitive) makes participle and passive readings doubtful:
+    # "nousemassa" (nousta), "myydä" (infinitive, or passive after "ei")
+    plain_verb = any(
+        dict(p).get("CLASS") == "teonsana" and "PARTICIPLE" not in dict(p) and dict(p).get("PERSON") != "4"
+        for p in analyses
+    )
     for pairs in analyses:
         a = dict(pairs)
         base = a.get("BASEFORM", "").casefold()
@@ -235,13 +241,13 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
             flags.add("imperative")
         if cls == "kieltosana":
             flags.add("negative")
-        if a.get("PERSON") == "4":
+        if a.get("PERSON") == "4" and not plain_verb:
             flags.add("passive")
         if a.get("PERSON") == "1" and a.get("NUMBER") == "plural":
             flags.add("person_1p")
         if a.get("TENSE") == "past_imperfective":
             flags.add("past")
-        if "PARTICIPLE" in a:
+        if "PARTICIPLE" in a and not plain_verb:
             flags.add("participle_" + a["PARTICIPLE"])
         if a.get("NUMBER") == "plural":
             flags.add("plural")
@@ -252,12 +258,50 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
     return tuple(lemmas) or (low,), True, frozenset(cases), frozenset(classes), frozenset(flags)
 
 
+def _shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+
+
+def _unshout(surface: str, language: str, first: bool, before_legal_form: bool) -> str:
+    """A word of an all-capitals headline as it would be written in running text: common words in
+    lower case (Voikko knows them; without Voikko, words longer than four letters), names, legal
+    forms, short abbreviations and the word before a legal form kept capitalised."""
+    if not surface[0].isalpha() or any(c.isdigit() for c in surface):
+        return surface
+    stem = surface.split(":")[0]
+    if len(stem) <= 4 and not (language == "fi" and stem.casefold() in _COMMON_SHORT):
+        return surface  # OKO, OYJ:N, UPM, ABB
+    title = surface[0] + surface[1:].lower()
+    if before_legal_form:
+        return title
+    common = True
+    if language == "fi" and finnish.voikko_available():
+        classes = {c for _, c in finnish.analyse(surface)}
+        common = bool(classes) and not classes & PROPER_CLASSES
+    if not common:
+        return title
+    low = surface.lower()
+    return low[0].upper() + low[1:] if first else low
+
+
+_COMMON_SHORT = words("ja on ei se sen ovat oli kun jos tai myös uusi yli alle noin")
+_LEGAL = re.compile(r"^(?:oyj|oy|ab|abp|ky|ay|ltd|inc|plc|asa|corp|corporation|gmbh|ag|llc)(?::\w+)?$", re.I)
+
+
 def tokenise(text: str, offset: int, language: str) -> list[Token]:
-    """The tokens of ``text`` (which starts at ``offset`` in the article), analysed for ``language``."""
+    """The tokens of ``text`` (which starts at ``offset`` in the article), analysed for ``language``.
+
+    A sentence in capitals ("OYJ:N HALLITUKSEN LAUSUNTO") is read as if written in running text."""
     tokens: list[Token] = []
     quote = False
-    for m in _TOKEN.finditer(text):
+    shouting = _shouting(text)
+    matches = list(_TOKEN.finditer(text))
+    for n, m in enumerate(matches):
         surface = m.group()
+        if shouting:
+            legal_next = n + 1 < len(matches) and bool(_LEGAL.match(matches[n + 1].group()))
+            surface = _unshout(surface, language, n == 0, legal_next)
         if surface in QUOTES:
             quote = not quote
         low = surface.casefold()
@@ -334,6 +378,8 @@ def split_clauses(tokens: list[Token], openers: frozenset[str], speech: frozense
                 nxt.low in openers or nxt.low in speech or any(lemma in speech for lemma in nxt.lemmas)
             ):
                 close(i, i + 1, nxt.low if nxt.low in openers else "")
+            elif nxt is not None and "verb" in nxt.flags and not nxt.capital:
+                close(i, i + 1, ",")  # "X suunnittelee ..., aloittaa muutosneuvottelut": a second verb
             continue
         if i == lo and tok.low in openers:
             opener = tok.low
