@@ -13,16 +13,17 @@ and stays out.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.linker import CompanyLinker, LinkResult
-from triggerwatch.text.triggers import calibration
+from triggerwatch.text.triggers import calibration, genres
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView, Hedges, blocked
 from triggerwatch.text.triggers.language import language_of
-from triggerwatch.text.triggers.names import Span, find_spans
+from triggerwatch.text.triggers.names import Span, find_spans, name_support
 from triggerwatch.text.triggers.tokens import Sentence, split_clauses, split_sentences, tokenise
 
 DEFAULT_THRESHOLD = 0.5
@@ -114,6 +115,7 @@ def _sentences(
 ) -> list[tuple[Sentence, list[Span]]]:
     text = title if not body else f"{title}\n\n{body}"
     out: list[tuple[Sentence, list[Span]]] = []
+    support = _capitalised_mid_sentence(text)
     body_start = len(title) + 2
     n_body = 0
     for start, end in split_sentences(text):
@@ -124,11 +126,19 @@ def _sentences(
             n_body += 1
         tokens = tokenise(text[start:end], start, language)
         sentence = Sentence(text[start:end], start, end, tokens, position=position, index=len(out))
-        sentence.clauses = split_clauses(tokens, rules.openers, rules.speech)
-        spans = find_spans(tokens, language, linked, rules.anaphors, headline=position == "title")
+        sentence.clauses = split_clauses(tokens, rules.openers, rules.speech, headline=position == "title")
+        spans = find_spans(tokens, language, linked, rules.anaphors, position == "title", support)
         out.append((sentence, spans))
         _ = body_start
     return out
+
+
+_MID_CAPITAL = re.compile(r"(?<=[\w,)] )([A-ZÅÄÖ][\w&-]+)")
+
+
+def _capitalised_mid_sentence(text: str) -> frozenset[str]:
+    """Words written capitalised after another word (not at a sentence start): names."""
+    return frozenset(name_support(m.group(1).casefold()) for m in _MID_CAPITAL.finditer(text))
 
 
 def _main_company(sentences: list[tuple[Sentence, list[Span]]]) -> Span | None:
@@ -187,46 +197,7 @@ def find_triggers(
     linked = linker.analyse(text) if linker is not None and len(linker) else None
     sentences = _sentences(title, body, lang, linked, rules)
     main = _main_company(sentences)
-    headline_keys = {
-        s.key
-        for sentence, spans in sentences
-        if sentence.position in ("title", "lead")
-        for s in spans
-        if s.kind == "company"
-    }
-    best: dict[EventKind, tuple[float, Candidate, list[Arg]]] = {}
-    for sentence, spans in sentences:
-        views = [ClauseView(sentence, clause, spans, lang) for clause in sentence.clauses]
-        _carry_subjects(views)
-        for view in views:
-            for rule in rules.rules:
-                for cand in rule(view):
-                    cand.blocked = blocked(view, cand.cue, rules.hedges, views, published_year)
-                    args = _resolve(cand, main)
-                    named = [a for a in cand.args if a.span.kind == "company"]
-                    if cand.blocked is None and view.clause.quoted and not named:
-                        cand.blocked = "quote"
-                    if (
-                        cand.blocked is None
-                        and not args
-                        and not any(a.span.kind == "anaphor" and a.span.name for a in cand.args)
-                    ):
-                        cand.blocked = "no company"  # only "the company" of an article that names none
-                    position = sentence.position
-                    if (
-                        cand.blocked is None
-                        and position == "body"
-                        and not any(a.span.key in headline_keys for a in args)
-                    ):
-                        cand.blocked = "in passing"
-                    if explain is not None:
-                        explain.append(cand)
-                    if cand.blocked is not None:
-                        continue
-                    conf = calibration.confidence(cand.rule, position, not named)
-                    current = best.get(cand.kind)
-                    if current is None or conf > current[0]:
-                        best[cand.kind] = (conf, cand, args)
+    best = _best_candidates(sentences, lang, rules, main, published_year, explain)
     triggers = []
     for kind in KIND_ORDER:
         if kind not in best:
@@ -245,8 +216,85 @@ def find_triggers(
         triggers.append(
             Trigger(kind, subjects, attributes, cand.sentence.text, conf, cand.rule, cand.sentence.position)
         )
+    triggers += _genre_triggers(title, body or "", {t.kind for t in triggers}, main, threshold)
     triggers.sort(key=lambda t: (-t.confidence, KIND_ORDER.index(t.kind)))
     return triggers
+
+
+def _best_candidates(
+    sentences: list[tuple[Sentence, list[Span]]],
+    lang: str,
+    rules: LanguageRules,
+    main: Span | None,
+    published_year: int | None,
+    explain: list[Candidate] | None,
+) -> dict[EventKind, tuple[float, Candidate, list[Arg]]]:
+    """Per kind, the unblocked candidate with the highest calibrated confidence."""
+    headline_keys = {
+        s.key
+        for sentence, spans in sentences
+        if sentence.position in ("title", "lead")
+        for s in spans
+        if s.kind == "company"
+    }
+    best: dict[EventKind, tuple[float, Candidate, list[Arg]]] = {}
+    for sentence, spans in sentences:
+        views = [ClauseView(sentence, clause, spans, lang) for clause in sentence.clauses]
+        _carry_subjects(views)
+        for view in views:
+            for rule in rules.rules:
+                for cand in rule(view):
+                    args = _resolve(cand, main)
+                    cand.blocked = _block(cand, view, views, args, rules, published_year, headline_keys)
+                    if explain is not None:
+                        explain.append(cand)
+                    if cand.blocked is not None:
+                        continue
+                    named = any(a.span.kind == "company" for a in cand.args)
+                    conf = calibration.confidence(cand.rule, sentence.position, not named)
+                    current = best.get(cand.kind)
+                    if current is None or conf > current[0]:
+                        best[cand.kind] = (conf, cand, args)
+    return best
+
+
+def _block(
+    cand: Candidate,
+    view: ClauseView,
+    views: list[ClauseView],
+    args: list[Arg],
+    rules: LanguageRules,
+    published_year: int | None,
+    headline_keys: set[str],
+) -> str | None:
+    reason = blocked(view, cand.cue, rules.hedges, views, published_year)
+    if reason is not None:
+        return reason
+    named = [a for a in cand.args if a.span.kind == "company"]
+    if view.clause.quoted and not named:
+        return "quote"
+    if not args and not any(a.span.kind == "anaphor" and a.span.name for a in cand.args):
+        return "no company"  # only "the company" of an article that names none
+    if view.sentence.position == "body" and not any(a.span.key in headline_keys for a in args):
+        return "in passing"
+    return None
+
+
+def _genre_triggers(
+    title: str, body: str, found: set[EventKind], main: Span | None, threshold: float
+) -> list[Trigger]:
+    """A job ad or a procurement notice that the clause rules did not already report."""
+    out = []
+    for hit in (genres.job_ad(title, body), genres.procurement_notice(title, body)):
+        if hit is None or hit.kind in found:
+            continue
+        conf = calibration.confidence(hit.rule, "title", hit.company is None and main is None)
+        if conf < threshold:
+            continue
+        name = hit.company or (main.name if main is not None else None)
+        subjects = (Subject(name, hit.role),) if name else ()
+        out.append(Trigger(hit.kind, subjects, {}, hit.evidence, conf, hit.rule, "title"))
+    return out
 
 
 _RELATIVE = frozenset({"joka", "jotka", "which", "who", "som", "vilket", "vilka"})

@@ -57,10 +57,12 @@ PRIORS: dict[str, float] = {
     "expansion/invest": 0.65,
     "expansion/expansion_noun": 0.65,
     "expansion/enter_market": 0.75,
+    "expansion/start_operations": 0.7,
     "procurement_open/tender": 0.8,
     "procurement_open/tender_noun": 0.8,
     "procurement_open/procurement": 0.65,
     "procurement_open/request_tenders": 0.8,
+    "procurement_open/seek_supplier": 0.7,
     "decision_maker_change/appoint": 0.9,
     "decision_maker_change/move": 0.8,
     "decision_maker_change/begin": 0.8,
@@ -82,6 +84,8 @@ PRIORS: dict[str, float] = {
     "recruitment/hire_bare": 0.6,
     "recruitment/seek": 0.75,
     "recruitment/new_jobs": 0.7,
+    "recruitment/job_ad": 0.8,
+    "procurement_open/notice": 0.85,
 }
 
 

@@ -15,11 +15,12 @@ from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
 from triggerwatch.text.triggers.lexicon_en import EN
 from triggerwatch.text.triggers.lexicon_sv import SV
-from triggerwatch.text.triggers.names import Span
+from triggerwatch.text.triggers.names import Span, find_public_body
 from triggerwatch.text.triggers.phrases import Frame, Lexicon
 from triggerwatch.text.triggers.positions import text_positions
 
 LEXICONS = {"en": EN, "sv": SV}
+_CONNECTIVES = frozenset({"and", "och", "for", "för", "with", "med", "at", "on", "from", "to"})
 _PASSIVE_NOUNS = ("acquisition", "takeover", "purchase", "förvärvet", "köpet")
 
 
@@ -48,6 +49,7 @@ class _Match:
         return None
 
     def object(self) -> Span | None:
+        """The first company after the phrase, unless it only modifies a noun ("Nokia shares")."""
         view, lex = self.view, self.lex
         stop = {*lex.to, *lex.by, *lex.source}
         for j in range(self.last + 1, view.hi):
@@ -55,11 +57,22 @@ class _Match:
                 return None
             span = view.span_at(j)
             if span is not None and span.kind == "company" and span.first > self.last:
+                nxt = view.tokens[span.last] if span.last < view.hi else None
+                markers = lex.to | lex.by | lex.source | lex.into | lex.at | _CONNECTIVES
+                if (
+                    nxt is not None
+                    and nxt.word
+                    and not nxt.capital
+                    and not lex.business.match(nxt.text)
+                    and nxt.low not in markers
+                ):
+                    return None  # "Nokia shares": a company that only modifies a noun
                 return span
         return None
 
     def business(self) -> bool:
-        rest = " ".join(t.text for t in self.view.tokens[self.first : self.view.hi])
+        """What follows the phrase (a few words) is a business, a stake or a company."""
+        rest = " ".join(t.text for t in self.view.tokens[self.last + 1 : min(self.view.hi, self.last + 6)])
         return bool(self.lex.business.search(rest))
 
     def main(self) -> Span:
@@ -115,7 +128,15 @@ def _args(m: _Match, frame: Frame) -> list[Arg] | None:
         company = agent or m.after(m.lex.at, m.last) or m.after(m.lex.source, m.last) or m.main()
         return [Arg(company, "appointed" if shape == "appoint" else "leaving")]
     free = [s for s in m.view.companies(kinds=("company",)) if m._free(s)]
-    company = agent or m.after(m.lex.at, m.last) or (free[0] if free else None) or m.view.carry or m.main()
+    public = find_public_body(m.view.tokens, m.view.lo, m.first)
+    company = (
+        agent
+        or public
+        or m.after(m.lex.at, m.last)
+        or (free[0] if free else None)
+        or m.view.carry
+        or m.main()
+    )
     return [Arg(company, "buyer" if shape == "buyer" else "subject")]
 
 
@@ -146,7 +167,7 @@ def _frame_candidates(view: ClauseView, frame: Frame, lex: Lexicon) -> list[Cand
         attrs: dict[str, AttrValue] = {}
         if frame.kind is EventKind.DECISION_MAKER_CHANGE:
             role, person = _people(view, first)
-            if role is None or lex.award.search(view.sentence.text):
+            if role is None or lex.routine.search(view.sentence.text):
                 continue
             attrs = {"change": "appointed" if frame.shape == "appoint" else "leaving", "role": role}
             if person is not None:

@@ -12,6 +12,7 @@ from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.triggers import lexicon_fi as L
 from triggerwatch.text.triggers.cues import Cue
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
+from triggerwatch.text.triggers.gazetteer import place_of
 from triggerwatch.text.triggers.names import Span
 
 NOM = frozenset({"nom"})
@@ -102,7 +103,10 @@ def place_destination(view: ClauseView, i: int, places: frozenset[str]) -> bool:
         if not tok.word:
             continue
         if tok.cases & DESTINATION and (
-            set(tok.lemmas) & places or tok.low.startswith(("ulkomaille", "ulkomaihin"))
+            set(tok.lemmas) & places
+            or "maa" in tok.lemmas
+            or tok.low.startswith(("ulkomaille", "ulkomaihin", "maahan", "maihin"))
+            or place_of(tok.text) is not None
         ):
             return True
         if tok.capital and tok.cases & DESTINATION and not tok.known:

@@ -29,6 +29,12 @@ from triggerwatch.text.triggers.tokens import Token
 M = EventKind.MERGER
 
 
+def _counted(view: ClauseView, i: int) -> bool:
+    """A partitive after a numeral: "kahdeksan paikallislehteä", "3 tehdasta" (whole units)."""
+    prev = view.tokens[i - 1] if i > view.lo else None
+    return prev is not None and (prev.text[0].isdigit() or "lukusana" in prev.classes)
+
+
 def _deal_value(view: ClauseView) -> dict[str, AttrValue]:
     found = money(view)
     return {"deal_value": found} if found else {}
@@ -98,7 +104,7 @@ def _sell(view: ClauseView, i: int) -> Candidate | None:
     args += [Arg(s, "target") for s in targets if s is not seller]
     args += [Arg(s, "acquirer") for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",))]
     obj = object_noun(view, i, L.BUSINESS, 4)
-    business = obj is not None and not view.tokens[obj].cases <= {"par"}
+    business = obj is not None and (not view.tokens[obj].cases <= {"par"} or _counted(view, obj))
     if not targets and not business:
         return None  # "myy tuotteitaan Kiinaan": selling goods, not a company
     if len(args) >= 2:
@@ -171,13 +177,15 @@ def merger(view: ClauseView) -> list[Candidate]:
 # --- bankruptcy -------------------------------------------------------------------------------
 def bankruptcy(view: ClauseView) -> list[Candidate]:
     out: list[Candidate] = []
-    if view.has(L.BANKRUPT_THREAT) or view.has(L.STATISTICS):
-        return out
+    if view.has(L.BANKRUPT_THREAT) or view.has(L.STATISTICS) or view.has(L.STOPS):
+        return out  # a threat, a count, or a restructuring that ended
     for i in view.hits(L.BANKRUPTCY):
         tok = view.tokens[i]
         nxt = view.next_word(i)
         if nxt is not None and nxt.low.startswith(("jälkeen", "jälkei")):
             continue  # "konkurssin jälkeen": what followed an earlier bankruptcy
+        if "ela" in tok.cases and view.has(L.RECOVER):
+            continue  # "saneerauksesta selvinnyt": out of it
         company = modifier_of(view, i) or agent(view, i)
         if company is None and any("passive" in t.flags for t in view.tokens[view.lo : view.hi]):
             nominative = [s for s in view.companies(NOM) if s.cases == NOM]
@@ -224,7 +232,8 @@ def funding(view: ClauseView) -> list[Candidate]:
             if investor is not None:
                 args.append(Arg(investor, "investor"))
             out.append(make(view, F, "grant", i, args, **attrs))
-    for i in [] if seeking else view.hits(L.ROUND):
+    deal = any(L.DEAL.hit(t) or L.BUY.hit(t) for t in view.tokens if t.word)
+    for i in [] if seeking or deal else view.hits(L.ROUND):
         company = about(view, i) or first_company(view)
         if company is not None:
             out.append(make(view, F, "round", i, [Arg(company, "subject")], **attrs))

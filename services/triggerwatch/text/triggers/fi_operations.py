@@ -7,7 +7,6 @@ from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.triggers import lexicon_fi as L
 from triggerwatch.text.triggers.fi_args import (
     DESTINATION,
-    NOM,
     about,
     agent,
     first_company,
@@ -22,11 +21,12 @@ from triggerwatch.text.triggers.fi_args import (
     place_destination,
 )
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
-from triggerwatch.text.triggers.gazetteer import PLACES, PUBLIC_BODY_HEADS
-from triggerwatch.text.triggers.names import Span
+from triggerwatch.text.triggers.gazetteer import PLACES
+from triggerwatch.text.triggers.names import Span, find_public_body
 from triggerwatch.text.triggers.positions import fi_positions
 
 LAYOFFS, EXPANSION, PROCUREMENT = EventKind.LAYOFFS, EventKind.EXPANSION, EventKind.PROCUREMENT_OPEN
+OBJECT = frozenset({"gen", "nom", "par"})
 
 
 # --- layoffs ----------------------------------------------------------------------------------
@@ -88,8 +88,9 @@ def expansion(view: ClauseView) -> list[Candidate]:
     attrs: dict[str, AttrValue] = {"amount": amount} if amount else {}
     for cue, rule in ((L.OPEN, "open_site"), (L.FOUND, "found_site"), (L.BUILD, "build_site")):
         for i in view.hits(cue):  # "avaa uuden datakeskuksen", "rakentaa tehtaan"
-            if object_noun(view, i, L.SITE, 6) is None:
-                continue
+            site = object_noun(view, i, L.SITE, 6)
+            if site is None or not view.tokens[site].cases & OBJECT:
+                continue  # "käynnistää neuvottelut tehtaalla": the site is where, not what
             company = agent(view, i)
             if company is not None:
                 out.append(make(view, EXPANSION, rule, i, [Arg(company, "subject")], **attrs))
@@ -111,8 +112,10 @@ def expansion(view: ClauseView) -> list[Candidate]:
     for i in view.hits(L.INVEST) + view.hits(L.INVESTMENT_N):  # "investoi 30 miljoonaa euroa"
         if not amount:
             continue
-        if [s for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",)) if s.cases & {"ill"}]:
-            continue  # investing in a company: funding
+        if [s for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",)) if s.cases & {"ill"}] or any(
+            view.tokens[j].cases & {"ill"} for j in view.hits(L.BUSINESS, lo=i + 1)
+        ):
+            continue  # investing in a company ("sijoittaa vetyyhtiöön"): funding
         company = agent(view, i) or modifier_of(view, i)
         if company is not None:
             out.append(make(view, EXPANSION, "invest", i, [Arg(company, "subject")], **attrs))
@@ -120,6 +123,11 @@ def expansion(view: ClauseView) -> list[Candidate]:
         company = about(view, i)
         if company is not None:
             out.append(make(view, EXPANSION, "expansion_noun", i, [Arg(company, "subject")], **attrs))
+    for i in view.hits(L.BEGIN):  # "aloittaa toimintansa Portugalissa": a new market
+        ops = object_noun(view, i, L.OPERATIONS, 2)
+        company = agent(view, i)
+        if ops is not None and company is not None and _place_in(view, ops):
+            out.append(make(view, EXPANSION, "start_operations", i, [Arg(company, "subject")], **attrs))
     for i in view.hits(L.ENTER):  # "rantautuu Suomeen"
         company = agent(view, i)
         if company is not None and place_destination(view, i, PLACES):
@@ -127,18 +135,23 @@ def expansion(view: ClauseView) -> list[Candidate]:
     return out
 
 
+def _place_in(view: ClauseView, after: int) -> bool:
+    """A place in the inessive or adessive after token ``after``: "Portugalissa", "Aasiassa"."""
+    return any(
+        (view.tokens[j].cases & {"ine", "ade"} and set(view.tokens[j].lemmas) & PLACES)
+        or (view.tokens[j].capital and view.tokens[j].cases & {"ine"} and view.span_at(j) is None)
+        for j in range(after + 1, view.hi)
+        if view.tokens[j].word
+    )
+
+
 # --- procurement ------------------------------------------------------------------------------
 def _buyer(view: ClauseView, i: int) -> Span | None:
-    found = agent(view, i) or modifier_of(view, i)
-    if found is not None:
-        return found
-    for j in range(view.lo, i):  # "Helsingin kaupunki", "Liikennevirasto"
-        tok = view.tokens[j]
-        if tok.word and "nom" in tok.cases and any(lemma.endswith(PUBLIC_BODY_HEADS) for lemma in tok.lemmas):
-            k = j - 1 if j > view.lo and view.tokens[j - 1].capital else j
-            name = " ".join(t.text for t in view.tokens[k : j + 1])
-            return Span("company", k, j + 1, view.tokens[k].start, tok.end, name, name, NOM)
-    return None
+    return agent(view, i) or modifier_of(view, i) or public_body(view, i)
+
+
+def public_body(view: ClauseView, i: int) -> Span | None:
+    return find_public_body(view.tokens, view.lo, i)
 
 
 def procurement(view: ClauseView) -> list[Candidate]:
@@ -151,6 +164,12 @@ def procurement(view: ClauseView) -> list[Candidate]:
         buyer = _buyer(view, i)
         if buyer is not None:
             out.append(make(view, PROCUREMENT, "request_tenders", i, [Arg(buyer, "buyer")]))
+    for i in view.hits(L.SEEK):  # "etsii toimittajaa sähköbusseille"
+        supplier = object_noun(view, i, L.SUPPLIER, 3)
+        if supplier is not None and "par" in view.tokens[supplier].cases:
+            buyer = _buyer(view, i)
+            if buyer is not None:
+                out.append(make(view, PROCUREMENT, "seek_supplier", i, [Arg(buyer, "buyer")]))
     for i in view.hits(L.TENDER):  # "Kela kilpailuttaa"
         buyer = _buyer(view, i)
         if buyer is not None:

@@ -102,6 +102,8 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
     sentence_positions = positions or fi_positions(view.tokens, 0, len(view.tokens))
     if view.has(L.AWARD) or _of_the_year(view, positions):
         return []  # "valittiin vuoden kasvujohtajaksi": an award
+    if any(L.AGM.hit(t) for t in view.tokens if t.word):
+        return []  # the AGM elects (or re-elects) the board: a routine, not a change of management
     new_roles = [
         p for p in positions if p.cases & {"tra", "ill"} or _task_after(view, p) or _new_before(view, p)
     ]
@@ -290,6 +292,13 @@ def _leaving(
                 )
             )
     for i in view.hits(L.DISMISS):
+        if "passive" in view.tokens[i].flags:  # "Lakeuden Lämmön toimitusjohtaja irtisanottiin"
+            subject = [p for p in positions if p.index < i and "nom" in p.cases]
+            if subject:
+                company = _company_of(view, subject[-1], i)
+                attrs = _attrs(view, "leaving", subject[-1], _person(view, i))
+                out.append(_make(view, "dismissed", i, [Arg(company, "leaving")], attrs))
+            continue
         fired = [p for p in positions if p.index > i] or None
         person = next(iter(view.persons(lo=i + 1)), None)
         if view.tokens[i].low.startswith("potku"):

@@ -17,6 +17,7 @@ from triggerwatch.text.triggers.fi_args import (
     make,
     modifier_of,
 )
+from triggerwatch.text.triggers.fi_operations import public_body
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
 from triggerwatch.text.triggers.gazetteer import words
 from triggerwatch.text.triggers.positions import fi_positions
@@ -52,12 +53,13 @@ def recruitment(view: ClauseView) -> list[Candidate]:
         else:
             continue
         out.append(make(view, R, rule, i, [Arg(company, "employer")], **attrs))
-    for i in view.hits(L.SEEK):  # "Kesko etsii 400 kesätyöntekijää", "haemme joukkoomme"
-        if not view.has(L.JOBS, lo=i + 1):
+    for i in view.hits(L.SEEK):  # "Kesko etsii 400 kesätyöntekijää", "X hakee kouluttajaa", "haemme"
+        wanted = _wanted(view, i)
+        if wanted is None:
             continue
         first_person = "person_1p" in view.tokens[i].flags
-        company = agent(view, i) or (main_stand_in(view, i) if first_person else None)
-        if company is not None and (quantity or first_person):
+        company = agent(view, i) or public_body(view, i) or (main_stand_in(view, i) if first_person else None)
+        if company is not None:
             out.append(make(view, R, "seek", i, [Arg(company, "employer")], **attrs))
     if count is not None and new and not out:  # "150 uutta työpaikkaa"
         for i, tok in view.words():
@@ -70,6 +72,22 @@ def recruitment(view: ClauseView) -> list[Candidate]:
                 )
                 break
     return out
+
+
+def _wanted(view: ClauseView, i: int) -> int | None:
+    """The person sought after "hakee"/"etsii": a job noun, a position or an agent noun ("kouluttajaa")
+    in the partitive, within a few words (adjectives between)."""
+    for j in range(i + 1, min(view.hi, i + 13)):
+        tok = view.tokens[j]
+        if not tok.word or (tok.capital and not tok.common and j > i + 1):
+            continue
+        if "par" not in tok.cases or L.SUPPLIER.hit(tok):
+            continue  # "etsii toimittajaa": a supplier, a procurement
+        if L.JOBS.hit(tok) or fi_positions(view.tokens, j, j + 1):
+            return j
+        if any(lemma.endswith(("ja", "jä")) and len(lemma) > 5 for lemma in tok.lemmas) and tok.known:
+            return j  # an agent noun: kouluttaja, asentaja, myyjä
+    return None
 
 
 RULES = (recruitment,)

@@ -111,3 +111,36 @@ FIRST_NAMES: frozenset[str] = words("""
     emma olivia hannah victoria natalie diana marc pierre jean francois hans jürgen wolfgang
     stefan andreas markus thomas sergio carlos jose juan luis antonio marco paolo giovanni
     """)
+
+
+def _place_stems() -> dict[str, str]:
+    from triggerwatch.text.finnish import stem_variants
+
+    stems: dict[str, str] = {}
+    for place in PLACES:
+        stems[place] = place
+        if place.endswith("i"):
+            stems[place[:-1] + "e"] = place  # Suomi → Suomen, Helsinki → Helsingin (via gradation too)
+        for variant in stem_variants(place):
+            stems[variant] = place
+            if variant.endswith("i"):
+                stems[variant[:-1] + "e"] = place
+    return stems
+
+
+_PLACE_STEMS = _place_stems()
+
+
+def place_of(word: str) -> str | None:
+    """The place a word (in any Finnish case form) names: "Suomen" → "suomi", "Helsinkiin" →
+    "helsinki"; None when it names none. Works without Voikko (stems and case endings)."""
+    from triggerwatch.text.finnish import is_case_ending
+
+    low = word.casefold()
+    if low in PLACES:
+        return low
+    for k in range(len(low) - 1, 2, -1):
+        place = _PLACE_STEMS.get(low[:k])
+        if place is not None and is_case_ending(low[:k], low[k:]):
+            return place
+    return None

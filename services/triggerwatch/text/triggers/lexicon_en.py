@@ -26,6 +26,7 @@ EN = Lexicon(
     hedges=Hedges(
         negations=words(
             "not no never n't neither nor cannot won't doesn't didn't isn't aren't wasn't don't denies"
+            " unable failed"
         ),
         hedge=cue(
             "consider",
@@ -35,11 +36,11 @@ EN = Lexicon(
             r"mull|weigh|denied|cancel|withdr[ae]w|postpone|suspend|halt)",
         ),
         rumour=cue("rumour", None, r"(?:rumou?r|reportedly|speculat|unnamed|anonymous)"),
-        past_time=cue("previously", None, r"(?:previously|formerly|earlier|ago$|newly|recently)"),
+        past_time=cue("previously", None, r"(?:previously|formerly|earlier|ago$|newly|recently|last$)"),
         statistics=cue("statistics", None, r"(?:statistic|survey|average|barometer|index$)"),
         year_words=frozenset({"in", "during"}),
     ),
-    openers=words("that which who whom whose where when if because although while whereas"),
+    openers=words("that which who whom whose where when if because although while whereas and but"),
     speech=words("says said comments commented adds added notes noted explains explained"),
     anaphors=frozenset({"company", "group", "it"}),
     frames=(
@@ -128,7 +129,8 @@ EN = Lexicon(
             "subject",
             near(
                 r"(?:we are looking for|we're looking for|is looking for|are looking for|seeks?|seeking)",
-                r"(?:developers?|engineers?|employees|professionals|"
+                r"(?:developers?|engineers?|programmers?|coders?|technicians?|analysts?|architects?|testers?|"
+                r"employees|professionals|"
                 r"experts?|sales ?(?:people|persons|managers?)"
                 r"|consultants?|designers?|specialists?)",
             ),
@@ -185,7 +187,7 @@ EN = Lexicon(
             "talks",
             "subject",
             r"change negotiations|co-?operation negotiations|codetermination negotiations",
-            r"employee negotiations|statutory negotiations",
+            r"employee negotiations|statutory negotiations|employer-employee (?:consultation|negotiation)s?",
         ),
         frame(
             K.LAYOFFS,
@@ -230,5 +232,16 @@ EN = Lexicon(
         ),
         re.IGNORECASE,
     ),
-    award=re.compile(alt(r"of the year", r"awards?", r"prize", r"honou?red"), re.IGNORECASE),
+    routine=re.compile(
+        alt(
+            r"of the year",
+            r"awards?",
+            r"prize",
+            r"honou?red",
+            r"annual general meeting",
+            r"agm",
+            r"re-?elect\w*",
+        ),
+        re.IGNORECASE,
+    ),
 )

@@ -82,8 +82,9 @@ CUT = cue(
 )
 CLOSE = cue(
     "sulkea",
-    r"sulkea|sulkenut|suljettu|lakkauttaa|lakkauttanut|lakkautettu|lopettaa|lopettanut|ajaa",
-    r"(?:sulke|sulki|sulje|lakkaut|lopett)",
+    r"sulkea|sulkenut|suljettu|lakkauttaa|lakkauttanut|lakkautettu|lopettaa|lopettanut|ajaa|keskittää|"
+    r"keskittänyt",
+    r"(?:sulke|sulki|sulje|lakkaut|lopett|keskittä|keskitti)",
 )
 STAFF = cue(
     "työpaikka",
@@ -96,11 +97,12 @@ SITE = cue(
     r".*(?:tehdas|tuotantolaitos|laitos|toimipiste|toimipaikka|toimisto|konttori|myymälä|yksikkö|"
     r"datakeskus|palvelinkeskus|konesali|kehityskeskus|tutkimuskeskus|tuotekehitysyksikkö|tytäryhtiö|"
     r"sivuliike|varasto|logistiikkakeskus|jakelukeskus|tuotantolinja|voimala|kaivos|terminaali|sellutehdas|"
-    r"paperikone|tuotanto|liiketila|myymäläverkosto|liike|.*keskus|.*linja)",
+    r"paperikone|tuotanto|liiketila|myymäläverkosto|liike|.*keskus|.*linja|meijeri|leipomo|saha|jalostamo|"
+    r"valimo|telakka|konepaja|tehdas)",
     r"\w*(?:tehta|tehdas|laitos|laitok|toimipist|toimipaik|toimisto|konttori|myymäl|yksikö|yksikk|"
     r"datakesk|palvelinkesk|konesal|kehityskesk|tutkimuskesk|tytäryhti|sivuliik|varasto|logistiikkakesk|"
     r"jakelukesk|tuotantolinj|voimal|kaivo|terminaal|paperikone|tuotanto|tuotannon|liiketil|\w*kesku|"
-    r"\w*linja|\w*linjan)",
+    r"\w*linja|\w*linjan|\w*meijer|\w*leipomo|\w*saha|\w*jalostamo|\w*valimo|\w*telak|\w*konepaja)",
 )
 OPERATIONS = cue("toiminta", r"toiminta|liiketoiminta|tuotanto", r"(?:toimin|liiketoimin|tuotan)")
 
@@ -218,7 +220,11 @@ TENDER_DONE = cue(
     r"(?:voitt|voiti|ratke|valitu|markkinaoikeu|hankintapäätö)",
 )
 CHOOSE = cue("valita", r"valita|valinnut|valittu", r"(?:valitsi|valitsivat|valinnut|valinneet|valittiin)")
-SUPPLIER = cue("toimittaja", r".*toimittaja|kumppani", r"\w*(?:toimittaja|kumppani)")
+SUPPLIER = cue(
+    "toimittaja",
+    r".*toimittaja|.*kumppani|.*tuottaja|urakoitsija|palveluntarjoaja",
+    r"\w*(?:toimittaja|kumppani|tuottaja|urakoitsija|palveluntarjoaja)",
+)
 
 # --- decision-maker change ----------------------------------------------------------------------
 APPOINT = cue(
@@ -265,6 +271,15 @@ STOPS = cue(
 FORMER = cue(
     "entinen", r"entinen|aiempi|väistyvä|eroava|edellinen", r"(?:entine|entise|aiempi|aiemma|väistyv|edellin)"
 )
+
+#: recovering from a bankruptcy or restructuring ("saneerauksesta selvinnyt")
+RECOVER = cue(
+    "selvitä",
+    r"selvitä|selvinnyt|päästä|päässyt|toipua|toipunut|nousta|noussut|vapautua|irtautua",
+    r"(?:selvi|pääs|toipu|nousi|nousse|vapautu|irtautu)",
+)
+#: an annual general meeting elects or re-elects: not a change of management news
+AGM = cue("yhtiökokous", r"yhtiökokous|uudelleen|jatkaa", r"(?:yhtiökokou|uudelleen|jatka)")
 
 #: awards and prizes: "valittiin vuoden kasvujohtajaksi" is not an appointment
 AWARD = cue(

@@ -24,14 +24,14 @@ SV = Lexicon(
             "överväger",
             None,
             r"(?:överväg|planer|kan$|kunde|skulle|eventuell|möjlig|rykt|spekul|förhandl|diskuter|undersök|"
-            r"utred|avser|funderar|om$|avbryt|avbröt|ställer in|skjuter upp|dementer)",
+            r"utred|avser|funderar|avbryt|avbröt|ställer in|skjuter upp|dementer)",
         ),
         rumour=cue("rykte", None, r"(?:rykt|spekul|anonyma|källor)"),
         past_time=cue("tidigare", None, r"(?:tidigare|fjol|sedan$|förra|tillbakablick)"),
         statistics=cue("statistik", None, r"(?:statistik|antalet|undersökning|genomsnitt|barometer)"),
         year_words=frozenset({"år", "i"}),
     ),
-    openers=words("att som vilket vilka där när om eftersom medan fast men"),
+    openers=words("att som vilket vilka där när om eftersom medan fast men och"),
     speech=words("säger sa sade berättar berättade kommenterar konstaterar"),
     anaphors=frozenset({"bolaget", "företaget", "koncernen"}),
     frames=(
@@ -65,7 +65,7 @@ SV = Lexicon(
             K.BANKRUPTCY,
             "bankruptcy",
             "subject",
-            r"försatts? i konkurs|försattes i konkurs|ansöker om konkurs|"
+            r"försät?ts i konkurs|försattes i konkurs|försatts i konkurs|ansöker om konkurs|"
             r"ansökt om konkurs|begär (?:sig )?i konkurs",
             r"gått i konkurs|går i konkurs|konkursansökan|"
             r"företagsrekonstruktion|i likvidation|träder i likvidation",
@@ -185,5 +185,8 @@ SV = Lexicon(
         ),
         re.IGNORECASE,
     ),
-    award=re.compile(alt(r"årets", r"pris\w*", r"utmärkelse\w*"), re.IGNORECASE),
+    routine=re.compile(
+        alt(r"årets", r"pris\w*", r"utmärkelse\w*", r"bolagsstämma\w*", r"omvald\w*", r"omval\w*"),
+        re.IGNORECASE,
+    ),
 )

@@ -17,12 +17,20 @@ from dataclasses import dataclass
 from triggerwatch.text import finnish
 from triggerwatch.text.linker import AMBIGUOUS_NAMES, LinkResult
 from triggerwatch.text.normalise import is_legal_form
-from triggerwatch.text.triggers.gazetteer import FIRST_NAMES, NOT_COMPANIES, PLACES, words
+from triggerwatch.text.triggers.gazetteer import (
+    FIRST_NAMES,
+    NOT_COMPANIES,
+    PLACES,
+    PUBLIC_BODY_HEADS,
+    place_of,
+    words,
+)
 from triggerwatch.text.triggers.tokens import DASHES, QUOTES, Token
 
 # acronyms and words that are capitalised but never a company
 _NOT_NAMES = words("""
     ceo cfo cto cio coo cmo cso evp svp vp hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
+    eur usd sek gbp nok dkk
     tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu marraskuu
     joulukuu january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr
@@ -34,7 +42,7 @@ _STARTERS = words("""
     after before during today yesterday also however meanwhile according following new last next
     according under over about while when if although since because both all some many most several
     det den de en ett i på för från med som av detta denna dessa vi han hon hans hennes efter enligt
-    under idag igår också nya nytt ny nu när om
+    under idag igår också nya nytt ny nu när om så
     yhtiö yritys konserni se sen hän hänen he myös nyt lisäksi tämä tämän nämä uusi uuden uutta
     toimitusjohtaja johtaja hallitus valtio kaupunki kunta ministeri pääministeri suomessa suomen
     viime ensi vuonna vuoden kuluneen tänään eilen huomenna aiemmin kuten kun jos mutta ja sekä eli
@@ -72,7 +80,7 @@ def base_word(token: Token) -> str:
     for a in analyses:
         if a.get("CLASS") in ("nimi", "sukunimi", "paikannimi", "etunimi") and a.get("BASEFORM"):
             return a["BASEFORM"]
-    if analyses and not token.cases <= {"nom"} and analyses[0].get("BASEFORM"):
+    if analyses and "nom" not in token.cases and analyses[0].get("BASEFORM"):
         base = analyses[0]["BASEFORM"]  # a common word as a name: "Keskisuomalaiselle" → "Keskisuomalainen"
         return base[:1].upper() + base[1:]
     if token.cases <= {"nom"} or not text[0].isupper():
@@ -110,22 +118,39 @@ def _sentence_start(tokens: Sequence[Token], i: int) -> bool:
     )
 
 
-def _common_start_word(tokens: Sequence[Token], i: int, language: str, headline: bool) -> bool:
+def name_support(low: str) -> str:
+    """The key under which a capitalised word supports reading the same word as a name elsewhere."""
+    return low[:5]
+
+
+def _common_start_word(
+    tokens: Sequence[Token], i: int, language: str, headline: bool, support: frozenset[str]
+) -> bool:
     """A capitalised sentence-initial word that is an ordinary word, not a name.
 
-    A Finnish common noun that is the singular subject of the verb right after it ("Rovio
-    irtisanoo", "Talvivaara hakeutuu") is read as a name: headlines start with the company.
+    A word the article also writes capitalised in mid-sentence is a name. A Finnish common noun
+    that is the singular subject of the verb right after it in a title ("Rovio irtisanoo",
+    "Talvivaara hakeutuu") is read as a name: headlines start with the company. Without Voikko a
+    Finnish sentence-initial word needs the mid-sentence support.
     """
     tok = tokens[i]
     if tok.low in _STARTERS or tok.low in _NOT_NAMES:
         return True
+    if name_support(tok.low) in support:
+        return False
+    if language == "fi" and not tok.known and not finnish.voikko_available():
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        return not (nxt is not None and nxt.word and nxt.capital)  # "Talvivaara Sotkamo": a longer name
     if language == "fi" and tok.known:
         lemmas = set(tok.lemmas)
         if lemmas & AMBIGUOUS_NAMES or tok.proper:
             return False
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt is not None and nxt.word and nxt.capital and not lemmas & _GENERIC_AGENTS:
-            return False  # the first word of a longer name: "Talvivaara Sotkamo"
+            # a descriptor before the name ("Metsäkonevalmistaja Ponsse") is an ordinary word; any
+            # other word is the first word of a longer name ("Talvivaara Sotkamo")
+            descriptor = any(lemma.endswith(_DESCRIPTORS) for lemma in lemmas)
+            return descriptor or bool(tok.classes & {"laatusana", "nimisana_laatusana"})
         subject = (
             headline
             and nxt is not None
@@ -135,11 +160,35 @@ def _common_start_word(tokens: Sequence[Token], i: int, language: str, headline:
             and not lemmas & _GENERIC_AGENTS
             and "teonsana" not in tok.classes
             and not tok.low.endswith("oikeus")
+            and not any(lemma.endswith(_ABSTRACT) for lemma in lemmas)
         )
         return not subject
     return False
 
 
+# endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
+_ABSTRACT = ("us", "ys", "minen", "nti", "ntä", "ous", "öys", "uu", "yy")
+# what a company is called before its name: "Metsäkonevalmistaja Ponsse", "Peliyhtiö Rovio"
+_DESCRIPTORS = (
+    "valmistaja",
+    "yhtiö",
+    "yritys",
+    "konserni",
+    "ketju",
+    "operaattori",
+    "jätti",
+    "pankki",
+    "talo",
+    "toimittaja",
+    "kehittäjä",
+    "tuottaja",
+    "yhtymä",
+    "startup",
+    "tukkuliike",
+    "liike",
+    "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
+    "läinen",
+)
 # common nouns that are often the subject of a sentence and are not a company
 _GENERIC_AGENTS = words("""
     hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
@@ -154,6 +203,8 @@ _GENERIC_AGENTS = words("""
 
 def _excluded(name: str) -> bool:
     low = name.casefold()
+    if " " not in low and place_of(low) is not None:
+        return True  # a place in any case form ("Suomen", "Helsinkiin"), also without Voikko
     first = low.split()[0] if low.split() else low
     if "-" in low and low.rsplit("-", 1)[1] in PLACES:
         return True  # "Itä-Suomi", "Pohjois-Pohjanmaa"
@@ -184,17 +235,33 @@ def _same_case_name(a: Token, b: Token) -> bool:
     return b.word and b.capital and bool(b.cases) and b.cases == a.cases
 
 
+def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
+    """A public body named between ``lo`` and ``hi`` by its kind ("Helsingin kaupunki",
+    "Liikennevirasto", "Helsingfors stad"), with the capitalised word before it."""
+    for j in range(lo, hi):
+        tok = tokens[j]
+        if not tok.word or (tok.cases and "nom" not in tok.cases):
+            continue
+        if any(lemma.endswith(PUBLIC_BODY_HEADS) for lemma in tok.lemmas):
+            k = j - 1 if j > lo and tokens[j - 1].capital else j
+            name = " ".join(t.text for t in tokens[k : j + 1])
+            return Span("company", k, j + 1, tokens[k].start, tok.end, name, name, frozenset({"nom"}))
+    return None
+
+
 def find_spans(
     tokens: Sequence[Token],
     language: str,
     linked: LinkResult | None,
     anaphors: frozenset[str],
     headline: bool = False,
+    support: frozenset[str] = frozenset(),
 ) -> list[Span]:
     """Company, person and anaphor spans of one sentence's tokens, in text order.
 
     ``headline``: the sentence is a title, where a sentence-initial common noun that is the
-    subject of the next word's verb is read as a company name ("Rovio irtisanoo").
+    subject of the next word's verb is read as a company name ("Rovio irtisanoo"). ``support``: the
+    :func:`name_support` keys of words the article writes capitalised in mid-sentence.
     """
     spans: list[Span] = []
     taken = [False] * len(tokens)
@@ -268,7 +335,7 @@ def find_spans(
             i = j
             continue
         if not (tok.word and tok.capital) or (
-            _sentence_start(tokens, i) and _common_start_word(tokens, i, language, headline)
+            _sentence_start(tokens, i) and _common_start_word(tokens, i, language, headline, support)
         ):
             i += 1
             continue

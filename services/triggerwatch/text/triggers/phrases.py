@@ -32,7 +32,7 @@ class Lexicon:
     into: frozenset[str]  # the company invested in: "in", "i"
     at: frozenset[str]  # where something happens: "at", "på", "hos"
     business: re.Pattern[str]  # what can be bought or sold besides a named company
-    award: re.Pattern[str]  # "of the year", "årets": an award, not an appointment
+    routine: re.Pattern[str]  # an award, an AGM, a re-election: not a change of management
 
 
 def alt(*phrases: str) -> str:

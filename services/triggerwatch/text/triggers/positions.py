@@ -97,7 +97,9 @@ def fi_position(tokens: list[Token], i: int) -> str | None:
             return "board_member"
     if low.startswith(("hallitukseen", "hallituksesta")):
         return "board_member"
-    if low.startswith("johtoryhmään") or (prev.startswith("johtoryhm") and low.startswith("jäsen")):
+    if low.startswith(("johtoryhmään", "johtoon")) or (
+        prev.startswith("johtoryhm") and low.startswith("jäsen")
+    ):
         return "other"
     if low.startswith(("puheenjohtaj", "varapuheenjohtaj")):
         return "other"  # the chair of a committee, a unit (or a party: the company requirement decides)

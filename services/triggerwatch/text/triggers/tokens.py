@@ -176,8 +176,15 @@ class Sentence:
     index: int = 0
 
 
-def guess_cases(low: str) -> frozenset[str]:
-    """Cases a Finnish word form may be in, from its ending alone (coarse; {'nom'} by default)."""
+_PARTITIVE = ("ia", "iä", "ja", "jä", "ita", "itä", "tta", "ttä")
+
+
+def guess_cases(low: str, common: bool = False) -> frozenset[str]:
+    """Cases a Finnish word form may be in, from its ending alone (coarse; {'nom'} by default).
+
+    ``common``: a lowercase word, which may also be a plural partitive ("yrityksiä", "tuotteita")."""
+    if common and low.endswith(_PARTITIVE) and len(low) > 5:
+        return frozenset({"par"})
     if ":" in low:
         suffix = low[low.index(":") :]
         case = _ABBREV_CASES.get(suffix)
@@ -215,7 +222,9 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
             flags.add("person_1p")
         if low in ("ei", "eikä", "en", "et", "emme", "ette", "eivät", "eivätkä", "älä", "ei-"):
             flags.add("negative")
-        return (low,), False, guess_cases(low), frozenset(), frozenset(flags)
+        if text[0].islower() and low.endswith(("t", "ien", "iden", "jen", "ten")) and len(low) > 5:
+            flags.add("plural")
+        return (low,), False, guess_cases(low, text[0].islower()), frozenset(), frozenset(flags)
     lemmas: list[str] = []
     cases: set[str] = set()
     classes: set[str] = set()
@@ -352,7 +361,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def split_clauses(tokens: list[Token], openers: frozenset[str], speech: frozenset[str]) -> list[Clause]:
+def _short_brackets(tokens: list[Token], most: int = 6) -> set[int]:
+    """Indexes of short asides in brackets, brackets included: "(ÅST)", "(publ)", '("ÅF")'."""
+    found: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if tok.text != "(":
+            continue
+        for j in range(i + 1, min(len(tokens), i + most + 2)):
+            if tokens[j].text == ")":
+                found |= set(range(i, j + 1))
+                break
+    return found
+
+
+def split_clauses(
+    tokens: list[Token], openers: frozenset[str], speech: frozenset[str], headline: bool = False
+) -> list[Clause]:
     """Clauses of a sentence: split at ; : ( ) quotes and dashes, and at a comma before a
     subordinator, a relative pronoun or a verb of saying ("..., kertoo Virtanen")."""
     clauses: list[Clause] = []
@@ -367,8 +391,11 @@ def split_clauses(tokens: list[Token], openers: frozenset[str], speech: frozense
             clauses.append(Clause(lo, hi, len(clauses), opener, quoted))
         lo, opener = next_lo, next_opener
 
+    short_brackets = _short_brackets(tokens)
     for i, tok in enumerate(tokens):
         t = tok.text
+        if i in short_brackets:
+            continue  # "Åbo Svenska Teater (ÅST) anställer": an aside, not a clause
         if t in (";", ":", "(", ")") or t in DASHES or t in QUOTES:
             close(i, i + 1, "")
             continue
@@ -380,6 +407,8 @@ def split_clauses(tokens: list[Token], openers: frozenset[str], speech: frozense
                 close(i, i + 1, nxt.low if nxt.low in openers else "")
             elif nxt is not None and "verb" in nxt.flags and not nxt.capital:
                 close(i, i + 1, ",")  # "X suunnittelee ..., aloittaa muutosneuvottelut": a second verb
+            elif headline and nxt is not None and nxt.word and not nxt.capital:
+                close(i, i + 1, ",")  # a headline's second statement: "..., yhtiö konkurssiin"
             continue
         if i == lo and tok.low in openers:
             opener = tok.low
