@@ -53,6 +53,7 @@ class Predicted:
     kind: str
     subjects: tuple[tuple[str, str], ...] = ()  # (name, role)
     rule: str = ""
+    confidence: float = 1.0
 
 
 Classifier = Callable[[str, str, str], list[Predicted]]
@@ -76,7 +77,7 @@ def headline(item: dict[str, object]) -> tuple[str, str]:
 
 def new_classifier(title: str, body: str, lang: str) -> list[Predicted]:
     return [
-        Predicted(c.kind.value, tuple((s.name, s.role) for s in c.subjects), c.rule)
+        Predicted(c.kind.value, tuple((s.name, s.role) for s in c.subjects), c.rule, c.confidence)
         for c in classify_all(title, body or None, lang)
     ]
 
@@ -100,6 +101,7 @@ class Scores:
     role_right: Counter[str] = field(default_factory=Counter)
     company_right: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    reliability: Counter[tuple[str, bool]] = field(default_factory=Counter)  # (confidence bin, right)
 
 
 def _key(name: str) -> str:
@@ -126,6 +128,8 @@ def score(items: Iterable[dict[str, object]], classify: Classifier, mode: str) -
         gold = {str(label["kind"]) for label in labels}
         predicted = classify(title, body, lang)
         pred = {p.kind for p in predicted}
+        for p in predicted:
+            s.reliability[(_bin(p.confidence), p.kind in gold)] += 1
         for k in gold & pred:
             s.tp[k] += 1
             s.confusion[(k, k)] += 1
@@ -193,6 +197,25 @@ def report_confusion(s: Scores, out: list[str]) -> None:
         out.append("    " + f"{short[r]:<8}" + "".join(f"{s.confusion[(r, c)] or '.':>7}" for c in labels))
 
 
+BINS = ((0.0, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
+
+
+def _bin(confidence: float) -> str:
+    for lo, hi in BINS:
+        if lo <= confidence < hi:
+            return f"{lo:.1f}-{min(hi, 1.0):.1f}"
+    return "?"
+
+
+def report_reliability(s: Scores, out: list[str]) -> None:
+    """Calibration: of the triggers given a confidence in each bin, the share that was right."""
+    out.append("    confidence vs. observed precision (calibration):")
+    for lo, hi in BINS:
+        b = f"{lo:.1f}-{min(hi, 1.0):.1f}"
+        right, wrong = s.reliability[(b, True)], s.reliability[(b, False)]
+        out.append(f"      {b}  observed {_ratio(right, right + wrong)}  of {right + wrong}")
+
+
 def report_roles(s: Scores, out: list[str]) -> None:
     out.append("    subjects (labels of found kinds): right company with right role / right company / labels")
     for role in sorted(s.role_total):
@@ -223,6 +246,7 @@ def evaluate(parts: list[str], show_errors: bool) -> list[str]:
             report_kinds(base, out)
             report_confusion(new, out)
             report_roles(new, out)
+            report_reliability(new, out)
             if show_errors:
                 out.append("  errors (new):")
                 out += [f"    {e}" for e in new.errors]
