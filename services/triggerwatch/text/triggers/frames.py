@@ -68,6 +68,7 @@ class ClauseView:
         #: the subject a clause without its own inherits: the previous clause's subject, or for a
         #: relative clause ("..., joka ostaa") the company it follows
         self.carry: Span | None = None
+        self._hits: dict[str, list[int]] = {}  # cue name -> token indexes (cue names are unique)
 
     @property
     def tokens(self) -> list[Token]:
@@ -79,9 +80,16 @@ class ClauseView:
                 yield i, self.tokens[i]
 
     def hits(self, cue: Cue, lo: int | None = None, hi: int | None = None) -> list[int]:
-        lo = self.lo if lo is None else max(lo, self.lo)
-        hi = self.hi if hi is None else min(hi, self.hi)
-        return [i for i in range(lo, hi) if self.tokens[i].word and cue.hit(self.tokens[i])]
+        """Token indexes of the cue's words in the clause (between ``lo`` and ``hi``)."""
+        found = self._hits.get(cue.name)
+        if found is None:
+            found = [i for i in range(self.lo, self.hi) if self.tokens[i].word and cue.hit(self.tokens[i])]
+            self._hits[cue.name] = found
+        if lo is None and hi is None:
+            return found
+        lo = self.lo if lo is None else lo
+        hi = self.hi if hi is None else hi
+        return [i for i in found if lo <= i < hi]
 
     def has(self, cue: Cue, lo: int | None = None, hi: int | None = None) -> bool:
         return bool(self.hits(cue, lo, hi))
