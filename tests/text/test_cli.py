@@ -79,7 +79,8 @@ def _lines(output: str) -> list[dict[str, object]]:
 def test_classify_a_text_file_names_kind_subjects_roles_evidence_and_confidence(tmp_path: Path) -> None:
     doc = tmp_path / "news.txt"
     doc.write_text(
-        "Elisa ostaa Fennia IT:n\nElisa on sopinut ostavansa helsinkiläisen Fennia IT Oy:n koko osakekannan.\n",
+        "Elisa ostaa Fennia IT:n\n"
+        "Elisa on sopinut ostavansa helsinkiläisen Fennia IT Oy:n koko osakekannan.\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(app, ["classify", str(doc)])
