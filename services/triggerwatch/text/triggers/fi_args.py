@@ -11,7 +11,7 @@ from __future__ import annotations
 from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.triggers import lexicon_fi as L
 from triggerwatch.text.triggers.cues import Cue
-from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
+from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView, is_common_compound
 from triggerwatch.text.triggers.gazetteer import place_of
 from triggerwatch.text.triggers.names import Span
 
@@ -64,7 +64,12 @@ def compound_targets(view: ClauseView, lo: int, hi: int | None = None) -> list[S
 def modifier_of(view: ClauseView, i: int) -> Span | None:
     """The genitive company directly before token ``i`` (adjectives between allowed): "Nokian (uusi) X"."""
     j = i - 1
-    while j >= view.lo and view.tokens[j].word and not view.tokens[j].capital and j >= i - 3:
+    while (
+        j >= view.lo
+        and view.tokens[j].word
+        and (not view.tokens[j].capital or is_common_compound(view.tokens[j]))
+        and j >= i - 3
+    ):
         span = view.span_at(j)
         if span is not None:
             break

@@ -52,11 +52,13 @@ def _buy(view: ClauseView, i: int) -> Candidate | None:
     buyer = None if passive(view, i) else agent(view, i)
     args: list[Arg] = []
     business = False
-    for span, noun in genitive_objects(view, i):
-        if noun is None:
-            args.append(Arg(span, "target"))
-        elif L.BUSINESS.hit(view.tokens[noun]) or L.SHARES.hit(view.tokens[noun]):
-            args.append(Arg(span, "seller"))
+    for span, _ in genitive_objects(view, i):
+        noun = view.modifies_noun(span)
+        if noun is None or L.SHARES.hit(noun) or L.MAJORITY.hit(noun):
+            args.append(Arg(span, "target"))  # "ostaa Fennia IT:n (koko osakekannan)"
+            business = business or noun is not None
+        elif L.BUSINESS.hit(noun):
+            args.append(Arg(span, "seller"))  # "ostaa Nokian puhelinliiketoiminnan"
             business = True
     for span in view.companies(SOURCE, lo=i + 1, kinds=("company",)):
         if span.cases & {"abl"}:

@@ -127,9 +127,9 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
         dest = _not_place(view.companies(DESTINATION, lo=i + 1, kinds=("company", "anaphor")))
         source = _not_place(view.companies(SOURCE, kinds=("company",)))
         retire = view.has(L.RETIREMENT, lo=i + 1)
-        pos = (
-            new_roles[0] if new_roles else subj_pos or (sentence_positions[0] if sentence_positions else None)
-        )
+        candidates = [p for p in (*new_roles[:1], subj_pos, *sentence_positions[:1]) if p is not None]
+        specific = [p for p in candidates if p.role != "other"]  # the most specific position named
+        pos: Position | None = (specific or candidates)[0] if candidates else None
         person = person or _person(view, i)
         if not (has_subject or new_roles):
             continue

@@ -16,6 +16,21 @@ from triggerwatch.text.triggers.tokens import Clause, Sentence, Token
 
 AttrValue = str | int | float
 
+#: words after a genitive name that it does not modify
+FUNCTION_WORDS = words(
+    "ja sekä tai eli mutta että kun jos kuin myös vielä jo nyt sitten noin yli alle mukaan kanssa"
+)
+QUANTIFIERS = frozenset({"koko", "kaikki", "kaikkien", "kaiken", "enemmistön", "puolet"})
+NOUNISH = frozenset(
+    {"nimisana", "laatusana", "nimisana_laatusana", "lyhenne", "lukusana", "nimi", "paikannimi"}
+)
+
+
+def is_common_compound(tok: Token) -> bool:
+    """A capitalised hyphen compound with a common-noun head: "Suomen-yksikön", "Nokia-kaupan"."""
+    return "-" in tok.text and tok.text.rsplit("-", 1)[1][:1].islower()
+
+
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 
 
@@ -131,11 +146,21 @@ class ClauseView:
         return span.last < self.hi and self.tokens[span.last].low == word
 
     def modifies_noun(self, span: Span) -> Token | None:
-        """The lowercase noun a genitive span directly modifies ("Nokian liiketoiminnan"), if any."""
-        if span.last < self.hi:
-            nxt = self.tokens[span.last]
-            if nxt.word and not nxt.capital and not nxt.text[0].isdigit() and "verb" not in nxt.flags:
-                return nxt
+        """The noun a genitive span directly modifies ("Nokian liiketoiminnan", "Nokian koko
+        osakekannan", "Microsoftin Suomen-yksikön"), if any; not a conjunction or adverb after it."""
+        j = span.last
+        while j < self.hi:
+            nxt = self.tokens[j]
+            if not nxt.word or nxt.text[0].isdigit() or "verb" in nxt.flags or nxt.low in FUNCTION_WORDS:
+                return None
+            if nxt.capital and not is_common_compound(nxt):
+                return None
+            if nxt.known and not nxt.classes & NOUNISH:
+                return None  # an adverb, a pronoun
+            if nxt.low in QUANTIFIERS and j + 1 < self.hi:
+                j += 1  # "Fennia IT:n koko osakekannan": the noun after the quantifier
+                continue
+            return nxt
         return None
 
 

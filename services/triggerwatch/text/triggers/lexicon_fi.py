@@ -45,7 +45,12 @@ BUSINESS = cue(
     r"\w*(?:liiketoim|yksikö|yksikk|divisioon|tytäryhti|yhtiö|yrityk|yritys|osake-enemmist|enemmist|"
     r"osakekan|bisne|konserni|ketju|toiminno|brändi|startup|\w*leh[td]|\w*kanav|\w*tehta|\w*tehdas)",
 )
-SHARES = cue("osake", r"osake|osakekanta", r"osakk|osakekan")
+SHARES = cue("osake", r"osake|osakekanta|osakkeet", r"osakk|osakekan")
+MAJORITY = cue(
+    "enemmistö",
+    r"osake-enemmistö|enemmistö|enemmistöosuus|määräysvalta",
+    r"(?:osake-enemmist|enemmist|määräysval)",
+)
 
 # --- bankruptcy --------------------------------------------------------------------------------
 BANKRUPTCY = cue(

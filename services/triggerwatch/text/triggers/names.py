@@ -231,8 +231,10 @@ def _plural(tok: Token, language: str) -> bool:
 
 
 def _same_case_name(a: Token, b: Token) -> bool:
-    """Two capitalised words in the same oblique case: one inflected name ("Lakeuden Lämmön")."""
-    return b.word and b.capital and bool(b.cases) and b.cases == a.cases
+    """Two capitalised words in the same oblique case: one inflected name ("Lakeuden Lämmön"), but
+    not a name before a compound common noun ("Microsoftin Suomen-yksikön")."""
+    common_head = "-" in b.text and b.text.rsplit("-", 1)[1][:1].islower()
+    return b.word and b.capital and bool(b.cases) and b.cases == a.cases and not common_head
 
 
 def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
