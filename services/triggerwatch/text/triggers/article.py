@@ -16,7 +16,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.linker import CompanyLinker, LinkResult
@@ -116,7 +116,6 @@ def _sentences(
     text = title if not body else f"{title}\n\n{body}"
     out: list[tuple[Sentence, list[Span]]] = []
     support = _capitalised_mid_sentence(text)
-    body_start = len(title) + 2
     n_body = 0
     for start, end in split_sentences(text):
         if start < len(title):
@@ -129,7 +128,26 @@ def _sentences(
         sentence.clauses = split_clauses(tokens, rules.openers, rules.speech, headline=position == "title")
         spans = find_spans(tokens, language, linked, rules.anaphors, position == "title", support)
         out.append((sentence, spans))
-        _ = body_start
+    return _people_by_surname(out)
+
+
+def _people_by_surname(
+    sentences: list[tuple[Sentence, list[Span]]],
+) -> list[tuple[Sentence, list[Span]]]:
+    """A one-word "company" that is the surname of a person the article names ("Korhonen
+    aloittaa") is that person."""
+    surnames = {s.name.split()[-1].casefold() for _, spans in sentences for s in spans if s.kind == "person"}
+    if not surnames:
+        return sentences
+    out = []
+    for sentence, spans in sentences:
+        fixed = [
+            replace(s, kind="person")
+            if s.kind == "company" and not s.linked and s.name.casefold() in surnames
+            else s
+            for s in spans
+        ]
+        out.append((sentence, fixed))
     return out
 
 

@@ -223,7 +223,8 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
                 )
             )
     # headline without a verb: "Matti Virtanen Nokian toimitusjohtajaksi"
-    if new_roles and not any("verb" in t.flags for _, t in view.words()) and not out:
+    verbs = [i for i, t in view.words() if "verb" in t.flags and view.span_at(i) is None]
+    if new_roles and not verbs and not out:
         pos = new_roles[0]
         person = _person(view, pos.index)
         if person is not None and view.lo <= person.first < view.hi:

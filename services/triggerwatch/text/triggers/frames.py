@@ -190,9 +190,14 @@ def blocked(
             return "hypothetical"
     # past background: a year or a time word with a past verb ("vuonna 2012 tehty yrityskauppa")
     cue_tok = tokens[cue]
-    pastish = bool(
-        cue_tok.flags & {"past", "participle_past_passive", "participle_agent", "participle_past_active"}
-    )
+    past_flags = {"past", "participle_past_passive", "participle_agent", "participle_past_active"}
+    pastish = bool(cue_tok.flags & past_flags)
+    if "verb" not in cue_tok.flags and not pastish:  # a noun cue: the clause's verbs tell the time
+        before = [t for t in tokens[max(view.lo, cue - 2) : cue] if t.word]
+        participles = [t for t in before if t.flags & {"participle_past_passive", "participle_agent"}]
+        if any(t.cases & cue_tok.cases for t in participles):
+            return "background"  # an attributive participle: "vuonna 2012 tehty yrityskauppa"
+        pastish = any(t.flags & past_flags for _, t in own)
     if view.language != "fi":
         pastish = pastish or cue_tok.low.endswith("ed") or cue_tok.low in ("sold", "bought", "köpte", "sålde")
     years = [int(t.text) for _, t in view.words() if _YEAR.match(t.text)]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triggerwatch.text import finnish
-from triggerwatch.text.linker import AMBIGUOUS_NAMES, LinkResult
+from triggerwatch.text.linker import AMBIGUOUS_NAMES, CONTEXT_PREFIXES, LinkResult
 from triggerwatch.text.normalise import is_legal_form
 from triggerwatch.text.triggers.gazetteer import (
     FIRST_NAMES,
@@ -25,6 +25,7 @@ from triggerwatch.text.triggers.gazetteer import (
     place_of,
     words,
 )
+from triggerwatch.text.triggers.positions import fi_position
 from triggerwatch.text.triggers.tokens import DASHES, QUOTES, Token
 
 # acronyms and words that are capitalised but never a company
@@ -128,42 +129,48 @@ def _common_start_word(
 ) -> bool:
     """A capitalised sentence-initial word that is an ordinary word, not a name.
 
-    A word the article also writes capitalised in mid-sentence is a name. A Finnish common noun
-    that is the singular subject of the verb right after it in a title ("Rovio irtisanoo",
-    "Talvivaara hakeutuu") is read as a name: headlines start with the company. Without Voikko a
-    Finnish sentence-initial word needs the mid-sentence support.
+    A name: a word the article also writes capitalised in mid-sentence; a genitive before a
+    position or company word ("Rovion toimitusjohtaja"); the first word of a longer name
+    ("Talvivaara Sotkamo"), unless it is a descriptor ("Metsäkonevalmistaja Ponsse"); a word Voikko
+    knows as a proper name; and in a title, a Finnish common noun that is the singular subject of the
+    verb right after it ("Rovio irtisanoo", "Talvivaara hakeutuu"): headlines start with the company.
+    Without Voikko, other Finnish sentence-initial words are ordinary words.
     """
     tok = tokens[i]
     if tok.low in _STARTERS or tok.low in _NOT_NAMES:
         return True
     if name_support(tok.low) in support:
         return False
-    if language == "fi" and not tok.known and not finnish.voikko_available():
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        return not (nxt is not None and nxt.word and nxt.capital)  # "Talvivaara Sotkamo": a longer name
-    if language == "fi" and tok.known:
-        lemmas = set(tok.lemmas)
-        if lemmas & AMBIGUOUS_NAMES or tok.proper:
-            return False
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if nxt is not None and nxt.word and nxt.capital and not lemmas & _GENERIC_AGENTS:
-            # a descriptor before the name ("Metsäkonevalmistaja Ponsse") is an ordinary word; any
-            # other word is the first word of a longer name ("Talvivaara Sotkamo")
-            descriptor = any(lemma.endswith(_DESCRIPTORS) for lemma in lemmas)
-            return descriptor or bool(tok.classes & {"laatusana", "nimisana_laatusana"})
-        subject = (
-            headline
-            and nxt is not None
-            and "verb" in nxt.flags
-            and "nom" in tok.cases
-            and "plural" not in tok.flags
-            and not lemmas & _GENERIC_AGENTS
-            and "teonsana" not in tok.classes
-            and not tok.low.endswith("oikeus")
-            and not any(lemma.endswith(_ABSTRACT) for lemma in lemmas)
-        )
-        return not subject
-    return False
+    if language != "fi":
+        return False
+    lemmas = set(tok.lemmas)
+    if lemmas & AMBIGUOUS_NAMES or tok.proper:
+        return False
+    ordinary = bool(lemmas & _GENERIC_AGENTS) or any(lemma.endswith(_ABSTRACT) for lemma in lemmas)
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is None or not nxt.word:
+        return True
+    after = [j for j in range(i + 1, min(len(tokens), i + 3)) if tokens[j].word and not tokens[j].capital]
+    context = any(tokens[j].low.startswith(CONTEXT_PREFIXES) or fi_position(list(tokens), j) for j in after)
+    if "gen" in tok.cases and not ordinary and context:
+        return False  # "Rovion (entinen) toimitusjohtaja", "Koneen osake": whose but a company's
+    if nxt.capital and not lemmas & _GENERIC_AGENTS:
+        descriptor = any(lemma.endswith(_DESCRIPTORS) for lemma in lemmas)
+        return descriptor or bool(tok.classes & {"laatusana", "nimisana_laatusana"})
+    if not tok.known:
+        # Voikko knows the common words: a word it does not know is a name; without Voikko there is
+        # no more evidence
+        return not finnish.voikko_available()
+    subject = (
+        headline
+        and "verb" in nxt.flags
+        and "nom" in tok.cases
+        and "plural" not in tok.flags
+        and "teonsana" not in tok.classes
+        and not tok.low.endswith("oikeus")
+        and not ordinary
+    )
+    return not subject
 
 
 # endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
@@ -186,6 +193,8 @@ _DESCRIPTORS = (
     "startup",
     "tukkuliike",
     "liike",
+    "sijoittaja",  # "Pääomasijoittaja Inventure"
+    "rahasto",
     "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
     "läinen",
 )

@@ -106,6 +106,9 @@ _ABBREV_CASES = {
     ":hun": "ill",
     ":han": "ill",
     ":hän": "ill",
+    ":hyn": "ill",
+    ":hön": "ill",
+    ":een": "ill",
     ":ssa": "ine",
     ":ssä": "ine",
     ":sta": "ela",
@@ -176,7 +179,7 @@ class Sentence:
     index: int = 0
 
 
-_PARTITIVE = ("ia", "iä", "ja", "jä", "ita", "itä", "tta", "ttä")
+_PARTITIVE = ("ia", "iä", "ita", "itä", "tta", "ttä", "jaa", "jää")
 
 
 def guess_cases(low: str, common: bool = False) -> frozenset[str]:
@@ -189,6 +192,8 @@ def guess_cases(low: str, common: bool = False) -> frozenset[str]:
         suffix = low[low.index(":") :]
         case = _ABBREV_CASES.get(suffix)
         return frozenset({case}) if case else frozenset({"nom"})
+    if low.endswith("nen"):
+        return frozenset({"nom"})  # -nen names and words: the genitive is -sen (Onninen, Virtasen)
     for suffix, cases in _FI_SUFFIX_CASES:
         if low.endswith(suffix) and len(low) > len(suffix) + 2:
             if suffix in ("n", "t") and low[-2] not in "aeiouyäö":
@@ -216,6 +221,10 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
             flags.add("conditional")
         if _PASSIVE.match(low):
             flags.add("passive")
+        if low.endswith(("ttu", "tty", "ttuja", "ttyjä", "hty", "htu")) and len(low) > 4:
+            flags.add("participle_past_passive")  # "tehty", "ostettu"
+        elif low.endswith(("nut", "nyt", "neet")) and len(low) > 5:
+            flags.add("participle_past_active")
         if _AGENT.match(low):
             flags.add("participle_agent_maybe")
         if _FI_1P.match(low):
@@ -287,7 +296,7 @@ def _unshout(surface: str, language: str, first: bool, before_legal_form: bool) 
     common = True
     if language == "fi" and finnish.voikko_available():
         classes = {c for _, c in finnish.analyse(surface)}
-        common = bool(classes) and not classes & PROPER_CLASSES
+        common = bool(classes - PROPER_CLASSES)  # "OSTAA": a verb (also a place name, Osta)
     if not common:
         return title
     low = surface.lower()
