@@ -134,6 +134,12 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
         if not (has_subject or new_roles):
             continue
         if pos is None:
+            if person is not None and view.lo <= person.first < i and (dest or source):
+                # a named person moves between companies ("Elop palaa Microsoftille"): weak without a position
+                args = [Arg(dest[0], "appointed")] if dest else []
+                args += [Arg(source[0], "leaving")] if source else []
+                change = "appointed" if dest else "leaving"
+                out.append(_make(view, "move_norole", i, args, _attrs(view, change, None, person)))
             continue  # someone moves, but no one with a position
         if retire:
             company = (source[0] if source else None) or _company_of(view, subj_pos, i)
@@ -207,6 +213,16 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
                 _attrs(view, "appointed", nxt, _person(view, i)),
             )
         )
+    # "Virtanen ei jatka Nokian toimitusjohtajana": a departure said with a negation
+    for i, tok in view.words():
+        if tok.low not in L.NEGATIONS or i + 1 >= view.hi or not L.CONTINUE.hit(view.tokens[i + 1]):
+            continue
+        acting = [p for p in positions if p.index > i and p.cases & {"ess"}]
+        person, _, has_subject = _subject(view, i, positions)
+        if acting and has_subject:
+            company = _company_of(view, acting[0], i)
+            attrs = _attrs(view, "leaving", acting[0], person or _person(view, i))
+            out.append(_make(view, "not_continue", i, [Arg(company, "leaving")], attrs))
     # "Nokian toimitusjohtaja vaihtuu": the position changes hands
     for i in view.hits(L.CHANGE):
         subject = [p for p in positions if p.index < i and "nom" in p.cases]

@@ -238,7 +238,8 @@ APPOINT = cue(
     r"palkattu|palkannut|rekrytoida|rekrytoitu|pestata|pestattu|kiinnittää|kiinnitetty|kutsua|kutsuttu",
     r"(?:nimit|nimet|nimeä|valit|valin|valitt|palkka|palkat|palkan|rekrytoi|pestat|pestas|kiinnit|kutsu)",
 )
-MOVE = cue("siirtyä", r"siirtyä|siirtynyt|siirtyvä", r"siirty")
+MOVE = cue("siirtyä", r"siirtyä|siirtynyt|siirtyvä|palata|palannut", r"(?:siirty|palaa|palasi|palann)")
+CONTINUE = cue("jatkaa", r"jatkaa", r"jatka")
 BEGIN = cue("aloittaa", r"aloittaa|aloittanut|aloittava", r"(?:aloitta|aloitti|aloitan|aloitet)")
 RISE = cue(
     "nousta",
@@ -284,7 +285,7 @@ RECOVER = cue(
     r"(?:selvi|pääs|toipu|nousi|nousse|vapautu|irtautu)",
 )
 #: an annual general meeting elects or re-elects: not a change of management news
-AGM = cue("yhtiökokous", r"yhtiökokous|uudelleen|jatkaa", r"(?:yhtiökokou|uudelleen|jatka)")
+AGM = cue("yhtiökokous", r"yhtiökokous|uudelleen", r"(?:yhtiökokou|uudelleen)")
 
 #: awards and prizes: "valittiin vuoden kasvujohtajaksi" is not an appointment
 AWARD = cue(
