@@ -128,8 +128,9 @@ def classify_event(event: TriggerEventV1, linker: CompanyLinker | None = None) -
     its kind and id and gains the role, change, person, evidence and company roles, so that it
     corroborates the same appointment from other sources. Anything else is returned as is: ``[event]``.
     """
+    year = event.occurred_at.year  # "vuonna 2015" in a 2015 item is the present, not background
     if event.kind is EventKind.NEWS:
-        found = classify_all(event.title, event.summary, event.language, linker=linker)
+        found = classify_all(event.title, event.summary, event.language, linker=linker, published_year=year)
         if not found:
             return [event]
         events = []
@@ -149,7 +150,7 @@ def classify_event(event: TriggerEventV1, linker: CompanyLinker | None = None) -
             events.append(event.model_copy(update=update))
         return events
     if event.kind is EventKind.DECISION_MAKER_CHANGE and not event.attributes.get("role"):
-        found = classify_all(event.title, event.summary, event.language, linker=linker)
+        found = classify_all(event.title, event.summary, event.language, linker=linker, published_year=year)
         dmc = next((c for c in found if c.kind is EventKind.DECISION_MAKER_CHANGE), None)
         if dmc is None:
             return [event]

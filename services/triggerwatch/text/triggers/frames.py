@@ -198,6 +198,8 @@ def blocked(
         if any(t.cases & cue_tok.cases for t in participles):
             return "background"  # an attributive participle: "vuonna 2012 tehty yrityskauppa"
         pastish = any(t.flags & past_flags for _, t in own)
+    elif not pastish:  # reported in the past: "Nokia kertoi aiemmin irtisanovansa"
+        pastish = any("past" in t.flags and "verb" in t.flags for _, t in own)
     if view.language != "fi":
         pastish = pastish or cue_tok.low.endswith("ed") or cue_tok.low in ("sold", "bought", "köpte", "sålde")
     years = [int(t.text) for _, t in view.words() if _YEAR.match(t.text)]
