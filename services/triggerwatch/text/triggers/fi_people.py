@@ -135,11 +135,11 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
             continue
         if pos is None:
             if person is not None and view.lo <= person.first < i and (dest or source):
-                # a named person moves between companies ("Elop palaa Microsoftille"): weak without a position
-                args = [Arg(dest[0], "appointed")] if dest else []
-                args += [Arg(source[0], "leaving")] if source else []
+                # a named person moves between companies ("Elop palaa Microsoftille"): weak, no position
+                moved = [Arg(dest[0], "appointed")] if dest else []
+                moved += [Arg(source[0], "leaving")] if source else []
                 change = "appointed" if dest else "leaving"
-                out.append(_make(view, "move_norole", i, args, _attrs(view, change, None, person)))
+                out.append(_make(view, "move_norole", i, moved, _attrs(view, change, None, person)))
             continue  # someone moves, but no one with a position
         if retire:
             company = (source[0] if source else None) or _company_of(view, subj_pos, i)
