@@ -215,7 +215,7 @@ def find_triggers(
     linked = linker.analyse(text) if linker is not None and len(linker) else None
     sentences = _sentences(title, body, lang, linked, rules)
     main = _main_company(sentences)
-    best = _best_candidates(sentences, lang, rules, main, published_year, explain)
+    best = _best_candidates(title, sentences, lang, rules, main, published_year, explain)
     triggers = []
     for kind in KIND_ORDER:
         if kind not in best:
@@ -240,6 +240,7 @@ def find_triggers(
 
 
 def _best_candidates(
+    title: str,
     sentences: list[tuple[Sentence, list[Span]]],
     lang: str,
     rules: LanguageRules,
@@ -263,7 +264,9 @@ def _best_candidates(
             for rule in rules.rules:
                 for cand in rule(view):
                     args = _resolve(cand, main)
-                    cand.blocked = _block(cand, view, views, args, rules, published_year, headline_keys)
+                    cand.blocked = _block(
+                        title, cand, view, views, args, rules, published_year, headline_keys
+                    )
                     if explain is not None:
                         explain.append(cand)
                     if cand.blocked is not None:
@@ -276,7 +279,15 @@ def _best_candidates(
     return best
 
 
+_NO_LAYOFFS = re.compile(
+    r"\b(?:inga uppsägningar|inga permitteringar|ei irtisanomisia|ei lomautuksia|ilman irtisanomisia|"
+    r"no (?:layoffs|redundancies|job cuts)|without (?:layoffs|redundancies))\b",
+    re.IGNORECASE,
+)
+
+
 def _block(
+    title: str,
     cand: Candidate,
     view: ClauseView,
     views: list[ClauseView],
@@ -288,6 +299,10 @@ def _block(
     reason = blocked(view, cand.cue, rules.hedges, views, published_year)
     if reason is not None:
         return reason
+    if cand.kind is EventKind.LAYOFFS and (
+        _NO_LAYOFFS.search(view.sentence.text) or _NO_LAYOFFS.search(title)
+    ):
+        return "negated"  # "Omställningsförhandlingarna avslutade – inga uppsägningar"
     named = [a for a in cand.args if a.span.kind == "company"]
     if view.clause.quoted and not named:
         return "quote"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from triggerwatch.text.triggers.tokens import Token
 
+_PARTICIPLES = ("va", "vä", "nut", "nyt", "neet")
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -22,7 +24,12 @@ class Cue:
 
     def hit(self, tok: Token) -> bool:
         if tok.known and self.lemma is not None:
-            return any(self.lemma.fullmatch(lemma) for lemma in tok.lemmas)
+            if any(self.lemma.fullmatch(lemma) for lemma in tok.lemmas):
+                return True
+            # a participle is its own lemma ("ostavansa" → ostava, "vähentäneensä" → vähentänyt):
+            # the verb's surface stems decide
+            if not any(lemma.endswith(_PARTICIPLES) for lemma in tok.lemmas):
+                return False
         return self.surface is not None and bool(self.surface.match(tok.low))
 
 

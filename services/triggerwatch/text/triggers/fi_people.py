@@ -200,7 +200,9 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
         allative = _not_place(
             [s for s in view.companies(DESTINATION, kinds=("company",)) if s.cases & {"all"}]
         )
-        copula = any(view.tokens[j].low in ("on", "ovat", "oli", "tulee") for j in range(view.lo, view.hi))
+        # "uusi toimitusjohtaja on X" (the copula right after the position, or after its holder)
+        after = [t for t in view.tokens[nxt.index + 1 : nxt.index + 4] if t.word and not t.capital]
+        copula = "nom" in nxt.cases and bool(after) and after[0].low in ("on", "oli", "tulee", "tuli")
         if not (allative or copula or nxt.cases & {"tra"}):
             continue
         company = modifier_of(view, i) or (allative[0] if allative else _main(view, i))

@@ -57,7 +57,7 @@ EN = Lexicon(
             K.MERGER,
             "buy",
             "agent_object",
-            r"acquires?|acquired|acquiring|to acquire|buys|bought|to buy|purchases|purchased",
+            r"acquires?|acquired|acquiring|to acquire|buys|bought|to buy|purchases|purchased|to purchase",
             r"takes? over|took over|to take over",
             r"complete[sd]? (?:the |its )?acquisition of|agree[sd]? to (?:buy|acquire)",
             r"signed an agreement to acquire",
@@ -227,7 +227,7 @@ EN = Lexicon(
         alt(
             r"business(?:es)?|unit|division|stake|subsidiary|"
             r"operations|majority|all (?:the )?(?:outstanding )?shares",
-            r"company|firm|maker|provider|supplier|developer|"
+            r"(?<!the )company|firm|maker|provider|supplier|developer|"
             r"start-?up|manufacturer|operator|consultancy|agency",
         ),
         re.IGNORECASE,

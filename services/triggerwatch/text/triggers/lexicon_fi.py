@@ -348,7 +348,7 @@ SPEECH = words("""
     """)
 #: words standing for the company the article is about ("yhtiö", "se", "konserni")
 ANAPHORS = words("""
-    yhtiö yritys konserni se pörssiyhtiö emoyhtiö kasvuyritys startup-yritys peliyhtiö ohjelmistoyhtiö
+    yhtiö yritys konserni se pörssiyhtiö emoyhtiö kasvuyritys startup startup-yritys peliyhtiö ohjelmistoyhtiö
     teknologiayhtiö ohjelmistotalo it-yhtiö operaattori teleoperaattori valmistaja laitevalmistaja
     puhelinvalmistaja verkkokauppa kauppaketju pankki
     """)

@@ -180,8 +180,8 @@ SV = Lexicon(
     business=re.compile(
         alt(
             r"verksamhet\w*|affärsområde\w*|dotterbolag\w*|andel\w*|majoritet\w*|aktiemajoritet\w*|enhet\w*",
-            r"samtliga aktier|alla aktier|leverantör\w*|bolag\w*|"
-            r"företag\w*|tillverkare\w*|aktör\w*|koncern\w*",
+            r"samtliga aktier|alla aktier|leverantör\w*|bolag(?!et)\w*|"
+            r"företag(?!et)\w*|tillverkare\w*|aktör\w*|koncern(?!en)\w*",
         ),
         re.IGNORECASE,
     ),

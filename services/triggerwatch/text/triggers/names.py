@@ -97,6 +97,8 @@ def base_word(token: Token) -> str:
         best = stem
         if stem[-1].casefold() not in "aeiouyäö":
             break  # a consonant-final stem with a linking vowel (Valmetin → Valmet): the longest
+    if best.casefold().endswith("kse") and len(best) > 4:
+        best = best[:-3] + "s"  # an s-stem: Oculuksen → Oculus
     return best
 
 
@@ -210,8 +212,13 @@ _GENERIC_AGENTS = words("""
     """)
 
 
+_TECH = re.compile(r"^\d+[gk]$|^(?:lte|wifi|wlan|nfc|usb|hdmi|gps)$")
+
+
 def _excluded(name: str) -> bool:
     low = name.casefold()
+    if _TECH.match(low):
+        return True  # "4G-verkkoonsa": a technology, not a company
     if " " not in low and place_of(low) is not None:
         return True  # a place in any case form ("Suomen", "Helsinkiin"), also without Voikko
     first = low.split()[0] if low.split() else low

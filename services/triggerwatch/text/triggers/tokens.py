@@ -37,7 +37,8 @@ _CASES = {
 PROPER_CLASSES = frozenset({"nimi", "sukunimi", "paikannimi", "etunimi"})
 
 _TOKEN = re.compile(
-    r"\d+(?:[.,:]\d+)*(?:-\w+)?"  # numbers (1,5; 2014; 3:n) and number compounds (10-vuotias)
+    r"\d+[^\W\d_][\w]*(?:[-:]\w+)?"  # digits and letters: 4G, 3M, 5G-verkko
+    r"|\d+(?:[.,:]\d+)*(?:-\w+)?"  # numbers (1,5; 2014; 3:n) and number compounds (10-vuotias)
     r"|[^\W\d_](?:[\w&+]|[-'\u2019:.](?=[^\W_]))*"  # words: inner hyphens, apostrophes, UPM:n, e.g.
     r"|[^\w\s]",  # one punctuation character
     re.UNICODE,
