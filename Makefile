@@ -9,7 +9,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # Debian packages the project needs: Voikko (Finnish morphology) and Chromium (browser tests).
 APT_PACKAGES := libvoikko1 voikko-fi chromium
 
-.PHONY: demo up test lint bench install system-deps clean
+.PHONY: demo up test lint bench eval install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Trigger classification quality on the labelled set (dev and held-back parts), next to the baseline.
+eval: install
+	$(BIN)/python -m bench.eval_triggers
 
 clean:
 	rm -rf .triggerwatch .pytest_cache .mypy_cache .ruff_cache

@@ -182,6 +182,96 @@ def parse(
 
 
 @app.command()
+def classify(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="text files (first line = title), '-' for stdin; with --payload: payload paths or URLs"
+        ),
+    ] = None,
+    payload: Annotated[
+        str | None,
+        typer.Option(
+            help="read INPUTS as recorded payloads of this source or format (see `triggerwatch parse --help`)"
+        ),
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="fi, sv or en (default: detected)")] = None,
+    names: Annotated[
+        Path | None,
+        typer.Option(help="CSV id,name: link subject companies to these (as `triggerwatch link`)"),
+    ] = None,
+    db: Annotated[bool, typer.Option("--db", help="link subject companies to the company table")] = False,
+    sources_file: Annotated[Path | None, typer.Option(help="for --payload with a source name")] = None,
+) -> None:
+    """Print the triggers of texts or recorded payload items as JSON lines (see docs/classification.md).
+
+    One line per trigger: kind, subject companies with roles (acquirer/target/seller,
+    appointed/leaving, subject, employer, buyer, investor), evidence sentence, calibrated confidence,
+    rule and attributes; ``"kind": "news"`` for an input without a trigger.
+    """
+    from triggerwatch.text.cli import classify_text, make_linker, trigger_records, write_records
+
+    linker = make_linker(names, db)
+    items = inputs or ["-"]
+    if payload is None:
+        for item in items:
+            text = sys.stdin.read() if item == "-" else _read_input(item).decode("utf-8")
+            write_records(classify_text(text, {"input": item}, language, linker))
+        return
+    from triggerwatch.text.classify import classify_all
+
+    for item in items:
+        for event in _payload_items(payload, item, sources_file):
+            found = classify_all(event.title, event.summary, language or event.language, linker=linker)
+            source = {"input": item, "source_item_id": event.source_item_id, "title": event.title}
+            write_records(trigger_records(found, source))
+
+
+def _read_input(item: str) -> bytes:
+    """A path, a file:// URL or an http(s) URL (e.g. a recorded payload served locally)."""
+    if item.startswith(("http://", "https://")):
+        import httpx
+
+        response = httpx.get(item, timeout=30, follow_redirects=True)
+        if response.status_code != 200:
+            raise TriggerwatchError(f"{item}: HTTP {response.status_code}")
+        return response.content
+    path = Path(item[len("file://") :] if item.startswith("file://") else item)
+    if not path.is_file():
+        raise ConfigError(f"{item}: no such file")
+    return path.read_bytes()
+
+
+def _payload_items(source: str, item: str, sources_file: Path | None) -> list[Any]:
+    """The news items of a recorded payload, as the collector of ``source`` parses them (unclassified)."""
+    from datetime import UTC, datetime
+
+    from triggerwatch.collectors.base import RawPayload
+    from triggerwatch.collectors.registry import PARSE_FORMATS, load_sources
+    from triggerwatch.collectors.runner import RunReport, parse_payloads
+
+    raw = RawPayload(
+        source=source, url=None, content=_read_input(item), fetched_at=datetime.now(UTC), ref=item
+    )
+    report = RunReport(source=source)
+    settings: CollectorSettings = load(CollectorSettings)
+    sources = load_sources(sources_file or settings.sources_file, include_disabled=True)
+    if source in sources:
+        config = sources[source].config
+        unclassified = config.model_copy(update={"options": {**config.options, "classify": False}})
+        from triggerwatch.collectors.registry import build_source
+
+        records: list[Any] = parse_payloads(build_source(unclassified), [raw], report)
+    elif source in PARSE_FORMATS:
+        records = list(PARSE_FORMATS[source].parse(raw, report))
+    else:
+        raise ConfigError(f"unknown source or format {source!r}; formats: {', '.join(sorted(PARSE_FORMATS))}")
+    for dl in report.dead_letters:
+        err.print(json.dumps({"dead_letter": dl.reason, "error_type": dl.error_type}, ensure_ascii=False))
+    return [r for r in records if hasattr(r, "title") and hasattr(r, "summary")]
+
+
+@app.command()
 def collect(
     source: str,
     once: Annotated[bool, typer.Option("--once", help="one poll, then exit")] = False,

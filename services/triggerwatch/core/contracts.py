@@ -67,6 +67,13 @@ class CompanyRole(StrEnum):
     BUYER = "buyer"
     WINNER = "winner"
     EMPLOYER = "employer"
+    # issue 16 (compatible additions): the company's part in a text-borne trigger
+    ACQUIRER = "acquirer"  # merger: buys
+    TARGET = "target"  # merger: is bought (or merged into another)
+    SELLER = "seller"  # merger: sells a company or a business
+    APPOINTED = "appointed"  # decision-maker change: the company a person joins (or is appointed at)
+    LEAVING = "leaving"  # decision-maker change: the company a person leaves
+    INVESTOR = "investor"  # funding: puts money in (the funded company is the subject)
 
 
 class Priority(StrEnum):

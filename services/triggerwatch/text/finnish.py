@@ -14,7 +14,10 @@ tells common words and first names from proper names. Without it the rules alone
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -232,6 +235,8 @@ _COMMON_CLASSES = frozenset(
     }
 )
 _PROPER_CLASSES = frozenset({"nimi", "paikannimi", "sukunimi"})
+#: set to 0/off to run without Voikko even when it is installed
+VOIKKO_ENV = "TRIGGERWATCH_VOIKKO"
 _voikko: Any = None
 _voikko_tried = False
 # Voikko's analyser lowercases a word before looking it up (libvoikko's FinnishVfstAnalyzer), so
@@ -241,22 +246,63 @@ _case_blind = False
 _CASE_PROBES = ("Helsinki", "Nokian", "UPM:n", "Koneen", "Elisa", "Wärtsilän", "Äänekoskella", "talossa")
 
 
+def _new_voikko() -> Any:
+    """A ``libvoikko.Voikko("fi")``, or an exception saying why there is none.
+
+    libvoikko's ``__init__`` loads the C library before it sets its handle, so when the library is
+    missing (a non-root install without the Debian packages) the half-built object's ``__del__``
+    raises ``AttributeError: ... '_Voikko__handle'`` at garbage collection. The object is therefore
+    made with its handle already set to 0 (what libvoikko's own ``terminate`` leaves), then initialised.
+    """
+    import libvoikko  # type: ignore[import-untyped]
+
+    voikko = libvoikko.Voikko.__new__(libvoikko.Voikko)
+    voikko._Voikko__handle = 0
+    voikko.__init__("fi")
+    return voikko
+
+
 def _get_voikko() -> Any:
     global _voikko, _voikko_tried, _case_blind
     if not _voikko_tried:
         _voikko_tried = True
+        if os.environ.get(VOIKKO_ENV, "").strip().lower() in ("0", "off", "false", "no"):
+            log.info("Voikko switched off (%s): Finnish morphology uses rules only", VOIKKO_ENV)
+            return None
         try:
-            import libvoikko  # type: ignore[import-untyped]
-
-            _voikko = libvoikko.Voikko("fi")
+            _voikko = _new_voikko()
             _case_blind = all(
                 _voikko.analyze(w) == _voikko.analyze(w.lower()) == _voikko.analyze(w.upper())
                 for w in _CASE_PROBES
             )
         except Exception as exc:  # library or dictionary missing: rules only
-            log.warning("Voikko unavailable (%s): Finnish lemmas fall back to rules", exc)
+            log.warning(
+                "Voikko unavailable (%s): Finnish morphology falls back to rules, with lower precision"
+                " (install the Debian packages libvoikko1 and voikko-fi)",
+                exc,
+            )
             _voikko = None
     return _voikko
+
+
+@contextmanager
+def voikko_disabled() -> Iterator[None]:
+    """Within the block, behave as if Voikko were not installed (tests, benchmarks)."""
+    global _voikko, _voikko_tried
+    saved = (_voikko, _voikko_tried)
+    _clear_caches()
+    _voikko, _voikko_tried = None, True
+    try:
+        yield
+    finally:
+        _voikko, _voikko_tried = saved
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    _analyse.cache_clear()
+    is_common_word.cache_clear()
+    analyse_full.cache_clear()
 
 
 def voikko_available() -> bool:
@@ -302,3 +348,25 @@ def is_common_word(word: str) -> bool:
     if "etunimi" in classes:
         return True
     return bool(classes & _COMMON_CLASSES) and not (classes & _PROPER_CLASSES)
+
+
+# full analyses (case, number, mood, tense, negation, participle) for the trigger rules -------------
+_FULL_KEYS = ("BASEFORM", "CLASS", "SIJAMUOTO", "NUMBER", "MOOD", "TENSE", "NEGATIVE", "PARTICIPLE", "PERSON")
+
+
+@lru_cache(maxsize=200_000)
+def analyse_full(word: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Voikko's analyses of a word, each as sorted (key, value) pairs of :data:`_FULL_KEYS`.
+
+    () when Voikko is absent or does not know the word. Keys: BASEFORM, CLASS, SIJAMUOTO (case:
+    nimento, omanto, osanto, sisaeronto, sisatulento, ulkotulento, ...), NUMBER, MOOD, TENSE,
+    NEGATIVE, PARTICIPLE, PERSON.
+    """
+    v = _get_voikko()
+    if v is None or not word:
+        return ()
+    try:
+        found = v.analyze(word)
+    except Exception:  # Voikko raises on odd input
+        return ()
+    return tuple(tuple(sorted((k, str(a[k])) for k in _FULL_KEYS if k in a)) for a in found)
