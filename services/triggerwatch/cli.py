@@ -247,7 +247,8 @@ def _payload_items(source: str, item: str, sources_file: Path | None) -> list[An
     from datetime import UTC, datetime
 
     from triggerwatch.collectors.base import RawPayload
-    from triggerwatch.collectors.registry import PARSE_FORMATS, load_sources
+    from triggerwatch.collectors.formats import PARSE_FORMATS
+    from triggerwatch.collectors.registry import load_sources
     from triggerwatch.collectors.runner import RunReport, parse_payloads
 
     raw = RawPayload(
