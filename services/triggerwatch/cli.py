@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from triggerwatch.analytics import cli as analytics_cli
 from triggerwatch.core.errors import ConfigError, TriggerwatchError
 from triggerwatch.core.settings import (
     BaseServiceSettings,
@@ -51,6 +52,7 @@ app.command("link")(link_command)
 app.add_typer(objections_app, name="objections")
 app.add_typer(retention_app, name="retention")
 app.add_typer(_tokens_app, name="tokens")
+app.command("export")(analytics_cli.export_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
