@@ -54,6 +54,7 @@ app.add_typer(objections_app, name="objections")
 app.add_typer(retention_app, name="retention")
 app.add_typer(_tokens_app, name="tokens")
 app.command("export")(analytics_cli.export_command)
+app.command("backtest")(analytics_cli.backtest_command)
 app.command("init")(init_command)
 
 out = Console(soft_wrap=True)

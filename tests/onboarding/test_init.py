@@ -3,6 +3,7 @@ the readiness the pipeline and the ops data report."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,63 @@ def test_init_walks_from_an_empty_database_to_published_scores(
 
     again = runner.invoke(app, ["init"], catch_exceptions=False)  # nothing done twice
     assert f"4. scores {ready.scores} published already" in again.stdout
+    backtest_a_stored_model(sqlite_db, tmp_path)
+
+
+def backtest_a_stored_model(db: Database, tmp_path: Path) -> None:
+    """``backtest --model RUN``: the stored run's models score the companies of the scratch copy."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from triggerwatch.cli import app
+    from triggerwatch.core.contracts import CompanyRef, EventKind, TriggerEventV1
+    from triggerwatch.core.db import CompanyScore, ScoringRun
+    from triggerwatch.core.outbox import store_events
+
+    at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    with db.session() as s:
+        product_group = "it-services"  # the synthetic data's planted profitable segment
+        run_id = s.scalar(select(ScoringRun.run_id).where(ScoringRun.product_group == product_group))
+        top = s.scalars(
+            select(CompanyScore.business_id)
+            .where(CompanyScore.product_group == product_group)
+            .order_by(CompanyScore.score.desc())
+            .limit(2)
+        ).all()
+        store_events(
+            s,
+            [
+                TriggerEventV1.create(
+                    source="test-jobs",
+                    source_item_id=bid,
+                    kind=EventKind.RECRUITMENT,
+                    occurred_at=at,
+                    observed_at=at,
+                    companies=[CompanyRef(business_id=bid)],
+                    title="Myyjä",
+                )
+                for bid in top
+            ],
+        )
+    args = [
+        "backtest",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--model",
+        run_id,
+        "--out",
+        str(tmp_path / "b.html"),
+    ]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    proposed = json.loads(result.stdout)["scenarios"]["proposed"]
+    assert proposed["model"] == run_id and proposed["alerts"] >= 1
+    assert {r["product_group"] for r in proposed["per_kind_product_group"]} >= {product_group}
+    with db.session() as s:
+        assert s.scalar(select(CompanyScore.target_group_id).limit(1)).find(":run-") == -1  # real scores kept
 
 
 def test_the_ops_data_says_when_there_are_no_scores(sqlite_db: Database) -> None:

@@ -82,3 +82,60 @@ def export_command(
     note = f"; {export.withheld} alert(s) left out for an objection" if export.withheld else ""
     where = f" to {written}" if written else ""
     err.print(f"exported {len(export.rows)} {name} rows{where}{note}")
+
+
+def backtest_command(
+    start: Annotated[str, typer.Option("--from", help="first day (or ISO time), Europe/Helsinki")],
+    end: Annotated[str, typer.Option("--to", help="last day, inclusive (or an ISO time, exclusive)")],
+    rules: Annotated[
+        Path | None, typer.Option(help="a proposed rules file, compared with the rules in force")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="a stored scoring run's id: its models' scores instead of the published"),
+    ] = None,
+    recordings: Annotated[
+        Path | None,
+        typer.Option(help="replay recordings from here (sources' replay_file) instead of stored events"),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="the HTML report; the JSON is written beside it")] = Path(
+        "backtest.html"
+    ),
+) -> None:
+    """Replay stored events (or recordings) through the rules and model in force and a proposal,
+    without delivering anything: alerts per rep and week, per kind and product group, the share
+    reps marked useful, and the difference. Writes an HTML report and JSON."""
+    import json
+    import sys
+
+    from triggerwatch.analytics.backtest import Scenario, run, summary
+    from triggerwatch.analytics.backtest_report import render
+    from triggerwatch.core.rules import load_rules
+    from triggerwatch.core.settings import CollectorSettings, WorkerSettings, load
+
+    worker: WorkerSettings = load(WorkerSettings)
+    in_force = Scenario("in_force", load_rules(worker.rules_file), str(worker.rules_file))
+    proposed = None
+    if rules is not None or model is not None:
+        proposed = Scenario(
+            "proposed",
+            load_rules(rules) if rules else in_force.rules,
+            str(rules or worker.rules_file),
+            model_run=model,
+        )
+    result = run(
+        _db(),  # type: ignore[arg-type]
+        parse_when(start),
+        parse_when(end, end=True),
+        in_force,
+        proposed,
+        recordings=recordings,
+        sources_file=load(CollectorSettings).sources_file,
+    )
+    data = summary(result)
+    out.with_suffix(".json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    render(data, out)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    err.print(f"wrote {out} and {out.with_suffix('.json')}; nothing was delivered")
