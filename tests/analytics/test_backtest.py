@@ -128,4 +128,6 @@ def test_backtest_command_writes_the_report_and_replays_recordings(
     [kela] = [a for a in recorded.in_force.alerts.values() if a.company.business_id == KELA]
     assert kela.created_at == kela.occurred_at  # replayed as if observed when it happened
     bad = CliRunner().invoke(app, ["backtest", "--from", "2026-12-01", "--to", "2026-11-01"])
-    assert bad.exit_code != 0
+    assert "--to must be after --from" in str(bad.exception)
+    empty = CliRunner().invoke(app, ["backtest", "--from", "2030-01-01", "--to", "2030-01-31"])
+    assert str(empty.exception).startswith("no stored event happened between 2030-01-01 00:00")

@@ -278,6 +278,11 @@ def run(
         events = recorded_events(sources_file, recordings, start, end)
     else:
         events = stored_events(real, start, end)
+        if not events:
+            raise ConfigError(
+                f"no stored event happened between {start:%Y-%m-%d %H:%M %Z} and {end:%Y-%m-%d %H:%M %Z} "
+                f"in {real.url.split('@')[-1]} (is TRIGGERWATCH_DATABASE__URL the database you meant?)"
+            )
     with real.session() as s:
         register = ObjectionRegister.load(s)
     with tempfile.TemporaryDirectory(prefix="triggerwatch-backtest-") as tmp:
