@@ -36,10 +36,7 @@ def _json(dialect: str, column: str, path: str, *, number: bool = False) -> str:
 
 
 def _not_objected(column: str) -> str:
-    return (
-        "NOT EXISTS (SELECT 1 FROM objections o "
-        f"WHERE o.kind = 'business_id' AND o.value_key = {column})"
-    )
+    return f"NOT EXISTS (SELECT 1 FROM objections o WHERE o.kind = 'business_id' AND o.value_key = {column})"
 
 
 def view_sql(dialect: str) -> dict[str, str]:
