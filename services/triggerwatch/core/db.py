@@ -33,6 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+# Dialect-neutral upserts (PostgreSQL, SQLite, SQL Server) live in core/upsert.py; re-exported here.
+from triggerwatch.core.upsert import insert_ignore as insert_ignore
+from triggerwatch.core.upsert import upsert as upsert
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -478,32 +482,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def dialect_insert(session: Session) -> Any:
-    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*``."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*`` (PostgreSQL and
+    SQLite only: prefer :func:`triggerwatch.core.upsert.upsert`, which SQL Server runs as well)."""
+    from triggerwatch.core.upsert import _on_conflict_insert
 
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
-def insert_ignore(
-    session: Session, model: type[Base], rows: list[dict[str, Any]], keys: list[str], *, count: bool = True
-) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING on either dialect; returns the number of rows inserted.
-
-    ``count=False`` skips RETURNING (and returns -1): a plain DB-API ``executemany``, several times
-    faster for large batches whose caller does not need to know which rows were new.
-    """
-    if not rows:
-        return 0
-    insert = dialect_insert(session)
-    table = model.__table__
-    # One cached statement, executed with the rows as parameters ("insertmanyvalues" batches them
-    # and keeps RETURNING on both dialects): no per-batch compilation of a giant VALUES clause.
-    stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
-    if not count:
-        session.connection().execute(stmt, rows)
-        return -1
-    return len(session.connection().execute(stmt.returning(*(table.c[k] for k in keys)), rows).all())
+    return _on_conflict_insert(session.get_bind().dialect.name)

@@ -17,7 +17,8 @@ Loaded from a YAML file (``deploy/config/rules.yaml``) and validated at start::
       by_region: {Uusimaa: rep-ville}         # territory: region, then industry (TOL prefix)
       by_industry: {"62": rep-anna}
       by_product_group: {it-services: rep-anna}
-      reps: {rep-anna: {slack_channel: "#anna", email: anna@example.com, daily_cap: 10}}
+      reps: {rep-anna: {slack_channel: "#anna", email: anna@example.com, daily_cap: 10,
+                        dynamics_systemuser_id: 6f3c…}}   # Dynamics 365 tasks are assigned to her
       fallback_channel: "#sales-triggers"
 
 Relevance filters (all optional; when any is set, an event must match at least one of them):
@@ -136,6 +137,10 @@ class Rep(BaseModel):
     slack_channel: str | None = None  # "#channel", a channel id or a user id (DM) for chat.postMessage
     email: str | None = None
     daily_cap: int | None = Field(None, ge=0)  # overrides delivery.daily_cap
+    # the rep's Dynamics 365 user (systemuserid, a GUID): Dynamics tasks for the rep are assigned to it
+    dynamics_systemuser_id: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )
 
 
 class RoutingRules(BaseModel):
@@ -182,6 +187,12 @@ class RoutingRules(BaseModel):
         if not any(c.startswith("slack:") for c in out) and self.fallback_channel:
             out.append(f"slack:{self.fallback_channel}")
         return out
+
+    def dynamics_users(self) -> dict[str, str]:
+        """Rep → Dynamics 365 systemuserid, for the reps that have one."""
+        return {
+            name: rep.dynamics_systemuser_id for name, rep in self.reps.items() if rep.dynamics_systemuser_id
+        }
 
 
 class QuietHours(BaseModel):

@@ -48,6 +48,8 @@ class KafkaSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
+    """The one database every command uses (``up`` included; only ``demo`` keeps its own)."""
+
     model_config = ConfigDict(frozen=True)
 
     url: str = "sqlite:///triggerwatch.db"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from triggerwatch.core.db import Alert, DeadLetter
 from triggerwatch.core.feedback import FeedbackLabel, feedback_precision, record_feedback
+from triggerwatch.core.readiness import readiness
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.deps import Ctx, Db, api_role
@@ -169,6 +170,7 @@ def ops_summary(ctx: Ctx, _: Annotated[Principal, Depends(api_role(auth.OPS_VIEW
             ],
             "deliveries": [{"sink": a, "status": b, "n": c} for a, b, c in delivery_stats(s)],
             "daily": [{"day": a, "events": b, "alerts": c} for a, b, c in daily_counts(s, now)],
+            "scores": readiness(s).as_dict(),  # no scores: nothing can alert, and what to do
         }
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triggerwatch.core.db import Alert, DeadLetter
 from triggerwatch.core.feedback import FeedbackLabel, record_feedback
+from triggerwatch.core.readiness import readiness
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.deps import Ctx, Db, check_csrf, csrf_token, page_role, render
@@ -182,6 +183,7 @@ def ops_page(
             "chart": chart_svg_data(daily_counts(s, now)),
             "open_dead_letters": open_dead_letters(s),
             "replayed": request.query_params.get("replayed"),
+            "readiness": readiness(s),  # .warning(): no scores to match against, and the next step
         }
     return render(request, "ops.html", who, **page)
 
