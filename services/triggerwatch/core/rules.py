@@ -39,7 +39,7 @@ from typing import NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from triggerwatch.core.contracts import EventKind, Priority
+from triggerwatch.core.contracts import CompanyRole, EventKind, Priority
 from triggerwatch.core.errors import ConfigError
 
 
@@ -231,6 +231,21 @@ class DeliveryRules(BaseModel):
         return v
 
 
+_R = CompanyRole
+# Which of an event's companies an alert is about, by the company's part in the event: a merger
+# alerts the acquirer and the target (not the seller), a decision-maker change the company a person
+# joins (not the one they leave), a contract award the winner, a tender its buyer; an investor never.
+DEFAULT_COMPANY_ROLES: dict[EventKind, frozenset[CompanyRole]] = {
+    EventKind.MERGER: frozenset({_R.ACQUIRER, _R.TARGET, _R.SUBJECT}),
+    EventKind.DECISION_MAKER_CHANGE: frozenset({_R.APPOINTED, _R.SUBJECT, _R.EMPLOYER}),
+    EventKind.RECRUITMENT: frozenset({_R.EMPLOYER, _R.SUBJECT}),
+    EventKind.PROCUREMENT_OPEN: frozenset({_R.BUYER, _R.SUBJECT}),
+    EventKind.PROCUREMENT_PLANNED: frozenset({_R.BUYER, _R.SUBJECT}),
+    EventKind.CONTRACT_AWARDED: frozenset({_R.WINNER}),
+}
+SUBJECT_ONLY = frozenset({_R.SUBJECT})
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -242,6 +257,14 @@ class RuleSet(BaseModel):
     rules: list[Rule] = Field(min_length=1)
     routing: RoutingRules = RoutingRules()
     delivery: DeliveryRules = DeliveryRules()
+    # per kind, the company roles that alert (overrides DEFAULT_COMPANY_ROLES, e.g. merger: [seller])
+    company_roles: dict[EventKind, list[CompanyRole]] = Field(default_factory=dict)
+
+    def alerting_roles(self, kind: EventKind) -> frozenset[CompanyRole]:
+        """The parts in an event of ``kind`` that make a company the subject of an alert."""
+        if kind in self.company_roles:
+            return frozenset(self.company_roles[kind])
+        return DEFAULT_COMPANY_ROLES.get(kind, SUBJECT_ONLY)
 
     def match(
         self,

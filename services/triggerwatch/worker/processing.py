@@ -27,12 +27,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from triggerwatch.core.contracts import AlertV1, DeadLetterV1, TriggerEventV1, decode_event
+from triggerwatch.core.contracts import AlertV1, CompanyRef, DeadLetterV1, TriggerEventV1, decode_event
 from triggerwatch.core.db import (
     Alert,
     AlertKey,
@@ -61,6 +61,15 @@ from triggerwatch.worker.outcome import Outcome, count, emitted
 from triggerwatch.worker.resolve import ExactNameResolver, NameResolver, Resolution
 
 log = logging.getLogger(__name__)
+
+
+class Subject(NamedTuple):
+    """A known company an event is about, with its part in the event (``ref.role``)."""
+
+    company: CompanyFacts
+    confidence: float  # 1.0 by business ID; the name resolver's confidence otherwise
+    ref: CompanyRef
+    first: bool  # the event's first subject: its alerts keep the event's own alert ids
 
 
 # The batch's lookups, built once: an expanding IN parameter takes the batch's list as it is
@@ -108,7 +117,7 @@ class _BatchContext:
     keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
     new_keys: dict[str, dict[str, object]] = field(default_factory=dict)
     new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
-    alert_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (event id, pg) -> alert id
+    alert_ids: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (event, company, pg) -> id
 
     def knows(self, alert_id: str) -> bool:
         return alert_id in self.alerts or alert_id in self.stored
@@ -168,12 +177,11 @@ class Processor:
                 event = outcome.event
                 if event is None:
                     continue
-                found = self._resolve(ctx, event)
-                if found is not None:
-                    company, mention_confidence = found
-                    if not any(ref.business_id for ref in event.companies):  # resolved by name
-                        resolved[event.event_id] = company.business_id
-                    self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
+                subjects = self._resolve(ctx, event)
+                if subjects and not any(ref.business_id for ref in event.companies):  # resolved by name
+                    resolved[event.event_id] = subjects[0].company.business_id
+                for subject in subjects:
+                    self._alerts_for(ctx, event, subject, now, outcome)
         with self.db.session() as session:
             for dl in dead:
                 store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
@@ -219,15 +227,13 @@ class Processor:
         candidate_ids: list[str] = []
         candidate_keys: list[str] = []
         for e in events:
-            found = self._resolve(ctx, e)
-            if found is None:
-                continue
-            bid = found[0].business_id
             ckey = corroboration_key(e)
-            for sc in ctx.scores.get(bid, []):
-                candidate_ids.append(self._alert_id(ctx, e, bid, sc.product_group))
-                if ckey:
-                    candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
+            for subject in self._resolve(ctx, e):
+                bid = subject.company.business_id
+                for sc in ctx.scores.get(bid, []):
+                    candidate_ids.append(self._alert_id(ctx, e, subject, sc.product_group))
+                    if ckey:
+                        candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
         if candidate_keys and self.rules.corroboration_hours > 0:
             since = self.clock() - timedelta(hours=self.rules.corroboration_hours)
             ctx.keys.update(session.execute(_KEYS, {"keys": candidate_keys, "since": since}).tuples().all())
@@ -241,16 +247,22 @@ class Processor:
         return ctx
 
     @staticmethod
-    def _alert_id(ctx: _BatchContext, event: TriggerEventV1, business_id: str, product_group: str) -> str:
-        memo = (event.event_id, product_group)
+    def _alert_id(ctx: _BatchContext, event: TriggerEventV1, subject: Subject, product_group: str) -> str:
+        """Deterministic: the event and product group for the event's first subject company; the
+        event, the company and the product group for any further one (a merger alerts the acquirer
+        and the target); the company and the dedup key for twins."""
+        business_id = subject.company.business_id
+        memo = (event.event_id, business_id, product_group)
         alert_id = ctx.alert_ids.get(memo)
         if alert_id is None:
             key = event_dedup_key(event)
-            alert_id = ctx.alert_ids[memo] = (
-                AlertV1.make_id(event.event_id, product_group)
-                if key is None
-                else AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
-            )
+            if key is not None:
+                alert_id = AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
+            elif subject.first:
+                alert_id = AlertV1.make_id(event.event_id, product_group)
+            else:
+                alert_id = AlertV1.make_id(f"{event.event_id}\x1f{business_id}", product_group)
+            ctx.alert_ids[memo] = alert_id
         return alert_id
 
     @staticmethod
@@ -298,15 +310,32 @@ class Processor:
             conn.execute(stmt, [{"eid": e, "bid": b} for e, b in resolved.items()])
 
     # -- company resolution -------------------------------------------------------------------------
-    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> tuple[CompanyFacts, float] | None:
+    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> list[Subject]:
+        """The known companies the event is about, in the event's order: each reference whose part
+        in the event alerts for its kind (the rules' ``alerting_roles``), by business ID, else by
+        name; an event that names no company, by its title."""
+        alerting = self.rules.alerting_roles(event.kind)
+        found: list[tuple[CompanyFacts, float, CompanyRef]] = []
+        seen: set[str] = set()
         for ref in event.companies:
-            if ref.business_id and ref.business_id in ctx.companies:
-                return ctx.companies[ref.business_id], 1.0
-        for text in self._texts(event):
-            mention = ctx.mentions.get(text)
+            if ref.role not in alerting:
+                continue
+            facts, confidence = None, 1.0
+            if ref.business_id:
+                facts = ctx.companies.get(ref.business_id)
+            elif ref.name:
+                mention = ctx.mentions.get(ref.name)
+                if mention is not None:
+                    facts, confidence = ctx.companies.get(mention.company_id), float(mention.confidence)
+            if facts is not None and facts.business_id not in seen:
+                seen.add(facts.business_id)
+                found.append((facts, confidence, ref))
+        if not event.companies and event.title:
+            mention = ctx.mentions.get(event.title)
             if mention is not None and mention.company_id in ctx.companies:
-                return ctx.companies[mention.company_id], float(mention.confidence)
-        return None
+                ref = CompanyRef(name=event.title[:500])
+                found.append((ctx.companies[mention.company_id], float(mention.confidence), ref))
+        return [Subject(facts, confidence, ref, n == 0) for n, (facts, confidence, ref) in enumerate(found)]
 
     # -- rules ---------------------------------------------------------------------------------------
     def _suppress(
@@ -318,14 +347,9 @@ class Processor:
         )
 
     def _alerts_for(
-        self,
-        ctx: _BatchContext,
-        event: TriggerEventV1,
-        company: CompanyFacts,
-        mention_confidence: float,
-        now: datetime,
-        outcome: Outcome,
+        self, ctx: _BatchContext, event: TriggerEventV1, subject: Subject, now: datetime, outcome: Outcome
     ) -> None:
+        company = subject.company
         ckey = corroboration_key(event)
         kind = str(event.kind)  # a StrEnum's str() is its value (faster than .value)
         for score in ctx.scores.get(company.business_id, []):
@@ -333,7 +357,7 @@ class Processor:
             match = self.rules.match(event.kind, pg, event.attributes, event.title)
             if match is None or score.score < match.rule.min_score:
                 continue
-            alert_id = self._alert_id(ctx, event, company.business_id, pg)
+            alert_id = self._alert_id(ctx, event, subject, pg)
             key = self._key(company.business_id, event, pg, ckey) if ckey else None
             target = alert_id if ctx.knows(alert_id) else None
             if target is None and key is not None and key in ctx.keys:
@@ -349,7 +373,16 @@ class Processor:
                 outcome.suppressed.append(f"{pg}: {reason}")
                 continue
             alert = build_alert(
-                self.rules, alert_id, event, company, score, match, age_days, now, mention_confidence
+                self.rules,
+                alert_id,
+                event,
+                company,
+                score,
+                match,
+                age_days,
+                now,
+                subject.confidence,
+                subject.ref,
             )
             text = alert.model_dump_json()
             ctx.new_alerts[alert_id] = {
