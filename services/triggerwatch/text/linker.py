@@ -32,12 +32,28 @@ from typing import TYPE_CHECKING
 
 import ahocorasick  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
-from stdnum import isin as stdnum_isin
-from stdnum import lei as stdnum_lei
 
-from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.text import finnish
-from triggerwatch.text.normalise import fold, is_legal_form, normalise_name
+from triggerwatch.text.normalise import fold, normalise_name
+from triggerwatch.text.scan import (
+    AFTER,
+    ALNUM_TABLE,
+    CLASS_TABLE,
+    DIGIT_TABLE,
+    ID_PATTERNS,
+    LEN_BITS,
+    LEN_MASK,
+    RUN_TABLE,
+    SCAN_TABLE,
+    SEPARATOR_RE,
+    TOKEN_REST,
+    WIDE_SEPARATORS,
+    has_digit,
+    identifier_kind,
+    is_legal_token,
+    latin1,
+    lower_same_length,
+)
 
 if TYPE_CHECKING:
     from triggerwatch.core.db import Database
@@ -130,67 +146,6 @@ CONTEXT_PREFIXES: tuple[str, ...] = (
 
 MIN_CONFIDENCE = 0.7
 
-_BUSINESS_ID = re.compile(r"(?<![\w-])(\d{7}-\d)(?![\w-])")
-_ISIN = re.compile(r"(?<![A-Z0-9])([A-Z]{2}[A-Z0-9]{9}\d)(?![A-Z0-9])")
-_LEI = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{18}\d{2})(?![A-Z0-9])")
-# the rest of a token after a name: letters and digits, and ':' before more of them (UPM:n)
-_TOKEN_REST = re.compile(r"(?:[^\W_]|:(?=[^\W_]))*")
-_DIGIT = re.compile(r"\d")
-_ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
-# separators that may precede a name, mapped to a space (a name after any other non-word character
-# is not found); the unicode ones: no-break space, en/em dash, quotes, guillemets, ellipsis, bullets
-_SEPARATORS = "\t\n\r\x0b\x0c.,;:!?()[]{}\"'*+=<>|#%$@~^`\\" + "".join(
-    chr(c)
-    for c in (
-        0xA0,
-        0x2013,
-        0x2014,
-        0x201C,
-        0x201D,
-        0x201E,
-        0x2018,
-        0x2019,
-        0xAB,
-        0xBB,
-        0x2026,
-        0x2022,
-        0xB7,
-        0xA7,
-        0xB0,
-    )
-)
-_SEPARATOR_RE = re.compile("[" + re.escape(_SEPARATORS) + "]")
-# the separators outside Latin-1: replaced one by one (str.replace) before the Latin-1 fast path
-_WIDE_SEPARATORS = tuple(c for c in _SEPARATORS if ord(c) > 0xFF)
-# Latin-1 text (the common case) is scanned through bytes.translate: lowercase (str.lower() maps every
-# Latin-1 character to one Latin-1 character) and every separator to a space, in one C-level pass.
-# Such text is also already NFC: no Latin-1 character decomposes and no two of them compose.
-_SCAN_TABLE = bytes(32 if chr(c) in _SEPARATORS else ord(chr(c).lower()) for c in range(256))
-# the class of each character, for the checks around a hit (one C-level pass per text): 'A' upper
-# case or digit (a name starts so), 'a' other letters and digits, ':' itself, ' ' anything else;
-# '?' (and characters outside Latin-1, encoded as '?') means: look at the character itself
-_CLASS_TABLE = bytes(
-    63
-    if c == 63
-    else 65
-    if chr(c).isupper() or chr(c).isdigit()
-    else 97
-    if chr(c).isalnum()
-    else 58
-    if c == 58
-    else 32
-    for c in range(256)
-)
-# letters and digits (as _TOKEN_REST has them) → 'x', anything else → ' ': where a token ends
-_RUN_TABLE = bytes(120 if chr(c).isalnum() and c != 63 else 32 for c in range(256))
-# an automaton value: entry index << _LEN_BITS | the key's length (_LEN_MASK: longer, look it up)
-_LEN_BITS = 12
-_LEN_MASK = (1 << _LEN_BITS) - 1
-# identifier pre-checks (Latin-1 text): ASCII digits → '0', '-' stays, uppercase ASCII and digits → 'A'
-_DIGIT_TABLE = bytes(48 if 48 <= c <= 57 else 45 if c == 45 else 120 for c in range(256))
-_ALNUM_TABLE = bytes(65 if 48 <= c <= 57 or 65 <= c <= 90 else 120 for c in range(256))
-# the legal form (or other word) after a name: optional spaces, then one word
-_AFTER = re.compile(r"[ \t]*([\w&/:.\-]+)")
 # the per-(index entry, case ending) decisions are cached; the cache is emptied when it is this large
 _DECISION_CACHE_SIZE = 200_000
 
@@ -231,32 +186,6 @@ _Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
 # the cached decision for one index entry and one case ending: (length of the entry's last word,
 # ((key id, weak grade, needs Voikko), ...) for the payloads the ending allows)
 _Decision = tuple[int, tuple[tuple[int, bool, bool], ...]]
-
-
-def identifier_kind(value: str) -> str | None:
-    """'business_id', 'isin' or 'lei' when ``value`` is a valid identifier of that kind."""
-    v = value.strip()
-    if normalise_business_id(v) == v:
-        return "business_id"
-    if len(v) == 12 and stdnum_isin.is_valid(v):
-        return "isin"
-    if len(v) == 20 and stdnum_lei.is_valid(v):
-        return "lei"
-    return None
-
-
-def _lower_same_length(text: str) -> str:
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters grow when lowercased (İ): keep offsets exact
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered
-
-
-def _latin1(text: str) -> bytes | None:
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
 
 
 class CompanyLinker:
@@ -324,12 +253,12 @@ class CompanyLinker:
         if not company_id or not name:
             return
         names = self._names
-        if company_id not in names and _has_digit(company_id):
+        if company_id not in names and has_digit(company_id):
             kind = identifier_kind(company_id)
             if kind is not None:
                 self._ids[company_id] = company_id
                 self._id_kinds.add(kind)
-        if _has_digit(name):
+        if has_digit(name):
             kind = identifier_kind(name)
             if kind is not None:
                 self._ids[name] = company_id
@@ -359,7 +288,7 @@ class CompanyLinker:
     def build(self) -> None:
         """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
 
-        The automaton stores ints: (index << _LEN_BITS) | length of the key, where the index is a key
+        The automaton stores ints: (index << LEN_BITS) | length of the key, where the index is a key
         id for an automaton key that is just that key, else ``len(keys)`` + an index into
         ``_entries``.
         """
@@ -397,7 +326,7 @@ class CompanyLinker:
         self._adding_keys, self._adding_owners = [], []
         add_word = self._automaton.add_word
         for vkey, index in values.items():
-            add_word(" " + vkey, index << _LEN_BITS | min(len(vkey), _LEN_MASK))
+            add_word(" " + vkey, index << LEN_BITS | min(len(vkey), LEN_MASK))
         self._size = len(values)
         if self._size:
             self._automaton.make_automaton()
@@ -436,28 +365,28 @@ class CompanyLinker:
         return self._analyse(text, keep_unlinked=True)
 
     def _analyse(self, text: str, *, keep_unlinked: bool) -> LinkResult:
-        raw = _latin1(text)  # Latin-1 text is NFC already
+        raw = latin1(text)  # Latin-1 text is NFC already
         lowered: str | None = None  # only for text outside Latin-1 (lowercased as a whole)
         if raw is None:
             text = unicodedata.normalize("NFC", text)
             plain = text
-            for ch in _WIDE_SEPARATORS:
+            for ch in WIDE_SEPARATORS:
                 if ch in plain:
                     plain = plain.replace(ch, " ")
-            raw = _latin1(plain)
+            raw = latin1(plain)
             if raw is None:
-                lowered = _lower_same_length(text)
+                lowered = lower_same_length(text)
         result = LinkResult()
         id_companies = self._find_identifiers(text, raw if lowered is None else None, result)
         if self._built and self._size:
             if lowered is None:
                 assert raw is not None
-                spaced = " " + raw.translate(_SCAN_TABLE).decode("latin-1")
+                spaced = " " + raw.translate(SCAN_TABLE).decode("latin-1")
             else:
-                spaced = " " + _SEPARATOR_RE.sub(" ", lowered)
+                spaced = " " + SEPARATOR_RE.sub(" ", lowered)
                 raw = text.encode("latin-1", "replace")  # outside Latin-1: '?', looked at one by one
-            classes = raw.translate(_CLASS_TABLE) + b" "
-            runs = raw.translate(_RUN_TABLE) + b" "
+            classes = raw.translate(CLASS_TABLE) + b" "
+            runs = raw.translate(RUN_TABLE) + b" "
             hits = self._scan(text, spaced, classes, runs, lowered)
             if hits:
                 for hit in self._longest(text, hits) if len(hits) > 1 else self._confirm_all(text, hits):
@@ -470,14 +399,14 @@ class CompanyLinker:
         found: set[str] = set()
         if not self._id_kinds:
             return found
-        for kind, pattern in _ID_PATTERNS:
+        for kind, pattern in ID_PATTERNS:
             if kind not in self._id_kinds:
                 continue
             if raw is not None:  # Latin-1 text: \d is [0-9]; skip the regex when it cannot match
                 if kind == "business_id":
-                    if b"0000000-0" not in raw.translate(_DIGIT_TABLE):
+                    if b"0000000-0" not in raw.translate(DIGIT_TABLE):
                         continue
-                elif b"AAAAAAAAAAAA" not in raw.translate(_ALNUM_TABLE):
+                elif b"AAAAAAAAAAAA" not in raw.translate(ALNUM_TABLE):
                     continue
             for m in pattern.finditer(text):
                 value = m.group(1)
@@ -496,13 +425,13 @@ class CompanyLinker:
         ``spaced`` is the lowercased text with every separator as a space and one leading space:
         the automaton's keys (" nokia") then match only at word starts, and an offset into
         ``spaced`` is the offset into ``text`` plus one. ``classes`` and ``runs`` have the class of
-        each character of ``text`` (``_CLASS_TABLE``, ``_RUN_TABLE``) and one space more. Hits that
+        each character of ``text`` (``CLASS_TABLE``, ``RUN_TABLE``) and one space more. Hits that
         only Voikko could confirm are kept, marked, and confirmed later only if the longest-match
         rule would choose them.
         """
         # the key's last character is text[end - 1]; it starts at text[end - length]: keep only hits
         # at an upper-case letter or a digit (or where the character itself must be looked at)
-        mask = _LEN_MASK
+        mask = LEN_MASK
         found = [
             (end, value)
             for end, value in self._automaton.iter(spaced)
@@ -517,7 +446,7 @@ class CompanyLinker:
         decisions = self._decisions
         find = runs.find
         for end, value in found:
-            index = value >> _LEN_BITS
+            index = value >> LEN_BITS
             length = value & mask
             if length == mask:
                 length = len(keys[index] if index < n else entries[index - n][0])
@@ -528,7 +457,7 @@ class CompanyLinker:
                     continue  # proper names are written with a capital
             j = find(32, end)  # the token goes on with letters and digits
             if classes[j] in b":?":  # and perhaps ':' + more (UPM:n), or a character outside Latin-1
-                j = _TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
+                j = TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
             if j == end:
                 if index < n:  # the common case: the key itself, uninflected
                     hits.append((start - j, start, False, len(hits), False, j, index, start, False))
@@ -606,14 +535,14 @@ class CompanyLinker:
     ) -> None:
         _, start, weak, _, voikko, end, kid, _, inflected = hit
         known = self._owners[kid]
-        after = _AFTER.match(text, end)  # the word after the name, if any
+        after = AFTER.match(text, end)  # the word after the name, if any
         legal = False
         if after is not None:
             token = after.group(1)
             token_start = after.start(1)
             legal = self._legal_tokens.get(token)  # type: ignore[assignment]
             if legal is None:
-                legal = _is_legal_token(token)
+                legal = is_legal_token(token)
                 if len(self._legal_tokens) >= _DECISION_CACHE_SIZE:
                     self._legal_tokens.clear()
                 self._legal_tokens[token] = legal
@@ -739,23 +668,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _is_legal_token(token: str) -> bool:
-    """'Oy', 'Oyj:n', 'OY.', 'Corporationin' (a legal form, possibly inflected)."""
-    token = token.rstrip(".,").partition(":")[0]
-    if is_legal_form(token):
-        return True
-    folded = token.casefold()
-    return any(
-        folded.startswith(form) and finnish.is_case_ending(form, folded[len(form) :])
-        for form in ("corporation", "osakeyhtiö", "aktiebolag", "company", "group")
-    )
-
-
-def _has_digit(value: str) -> bool:
-    """Could ``value`` be an identifier? (cheap pre-check before :func:`identifier_kind`)"""
-    return len(value) in (9, 10, 12, 20) and _DIGIT.search(value) is not None
 
 
 def _context_nearby(lowered: str, start: int, end: int, window_tokens: int = 2) -> bool:
