@@ -76,7 +76,7 @@ _WEAK_ENDINGS = frozenset(
 
 _ABBREV_SUFFIX = re.compile(
     r"^:(?:n|a|ä|aa|ää|ta|tä|na|nä|ksi|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|ää|aan|ään|iin|hin|hon|"
-    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä)$"
+    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä|s)$"
 )
 
 # strong → weak grade of the consonant(s) before the final vowel
@@ -136,8 +136,21 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     if rest not in _POSSIBLE_ENDINGS and not rest.startswith(":"):
         return False  # no stem takes it (the common answer for a longer word that starts with a name)
     stem = stem.casefold()
-    # the answer depends on the stem only through its vowel harmony and last letter: cached on those
-    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest, weak_grade)
+    # the answer depends on the stem only through its vowel harmony and last letter: cached on those;
+    # Finnish writers give a foreign name either harmony (Applella / Applellä, Googlessa / Googlessä)
+    h = "neutral" if is_foreign_looking(stem) else harmony(stem)
+    return _is_case_ending(h, stem[-1] if stem else None, rest, weak_grade)
+
+
+_FOREIGN = re.compile(r"[bcfgqwxzåéèüß]|[^aeiouyäö\W]{2}e$|[^aeiouyäö\W]y$")
+
+
+@lru_cache(maxsize=100_000)
+def is_foreign_looking(word: str) -> bool:
+    """Spelled unlike a Finnish word: letters Finnish words do not use (b, c, f, g, q, w, x, z, å, …)
+    or a silent final e or y after consonants ("Apple", "Sony"), and no ä or ö (Wärtsilä is
+    Finnish). Casefolded input."""
+    return bool(_FOREIGN.search(word)) and "ä" not in word and "ö" not in word
 
 
 @lru_cache(maxsize=100_000)
@@ -148,6 +161,8 @@ def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bo
         return False
     if weak_grade:
         return rest in _WEAK_ENDINGS
+    if rest == "s":  # the Swedish and English genitive: Nokias, Kones vd, Microsofts
+        return True
     if last is None:
         raise IndexError("string index out of range")  # an empty stem, as ever
     if last in "aeiouyäö":
@@ -185,7 +200,7 @@ def _possible_endings() -> frozenset[str]:
         | {v + e for v in vowels for e in plain}  # illative lengthening
         | {v + x for v in vowels for x in ("", "n", "nkin", "nkaan", "nkään")}
         | {"e" + e for e in (*plain, "", "en")}  # e-stems (the linking i is among the vowels above)
-        | {"ia", "iä", "iin", "ikin"}
+        | {"ia", "iä", "iin", "ikin", "s"}
     )
 
 
@@ -261,6 +276,15 @@ def _get_voikko() -> Any:
 
 def voikko_available() -> bool:
     return _get_voikko() is not None
+
+
+def set_voikko(enabled: bool) -> None:
+    """Use Voikko (when installed) or the rules alone, as on a machine without it; clears the caches
+    of word analyses (a linker built before keeps its own caches: build a new one)."""
+    global _voikko, _voikko_tried
+    _voikko, _voikko_tried = None, not enabled
+    _analyse.cache_clear()
+    is_common_word.cache_clear()
 
 
 def analyse(word: str) -> tuple[tuple[str, str], ...]:

@@ -3,17 +3,24 @@
 Order of evidence (precision first — a wrong confident link is worse than none):
 
 1. identifiers in the text: business ID (Y-tunnus), ISIN, LEI → the company that has it (1.0);
-2. an Aho-Corasick automaton (pyahocorasick) over the normalised names and aliases (legal forms
-   stripped), scanned over the casefolded text. A hit counts only at a word start, written with a
+2. an Aho-Corasick automaton (pyahocorasick) over the normalised names (legal forms stripped), former
+   names and derived short forms (:mod:`triggerwatch.text.aliases`: "Alibaba Group Holding Limited"
+   → "Alibaba"), scanned over the casefolded text. A hit counts only at a word start, written with a
    capital (or digit), and when the rest of the token is a valid Finnish case ending
    (:func:`triggerwatch.text.finnish.is_case_ending`, or Voikko confirms the lemma);
    consonant-gradation and ``-nen`` stems are indexed as variants;
 3. the longest match wins over names nested in it ("Kata Tala" over "Tala");
 4. names shared by several companies: rapidfuzz compares the written name (with its legal form)
-   against only those candidates (the shortlist) and picks one only with a clear margin;
-5. names that are common words or first names (a fixed list plus Voikko's word classes: Kone,
-   Neste, Elisa, Posti, ...) need a legal form next to them, the company's ID in the text or
-   company/trigger context right next to them.
+   against only those candidates (the shortlist) and picks one only with a clear margin; a short
+   form shared by several companies is ambiguous and waits for the document (step 7);
+5. a name used as a product or service ("Twitter-tili", "YouTubessa julkaistu video") links only
+   when its sentence is about the company (:mod:`triggerwatch.text.context`);
+6. one-word names that are also a common word in the language of the text, a person's name or a
+   place (:mod:`triggerwatch.text.lexicon`: Kone, Elisa, Posti; "Apple" only in English text) need a
+   legal form next to them, the company's ID in the text or company context in their sentence
+   (a common word written with a capital in the middle of a sentence is a name);
+7. one sense per discourse (:mod:`triggerwatch.text.discourse`): a hit its own sentence could not
+   settle links when the same text links exactly one of its candidates on its own evidence.
 
 Whatever stays ambiguous is returned as :class:`Unlinked` (with the reason and the candidates) —
 never guessed.
@@ -23,7 +30,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -33,7 +39,8 @@ from typing import TYPE_CHECKING
 import ahocorasick  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
 
-from triggerwatch.text import finnish
+from triggerwatch.text import aliases, context, finnish, lexicon
+from triggerwatch.text.discourse import DISCOURSE_CONFIDENCE, Document, Pending, settle
 from triggerwatch.text.normalise import fold, normalise_name
 from triggerwatch.text.scan import (
     AFTER,
@@ -58,92 +65,6 @@ from triggerwatch.text.scan import (
 if TYPE_CHECKING:
     from triggerwatch.core.db import Database
 
-#: company names that are also common words, first names or places: linked only with support
-AMBIGUOUS_NAMES: frozenset[str] = frozenset(
-    {
-        "kone",
-        "neste",
-        "elisa",
-        "posti",
-        "tieto",
-        "sampo",
-        "fiskars",
-        "orion",
-        "kesko",
-        "metso",
-        "aktia",
-        "alma",
-        "lassila",
-        "aina",
-        "anna",
-        "helmi",
-        "kari",
-        "matti",
-        "pekka",
-        "ilmarinen",
-        "varma",
-        "pohjola",
-        "talo",
-        "koti",
-        "apu",
-        "raksa",
-        "nordic",
-        "finland",
-        "suomi",
-        "here",
-        "sun",
-        "apple",
-        "amazon",
-        "target",
-        "shell",
-        "visa",
-        "orange",
-        "wind",
-        "rakennus",
-        "kuljetus",
-        "palvelu",
-        "huolto",
-    }
-)
-
-#: words (prefixes, casefolded) that make a company reading of an ambiguous name plausible
-CONTEXT_PREFIXES: tuple[str, ...] = (
-    "yhtiö",
-    "yritys",
-    "yrityks",
-    "konserni",
-    "pörssi",
-    "osake",
-    "liikevaihto",
-    "tulos",
-    "toimitusjohtaj",
-    "hallitu",
-    "johtaj",
-    "rekrytoi",
-    "palkkaa",
-    "palkkas",
-    "nimitt",
-    "nimite",
-    "muutosneuvottel",
-    "yt-",
-    "irtisano",
-    "lomaut",
-    "investoi",
-    "tilau",
-    "kauppa",
-    "company",
-    "group",
-    "ceo",
-    "shares",
-    "hires",
-    "appoint",
-    "bolag",
-    "koncern",
-    "vd",
-    "anställ",
-    "utnämn",
-)
-
 MIN_CONFIDENCE = 0.7
 
 # the per-(index entry, case ending) decisions are cached; the cache is emptied when it is this large
@@ -160,6 +81,9 @@ class Mention:
     company_id: str
     name: str
     confidence: float
+    #: the evidence: "identifier", "name", "former name", "short name", "context" (a name that is
+    #: also a common word or a person's name, linked by its sentence) or "discourse" (by the text)
+    via: str = "name"
 
 
 @dataclass(frozen=True)
@@ -171,6 +95,11 @@ class Unlinked:
     surface: str
     reason: str
     candidates: tuple[str, ...]
+
+    @property
+    def ambiguous(self) -> bool:
+        """Several companies could be meant: the name resolves to none of them on its own."""
+        return len(self.candidates) > 1
 
 
 @dataclass
@@ -198,10 +127,13 @@ class CompanyLinker:
         # while adding names: key id → normalised key, key id → company id(s)
         self._adding_keys: list[str] = []
         self._adding_owners: list[str | tuple[str, ...]] = []
+        self._adding_levels = bytearray()  # key id → aliases.CURRENT / FORMER / SHORT
         # built: the same as tuples (which the cyclic GC stops scanning once it has seen them once;
         # big lists would be rescanned, element by element, at every full collection)
         self._keys: tuple[str, ...] = ()
         self._owners: tuple[str | tuple[str, ...], ...] = ()
+        self._levels = b""
+        self._former_until: dict[tuple[str, str], str] = {}  # (key, company id) → end date of a former name
         # index entries that are not simply one key: automaton value - len(keys) →
         # (automaton key, ((key id, weak grade), ...)); e.g. a gradation variant ("outokummu")
         self._entries: tuple[tuple[str, tuple[tuple[int, bool], ...]], ...] = ()
@@ -216,6 +148,7 @@ class CompanyLinker:
         self._legal_tokens: dict[str, bool] = {}
         self._shortlisted: dict[tuple[str, int], str | None] = {}
         self._folded: dict[str, tuple[str, ...]] = {}  # company id → its names folded (shortlist)
+        self._word_classes: dict[tuple[int, str], frozenset[str]] = {}  # (key id, language) → classes
 
     # --- building -------------------------------------------------------------------------------
 
@@ -231,6 +164,8 @@ class CompanyLinker:
 
     @classmethod
     def from_database(cls, db: Database) -> CompanyLinker:
+        """Every company's main name, its parallel and auxiliary names (aputoiminimet) and its former
+        names with their end dates (YTJ ``names``), and any further ``aliases``."""
         from sqlalchemy import select
 
         from triggerwatch.core.db import Company
@@ -239,14 +174,27 @@ class CompanyLinker:
         with db.session() as session:
             for company in session.scalars(select(Company)):
                 linker.add(company.business_id, company.name)
+                seen = {company.name}
+                for entry in company.names or []:
+                    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                        continue
+                    name, until = entry["name"], entry.get("end_date")
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    former = entry.get("type") == "previous" or until is not None
+                    linker.add(company.business_id, name, former=former, until=str(until or "") or None)
                 for alias in company.aliases or []:
-                    if isinstance(alias, str):
+                    if isinstance(alias, str) and alias not in seen:
+                        seen.add(alias)
                         linker.add(company.business_id, alias)
         with _gc_paused():
             linker.build()
         return linker
 
-    def add(self, company_id: str, name: str) -> None:
+    def add(self, company_id: str, name: str, *, former: bool = False, until: str | None = None) -> None:
+        """A name of a company; the first one added is its display name. ``former``: a name it no
+        longer has (``until`` the date it ended), linked only where no company has it now."""
         if self._built:
             raise RuntimeError("the index is built; create a new CompanyLinker to add names")
         company_id, name = company_id.strip(), name.strip()
@@ -271,19 +219,48 @@ class CompanyLinker:
         key = normalise_name(name)
         if not key:
             return
+        if former:
+            self._former_until[(key, company_id)] = until or ""
+        self._put(key, company_id, aliases.FORMER if former else aliases.CURRENT)
+
+    def _put(self, key: str, company_id: str, level: int) -> None:
+        """The key's owners are the companies that have it at its best level (current < former < short)."""
         kid = self._key_ids.get(key)
         if kid is None:
             self._key_ids[key] = len(self._adding_keys)
             self._adding_keys.append(key)
             self._adding_owners.append(company_id)
+            self._adding_levels.append(level)
             return
         owners = self._adding_owners
+        known_level = self._adding_levels[kid]
+        if level > known_level:
+            return
+        if level < known_level:
+            owners[kid] = company_id
+            self._adding_levels[kid] = level
+            return
         known = owners[kid]
         if isinstance(known, str):
             if known != company_id:
                 owners[kid] = (known, company_id)
         elif company_id not in known:
             owners[kid] = (*known, company_id)
+
+    def _add_short_forms(self) -> None:
+        """Short forms of the current keys (:func:`aliases.derive_short_forms`) not already a key."""
+        levels = self._adding_levels
+        current = (
+            (key, owners)
+            for key, owners, level in zip(self._adding_keys, self._adding_owners, levels, strict=True)
+            if level == aliases.CURRENT
+        )
+        key_ids = self._key_ids
+        for short, candidates in aliases.derive_short_forms(current).items():
+            if short in key_ids:
+                continue  # some company's current or former name
+            for company_id in candidates:
+                self._put(short, company_id, aliases.SHORT)
 
     def build(self) -> None:
         """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
@@ -292,6 +269,7 @@ class CompanyLinker:
         id for an automaton key that is just that key, else ``len(keys)`` + an index into
         ``_entries``.
         """
+        self._add_short_forms()
         keys = self._adding_keys
         n = len(keys)
         values: dict[str, int] = {}  # automaton key → value
@@ -323,7 +301,8 @@ class CompanyLinker:
                         payloads.append((kid, True))
         self._entries = tuple((k, tuple(p)) for k, p in zip(entry_keys, pending, strict=True))
         self._keys, self._owners = tuple(keys), tuple(self._adding_owners)
-        self._adding_keys, self._adding_owners = [], []
+        self._levels = bytes(self._adding_levels)
+        self._adding_keys, self._adding_owners, self._adding_levels = [], [], bytearray()
         add_word = self._automaton.add_word
         for vkey, index in values.items():
             add_word(" " + vkey, index << LEN_BITS | min(len(vkey), LEN_MASK))
@@ -389,8 +368,11 @@ class CompanyLinker:
             runs = raw.translate(RUN_TABLE) + b" "
             hits = self._scan(text, spaced, classes, runs, lowered)
             if hits:
+                doc = Document(text, lowered)
                 for hit in self._longest(text, hits) if len(hits) > 1 else self._confirm_all(text, hits):
-                    self._decide(text, lowered, hit, id_companies, result, keep_unlinked)
+                    self._decide(doc, hit, id_companies, result, keep_unlinked)
+                if doc.pending:
+                    self._settle(doc, result, keep_unlinked)
         if len(result.mentions) > 1:
             result.mentions.sort(key=lambda m: (m.start, m.end))
         return result
@@ -414,9 +396,9 @@ class CompanyLinker:
                 if company_id is None or identifier_kind(value) is None:
                     continue
                 found.add(company_id)
-                result.mentions.append(
-                    Mention(m.start(1), m.end(1), value, company_id, self.name_of(company_id), 1.0)
-                )
+                name = self.name_of(company_id)
+                mention = Mention(m.start(1), m.end(1), value, company_id, name, 1.0, "identifier")
+                result.mentions.append(mention)
         return found
 
     def _scan(self, text: str, spaced: str, classes: bytes, runs: bytes, lowered: str | None) -> list[_Hit]:
@@ -525,16 +507,13 @@ class CompanyLinker:
         return confirmed
 
     def _decide(
-        self,
-        text: str,
-        lowered: str | None,
-        hit: _Hit,
-        id_companies: set[str],
-        result: LinkResult,
-        keep_unlinked: bool,
+        self, doc: Document, hit: _Hit, id_companies: set[str], result: LinkResult, keep_unlinked: bool
     ) -> None:
+        text = doc.text
         _, start, weak, _, voikko, end, kid, _, inflected = hit
         known = self._owners[kid]
+        key = self._keys[kid]
+        single_word = " " not in key
         after = AFTER.match(text, end)  # the word after the name, if any
         legal = False
         if after is not None:
@@ -555,6 +534,8 @@ class CompanyLinker:
             ):
                 # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so
                 # an uninflected hit followed by a capitalised word is the start of a longer name
+                if single_word and lexicon.PERSON in lexicon.finnish_classes(key):
+                    doc.persons.add(key)  # "Elisa Virtanen": Elisa is a person in this text
                 if keep_unlinked:
                     result.unlinked.append(
                         Unlinked(
@@ -567,6 +548,7 @@ class CompanyLinker:
                     )
                 return
         surface = text[start:end]
+        level = self._levels[kid]
 
         company_id: str | None
         if isinstance(known, str):
@@ -575,6 +557,11 @@ class CompanyLinker:
             supported = [c for c in known if c in id_companies] if id_companies else []
             if len(supported) == 1:
                 company_id = supported[0]
+            elif level == aliases.SHORT:
+                doc.pending.append(
+                    Pending(start, end, surface, key, known, "ambiguous: a short form of several names")
+                )
+                return
             else:
                 company_id = self._shortlisted.get((surface, kid), "")
                 if company_id == "":
@@ -583,46 +570,105 @@ class CompanyLinker:
                         self._shortlisted.clear()
                     self._shortlisted[(surface, kid)] = company_id
             if company_id is None:
-                if keep_unlinked:
-                    result.unlinked.append(
-                        Unlinked(start, end, surface, "several companies share this name", known)
-                    )
+                reason = "several companies share this name"
+                doc.pending.append(Pending(start, end, surface, key, known, reason))
                 return
 
-        key = self._keys[kid]
-        single_word = " " not in key
         has_id = company_id in id_companies
-        context = False
-        if (
-            single_word
-            and not (legal or has_id)
-            and (key in AMBIGUOUS_NAMES or len(key) <= 2 or finnish.is_common_word(key))
-        ):
-            if lowered is None:
-                lowered = text.lower()  # Latin-1 (or only wide separators): lowercased per character
-            context = _context_nearby(lowered, start, end)
-            if not context:
-                if keep_unlinked:
-                    result.unlinked.append(
-                        Unlinked(
-                            start,
-                            end,
-                            surface,
-                            "common word or first name without a legal form, ID or company context",
-                            (company_id,),
-                        )
-                    )
-                return
+        via = "identifier" if has_id else aliases.LEVEL_NAMES[level]
+        in_context = False
+        if not (legal or has_id):
+            lowered = doc.lowered
+            product = context.product_use(lowered, start, end, inflected)
+            if product is not None:
+                if not context.company_context(lowered, start, end):
+                    if keep_unlinked:
+                        result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
+                    return
+                in_context, via = True, "context"
+            elif single_word:
+                doubt = self._doubt(doc, key, start, end, inflected)
+                if doubt is not None:
+                    person = doubt.startswith("a person")
+                    if person and context.person_use(lowered, start):
+                        doc.persons.add(key)
+                        if keep_unlinked:
+                            reason = "a person: a title before the name"
+                            result.unlinked.append(Unlinked(start, end, surface, reason, (company_id,)))
+                        return
+                    if doubt.startswith("a place") and context.place_use(lowered, end):
+                        if keep_unlinked:
+                            reason = "a place: a place name in a locative, followed by where"
+                            result.unlinked.append(Unlinked(start, end, surface, reason, (company_id,)))
+                        return
+                    if not context.company_context(lowered, start, end, near=2 if person else 3):
+                        reason = f"{doubt} without a legal form, ID or company context"
+                        doc.pending.append(Pending(start, end, surface, key, (company_id,), reason))
+                        return
+                    in_context, via = True, "context"
         confidence = (
-            0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, context]
+            0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, in_context]
         )
+        if level == aliases.FORMER and not has_id:
+            confidence = round(confidence - 0.05, 3)
+            until = self._former_until.get((key, company_id))
+            via = f"former name (until {until})" if until else "former name"
         if confidence < MIN_CONFIDENCE:
             if keep_unlinked:
                 result.unlinked.append(Unlinked(start, end, surface, "low confidence", (company_id,)))
             return
         result.mentions.append(
-            Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence)
+            Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence, via)
         )
+
+    def _doubt(self, doc: Document, key: str, start: int, end: int, inflected: bool) -> str | None:
+        """Why a one-word name may not be the company ("also a person's name", …), or None."""
+        if len(key) <= 2:
+            return "a name of one or two letters"
+        classes = lexicon.finnish_classes(key)
+        if lexicon.PERSON in classes:
+            return "a person's name too"
+        common = lexicon.common_languages(key)
+        if common and doc.language in common:
+            # a common word written with a capital in the middle of a sentence is a name ("osti
+            # Koneen"); at the start of a sentence, in a headline or in capitals it may be the word
+            text = doc.text
+            if (
+                context.sentence_start(doc.lowered, start)
+                or text[start:end].isupper()
+                or context.title_case_line(text, start)
+            ):
+                return f"common word in the text's language ({doc.language})"
+            return None
+        if (
+            lexicon.PLACE in classes
+            and lexicon.NAME not in classes
+            and inflected
+            and doc.lowered.endswith(context.PLACE_CASES, start, end)
+        ):
+            return "a place name in a locative case"
+        return None
+
+    def _settle(self, doc: Document, result: LinkResult, keep_unlinked: bool) -> None:
+        """One sense per discourse: decide the hits that waited, from the links of the whole text."""
+        linked = {m.company_id for m in result.mentions}
+        links, rest = settle(doc, linked)
+        for p, company_id in links:
+            result.mentions.append(
+                Mention(
+                    p.start,
+                    p.end,
+                    p.surface,
+                    company_id,
+                    self._names.get(company_id, company_id),
+                    DISCOURSE_CONFIDENCE,
+                    "discourse",
+                )
+            )
+        if keep_unlinked:
+            result.unlinked.extend(Unlinked(p.start, p.end, p.surface, why, p.candidates) for p, why in rest)
+            if len(result.unlinked) > 1:
+                result.unlinked.sort(key=lambda u: (u.start, u.end))
 
     def _shortlist(self, surface: str, candidates: list[str]) -> str | None:
         """rapidfuzz over the few companies sharing a key: pick one only with a clear margin."""
@@ -668,15 +714,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _context_nearby(lowered: str, start: int, end: int, window_tokens: int = 2) -> bool:
-    # the same sentence only
-    before_text = re.split(r"[.!?]\s", lowered[max(0, start - 80) : start])[-1]
-    after_text = re.split(r"[.!?](?:\s|$)", lowered[end : end + 80])[0]
-    before = before_text.split()[-window_tokens:]
-    after = after_text.split()[:window_tokens]
-    tokens = [t.strip(".,;:!?()\"'") for t in before + after]
-    if lowered[end : end + 1] == "-":  # "Kone-yhtiö"
-        tokens.append(lowered[end + 1 : end + 40].split(" ")[0])
-    return any(t.startswith(CONTEXT_PREFIXES) for t in tokens if t)
