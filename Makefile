@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
-# Debian packages the project needs: Voikko (Finnish morphology) and Chromium (browser tests).
-APT_PACKAGES := libvoikko1 voikko-fi chromium
+# Debian packages the project needs: Voikko (Finnish morphology), English and Swedish word lists
+# (the linker's common-word test) and Chromium (browser tests).
+APT_PACKAGES := libvoikko1 voikko-fi wamerican wswedish chromium
 
 .PHONY: demo up test lint bench install system-deps clean
 

@@ -15,6 +15,7 @@ All tests look at one sentence of lowercased text (``lowered``, the same length 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: word starts (casefolded) that make a sentence about a company
 COMPANY_WORDS: tuple[str, ...] = (
@@ -89,25 +90,30 @@ PERSON_TITLES: tuple[str, ...] = (
     "vd", "chef", "direktör",
 )
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
+# a word that starts with one of the words: (?<!…) a letter before it
+_COMPANY_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, COMPANY_WORDS)) + ")")
+_SERVICE_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, SERVICE_WORDS)) + ")")
 _WINDOW = 300
 _TOKEN = re.compile(r"[^\s\"'()\[\],.;:!?«»“”]+")
 
 
 def sentence_bounds(lowered: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence around ``lowered[start:end]`` (at most 300 characters either side)."""
+    """The sentence around ``lowered[start:end]`` (at most 300 characters either side): it ends at
+    '.', '!' or '?' before white space, or at a line break."""
     lo = max(0, start - _WINDOW)
-    before = lowered[lo:start]
-    cut = lo
-    for m in _SENTENCE_END.finditer(before):
-        cut = lo + m.end()
-    stop = _SENTENCE_END.search(lowered, end, min(len(lowered), end + _WINDOW))
-    return cut, stop.start() + 1 if stop else min(len(lowered), end + _WINDOW)
+    cut = max(lowered.rfind("\n", lo, start) + 1, lo)
+    for stop in (". ", "! ", "? ", ".\n", "!\n", "?\n", ".\t"):
+        i = lowered.rfind(stop, lo, start)
+        if i >= 0 and i + 2 > cut:
+            cut = i + 2
+    m = _SENTENCE_END.search(lowered, end, min(len(lowered), end + _WINDOW))
+    return cut, m.start() + 1 if m else min(len(lowered), end + _WINDOW)
 
 
-def sentence_start(lowered: str, start: int) -> bool:
+def sentence_start(text: str, start: int) -> bool:
     """The name is the first word of its sentence (or of a line, or of a quotation)."""
     lo = max(0, start - 40)
-    before = lowered[lo:start].rstrip(" \t\"'«»“”(-–—*•")
+    before = text[lo:start].rstrip(" \t\"'«»“”(-–—*•")
     return not before or before[-1] in ".!?:\n"
 
 
@@ -129,31 +135,29 @@ def company_context(lowered: str, start: int, end: int, *, near: int = 0) -> boo
     """Business words in the name's sentence (``near``: only within that many words either side; an
     amount of money counts only in the whole sentence)."""
     lo, hi = sentence_bounds(lowered, start, end)
-    tail = lowered[end:hi]
-    if tail[:1] == "-" and _TOKEN.match(tail, 1):  # "Kone-yhtiö": the compound's head
-        head = _TOKEN.match(tail, 1)
-        assert head is not None
-        if head.group(0).startswith(COMPANY_WORDS):
-            return True
-        hi_name = end + head.end()
-    else:
-        hi_name = end
-    before = _tokens(lowered, lo, start)
-    after = _tokens(lowered, hi_name, hi)
-    if near:
-        before, after = before[-near:], after[:near]
-    if any(t.startswith(COMPANY_WORDS) for t in (*before, *after)):
-        return True
-    return not near and bool(_MONEY.search(lowered, lo, hi))
-
-
-def product_use(lowered: str, start: int, end: int, inflected: bool) -> str | None:
-    """Why the name in the token ``lowered[start:end]`` reads as a product or service, or None.
-
-    ``inflected``: the token has a case ending after the name.
-    """
-    if lowered[end : end + 1] == "-":
+    hi_name = end
+    if lowered[end : end + 1] == "-":  # "Kone-yhtiö": the compound's head
         head = _TOKEN.match(lowered, end + 1)
+        if head is not None:
+            if head.group(0).startswith(COMPANY_WORDS):
+                return True
+            hi_name = head.end()
+    if near:
+        before = _TOKEN.findall(lowered, max(lo, start - 25 * near), start)[-near:]
+        after = _TOKEN.findall(lowered, hi_name, min(hi, hi_name + 25 * near))[:near]
+        return any(t.startswith(COMPANY_WORDS) for t in (*before, *after))
+    search = _COMPANY_RE.search
+    return bool(search(lowered, lo, start) or search(lowered, hi_name, hi) or _MONEY.search(lowered, lo, hi))
+
+
+def product_use(text: str, start: int, end: int, inflected: bool, lowered: Callable[[], str]) -> str | None:
+    """Why the name in the token ``text[start:end]`` reads as a product or service, or None.
+
+    ``inflected``: the token has a case ending after the name; ``lowered()``: the whole text
+    lowercased (asked for only when the sentence must be read).
+    """
+    if text[end : end + 1] == "-":
+        head = _TOKEN.match(text[end + 1 : end + 40].lower())
         if head is not None:
             word = head.group(0)
             if word.startswith(COMPANY_HEADS):
@@ -162,15 +166,14 @@ def product_use(lowered: str, start: int, end: int, inflected: bool) -> str | No
                 return f"used as a product or service ('-{word}')"
         return None
     if inflected:
-        if not lowered.endswith(_SERVICE_LOCATIVES, start, end):
+        if not text[max(start, end - 6) : end].lower().endswith(_SERVICE_LOCATIVES):
             return None
-    elif lowered[max(0, start - 4) : start].rstrip().rpartition(" ")[2] not in _SERVICE_PREPOSITIONS:
+    elif text[max(0, start - 4) : start].lower().rstrip().rpartition(" ")[2] not in _SERVICE_PREPOSITIONS:
         return None
-    lo, hi = sentence_bounds(lowered, start, end)
-    if True:
-        words = [*_tokens(lowered, lo, start), *_tokens(lowered, end, hi)]
-        if any(t.startswith(SERVICE_WORDS) for t in words):
-            return "used as a service (published in it)"
+    low = lowered()
+    lo, hi = sentence_bounds(low, start, end)
+    if _SERVICE_RE.search(low, lo, start) or _SERVICE_RE.search(low, end, hi):
+        return "used as a service (published in it)"
     return None
 
 

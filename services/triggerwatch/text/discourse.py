@@ -49,6 +49,9 @@ class Document:
             self._lowered = self.text.lower()
         return self._lowered
 
+    def lower(self) -> str:
+        return self.lowered
+
     @property
     def language(self) -> str:
         if self._language is None:

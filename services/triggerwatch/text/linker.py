@@ -578,10 +578,9 @@ class CompanyLinker:
         via = "identifier" if has_id else aliases.LEVEL_NAMES[level]
         in_context = False
         if not (legal or has_id):
-            lowered = doc.lowered
-            product = context.product_use(lowered, start, end, inflected)
+            product = context.product_use(text, start, end, inflected, doc.lower)
             if product is not None:
-                if not context.company_context(lowered, start, end):
+                if not context.company_context(doc.lowered, start, end):
                     if keep_unlinked:
                         result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
                     return
@@ -589,6 +588,7 @@ class CompanyLinker:
             elif single_word:
                 doubt = self._doubt(doc, key, start, end, inflected)
                 if doubt is not None:
+                    lowered = doc.lowered
                     person = doubt.startswith("a person")
                     if person and context.person_use(lowered, start):
                         doc.persons.add(key)
@@ -634,7 +634,7 @@ class CompanyLinker:
             # Koneen"); at the start of a sentence, in a headline or in capitals it may be the word
             text = doc.text
             if (
-                context.sentence_start(doc.lowered, start)
+                context.sentence_start(text, start)
                 or text[start:end].isupper()
                 or context.title_case_line(text, start)
             ):
@@ -644,7 +644,7 @@ class CompanyLinker:
             lexicon.PLACE in classes
             and lexicon.NAME not in classes
             and inflected
-            and doc.lowered.endswith(context.PLACE_CASES, start, end)
+            and doc.text[max(start, end - 6) : end].lower().endswith(context.PLACE_CASES)
         ):
             return "a place name in a locative case"
         return None
