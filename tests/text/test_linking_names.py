@@ -195,6 +195,10 @@ def test_finnish_common_word_needs_support_at_the_start_of_a_sentence(linker: Co
     assert linked(linker, "Kone Oyj:n osake nousi.") == [("Kone Oyj:n", "1927400-1")]
     # in the middle of a sentence, a common word with a capital is a name
     assert linked(linker, "Hissit toimitti Kone.") == [("Kone", "1927400-1")]
+    # a machine does not announce: a common noun before a verb of saying is a name (a person's name is
+    # not: people say things too)
+    assert linked(linker, "Kone kertoi tiistaina uusista tilauksista.") == [("Kone", "1927400-1")]
+    assert linked(linker, "Elisa kertoi tiistaina uusista tilauksista.") == []
 
 
 def test_place_names_in_locative_cases_are_places(linker: CompanyLinker) -> None:

@@ -40,6 +40,13 @@ COMPANY_WORDS: tuple[str, ...] = (
     "hired", "appoint", "layoff", "lays", "invest", "customers", "employees", "subsidiary",
     "manufactur", "supplier", "deal",
 )
+#: verbs of saying that only an organisation or a person does: a common noun before them is a name
+#: ("Neste kertoi", "Posti ilmoitti"); not for people's names, who say things too
+AGENT_VERBS: tuple[str, ...] = (
+    "kertoi", "kertoo", "kertovat", "ilmoitti", "ilmoittaa", "tiedotti", "tiedottaa", "vahvisti",
+    "vahvistaa", "arvioi", "arvioi", "ennustaa", "ennusti", "tavoittelee", "kommentoi", "totesi",
+    "toteaa", "uppger", "meddelar", "meddelade", "said", "says", "announced", "reported", "reports",
+)
 _MONEY = re.compile(
     r"\d[\d,. ]*\s*(?:milj|mrd|miljoona|miljardi|million|billion|bn\b|mn\b|kronor|euro|€|\$|dollar)"
     r"|(?:€|\$)\s*\d"
@@ -131,9 +138,10 @@ def _tokens(lowered: str, lo: int, hi: int) -> list[str]:
     return _TOKEN.findall(lowered, lo, hi)
 
 
-def company_context(lowered: str, start: int, end: int, *, near: int = 0) -> bool:
+def company_context(lowered: str, start: int, end: int, *, near: int = 0, agent: bool = False) -> bool:
     """Business words in the name's sentence (``near``: only within that many words either side; an
-    amount of money counts only in the whole sentence)."""
+    amount of money counts only in the whole sentence). ``agent``: a verb of saying right after the
+    name counts too (for names that are also common nouns)."""
     lo, hi = sentence_bounds(lowered, start, end)
     hi_name = end
     if lowered[end : end + 1] == "-":  # "Kone-yhtiö": the compound's head
@@ -145,6 +153,8 @@ def company_context(lowered: str, start: int, end: int, *, near: int = 0) -> boo
     if near:
         before = _TOKEN.findall(lowered, max(lo, start - 25 * near), start)[-near:]
         after = _TOKEN.findall(lowered, hi_name, min(hi, hi_name + 25 * near))[:near]
+        if agent and after and after[0] in AGENT_VERBS:
+            return True
         return any(t.startswith(COMPANY_WORDS) for t in (*before, *after))
     search = _COMPANY_RE.search
     return bool(search(lowered, lo, start) or search(lowered, hi_name, hi) or _MONEY.search(lowered, lo, hi))

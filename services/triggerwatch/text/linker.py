@@ -601,7 +601,8 @@ class CompanyLinker:
                             reason = "a place: a place name in a locative, followed by where"
                             result.unlinked.append(Unlinked(start, end, surface, reason, (company_id,)))
                         return
-                    if not context.company_context(lowered, start, end, near=2 if person else 3):
+                    near = 2 if person else 3
+                    if not context.company_context(lowered, start, end, near=near, agent=not person):
                         reason = f"{doubt} without a legal form, ID or company context"
                         doc.pending.append(Pending(start, end, surface, key, (company_id,), reason))
                         return
