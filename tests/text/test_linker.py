@@ -62,8 +62,8 @@ def test_inflected_forms(linker: CompanyLinker) -> None:
 
 
 def test_gradation_and_illative(linker: CompanyLinker) -> None:
-    # (Nokia is also a place: in a locative case it needs company context, here "johtaja")
-    assert surfaces(linker, "Outokummun terästehdas ja Nokiaan siirtyvä johtaja") == [
+    # (Outokumpu and Nokia are also places: they need company words next to them)
+    assert surfaces(linker, "Outokummun toimitusjohtaja ja Nokiaan siirtyvä johtaja") == [
         ("Outokummun", "outokumpu"),
         ("Nokiaan", "0112038-9"),
     ]
@@ -169,7 +169,7 @@ def test_latin1_text_is_already_nfc() -> None:
 
 def test_text_outside_latin1(linker: CompanyLinker) -> None:
     # wide separators (dashes, curly quotes), other scripts and decomposed letters (NFC)
-    text = "Työnantaja – “Valmetin” ja Wa\u0308rtsila\u0308n € İstanbul: Nokian—UPM:ää"
+    text = "Työnantaja – “Valmetin” ja Wa\u0308rtsila\u0308n € İstanbul: Nokian osake—UPM:ää"
     assert surfaces(linker, text) == [
         ("Valmetin", "2546240-4"),
         ("Wärtsilän", "wartsila"),

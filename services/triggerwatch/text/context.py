@@ -1,6 +1,7 @@
 """What the words around a name say about it: a company, a product or service, or a person.
 
-All tests look at one sentence of lowercased text (``lowered``, the same length as the text):
+All tests look at one sentence, in the text and in the linker's scan string (``spaced``: lowercased,
+separators as spaces, one space in front):
 
 - :func:`company_context`: the sentence talks business — a company noun, a trigger or a financial
   word (yhtiö, konserni, osake, liikevaihto, tulos, toimitusjohtaja, ostaa/osti, julkisti, investoi,
@@ -16,6 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+import ahocorasick  # type: ignore[import-untyped]
+
+from triggerwatch.text.lexicon import PLACES as PLACE_WORDS
 
 #: word starts (casefolded) that make a sentence about a company
 COMPANY_WORDS: tuple[str, ...] = (
@@ -42,12 +47,40 @@ COMPANY_WORDS: tuple[str, ...] = (
 )
 #: verbs of saying that only an organisation or a person does: a common noun before them is a name
 #: ("Neste kertoi", "Posti ilmoitti"); not for people's names, who say things too
-AGENT_VERBS: tuple[str, ...] = (
-    "kertoi", "kertoo", "kertovat", "ilmoitti", "ilmoittaa", "tiedotti", "tiedottaa", "vahvisti",
-    "vahvistaa", "arvioi", "arvioi", "ennustaa", "ennusti", "tavoittelee", "kommentoi", "totesi",
-    "toteaa", "uppger", "meddelar", "meddelade", "said", "says", "announced", "reported", "reports",
+AGENT_VERBS: frozenset[str] = frozenset(
+    {
+        "kertoi", "kertoo", "kertovat", "ilmoitti", "ilmoittaa", "tiedotti", "tiedottaa", "vahvisti",
+        "vahvistaa", "arvioi", "ennustaa", "ennusti", "tavoittelee", "kommentoi", "totesi", "toteaa",
+        "julkisti", "julkistaa", "kasvatti", "kasvattaa", "paransi", "investoi", "investoivat", "ostaa",
+        "osti", "myy", "myi", "palkkaa", "irtisanoo", "lomauttaa", "laajentaa", "laajensi", "sulkee",
+        "lanseeraa", "lanseerasi", "aikoo", "suunnittelee", "odottaa", "luisuu", "nousi", "laski",
+        "uppger", "meddelar", "meddelade", "säger", "köper", "säljer", "lanserar", "planerar",
+        "rapporterar", "said", "says", "announced", "reported", "reports", "plans", "to", "will",
+        "agrees", "agreed", "buys", "bought", "sells", "sold", "cuts", "launches", "launched",
+        "unveils", "unveiled", "sues", "hires", "posts", "posted", "wins", "raises", "expects",
+    }
 )
-_MONEY = re.compile(
+#: stems that make any word containing them a business word ("työeläkeyhtiöt", "puheenjohtaja",
+#: "tulosvaroitus", "verkkoliiketoiminnan"): Finnish writes compounds
+CORE_STEMS: tuple[str, ...] = (
+    "yhtiö", "johtaj", "konserni", "liikevaihto", "liikevoit", "liiketoimin", "pörssi", "osake",
+    "osakk", "tulos", "ohjeistu", "tilauskant", "arvostu", "markkinaosuu", "bolag", "koncern",
+)
+#: what the word before a name ends with when it says what kind of company it is ("operaattori
+#: Elisa", "huonekaluketju Ikea", "drinks maker Hartwall", "konkurrenten Ericsson")
+APPOSITIVES: tuple[str, ...] = (
+    "yhtiö", "yhtiöt", "konserni", "ketju", "operaattori", "meijeri", "valmistaja", "jätti",
+    "pankki", "firma", "yritys", "kilpailija", "kilpailijat", "toimija", "panimo", "kustantamo",
+    "maker", "giant", "firm", "retailer", "carrier", "operator", "insurer", "airline", "brewer",
+    "producer", "group", "bank", "company", "rival", "bolaget", "koncernen", "kedjan",
+    "tillverkaren", "operatören", "konkurrenten", "banken", "rederiet", "bryggeriet",
+)
+#: words near a company's name in a locative that make it the workplace ("Nokiassa työskentelevä")
+EMPLOYMENT_WORDS: tuple[str, ...] = (
+    "työskentel", "töissä", "palveluksess", "työsuhtee", "johtaj", "siirtyy", "siirtyi", "uransa",
+    "aloittaa", "aloitti", "nimity", "nimitt",
+)
+_MONEY_PATTERN = (
     r"\d[\d,. ]*\s*(?:milj|mrd|miljoona|miljardi|million|billion|bn\b|mn\b|kronor|euro|€|\$|dollar)"
     r"|(?:€|\$)\s*\d"
 )
@@ -78,6 +111,19 @@ SERVICE_WORDS: tuple[str, ...] = (
 )
 _SERVICE_LOCATIVES = ("ssa", "ssä", "sta", "stä", "ssaan", "ssään", "staan", "stään")
 _SERVICE_PREPOSITIONS = ("on", "via", "på")
+#: English nouns after a name that make it a product ("Samsung phones", "the Orion spacecraft")
+EN_PRODUCT_NOUNS: frozenset[str] = frozenset(
+    {
+        "phone", "phones", "smartphone", "smartphones", "device", "devices", "app", "apps", "account",
+        "accounts", "page", "pages", "user", "users", "video", "videos", "tablet", "tablets", "laptop",
+        "laptops", "spacecraft", "software", "browser", "search", "feed", "post", "posts",
+    }
+)
+#: words before a place name that make it the place ("i Vasa", "in Espoo", "sijaitsee Raisiossa")
+PLACE_BEFORE: frozenset[str] = frozenset(
+    {"i", "in", "från", "from", "near", "vid", "sijaitsee", "sijaitseva", "staden", "kaupunki",
+     "kaupungissa", "kunnassa", "town", "city", "region"}
+)
 #: the case endings of a place name where it is the place: in, from, to, at (Helsingissä, Nokialla)
 PLACE_CASES: tuple[str, ...] = (
     "ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "aan", "ään", "een", "iin", "oon",
@@ -87,7 +133,9 @@ PLACE_CASES: tuple[str, ...] = (
 PLACE_FOLLOWERS: tuple[str, ...] = (
     "toimiv", "sijaitsev", "asuv", "asui", "asuu", "kotipaik", "pääkonttor", "perustet", "syntyn",
     "järjestet", "järjestettäv", "pidet", "pidettäv", "avatt", "avattav", "rakennet", "rakennettav",
-    "valmistuv", "kaupung", "keskust", "seudu", "alueel", "oleva", "olevan", "sijaitse",
+    "valmistuv", "kaupung", "keskust", "seudu", "seutu", "alue", "oleva", "olevan", "sijaitse",
+    "kupee", "kylä", "kunta", "kunna", "ruukki", "ruuki", "bruk", "kaivoskaupun", "tehta", "tehdas",
+    "toimipist", "satama", "sairaala", "uimahalli",
 )
 #: titles right before a name that make it a person ("toimitusjohtaja Pekka")
 PERSON_TITLES: tuple[str, ...] = (
@@ -97,103 +145,197 @@ PERSON_TITLES: tuple[str, ...] = (
     "vd", "chef", "direktör",
 )
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
-# a word that starts with one of the words: (?<!…) a letter before it
-_COMPANY_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, COMPANY_WORDS)) + ")")
-_SERVICE_RE = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, SERVICE_WORDS)) + ")")
 _WINDOW = 300
-_TOKEN = re.compile(r"[^\s\"'()\[\],.;:!?«»“”]+")
+_MONEY = re.compile(_MONEY_PATTERN, re.IGNORECASE)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:on|via|på) \Z", re.IGNORECASE)
+_LOCATIVES_ANY_CASE = (
+    *_SERVICE_LOCATIVES,
+    *(e.upper() for e in _SERVICE_LOCATIVES),
+    *(":" + e for e in _SERVICE_LOCATIVES),
+)
 
 
-def sentence_bounds(lowered: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence around ``lowered[start:end]`` (at most 300 characters either side): it ends at
+def _word_starts(words: tuple[str, ...]) -> ahocorasick.Automaton:
+    """An automaton that finds the words at word starts in ``spaced`` text (see below)."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(" " + word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+_COMPANY_AC = _word_starts(COMPANY_WORDS)
+_SERVICE_AC = _word_starts(SERVICE_WORDS)
+
+# The functions below read ``spaced``: the text lowercased, every separator a space, with one space
+# in front (the linker's scan string: ``spaced[i + 1]`` is ``text[i]`` lowercased), so that words
+# are found at word starts by C-level scans and split without punctuation.
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]`` (at most 300 characters either side): it ends at
     '.', '!' or '?' before white space, or at a line break."""
     lo = max(0, start - _WINDOW)
-    cut = max(lowered.rfind("\n", lo, start) + 1, lo)
+    cut = max(text.rfind("\n", lo, start) + 1, lo)
     for stop in (". ", "! ", "? ", ".\n", "!\n", "?\n", ".\t"):
-        i = lowered.rfind(stop, lo, start)
+        i = text.rfind(stop, lo, start)
         if i >= 0 and i + 2 > cut:
             cut = i + 2
-    m = _SENTENCE_END.search(lowered, end, min(len(lowered), end + _WINDOW))
-    return cut, m.start() + 1 if m else min(len(lowered), end + _WINDOW)
+    m = _SENTENCE_END.search(text, end, min(len(text), end + _WINDOW))
+    return cut, m.start() + 1 if m else min(len(text), end + _WINDOW)
 
 
 def sentence_start(text: str, start: int) -> bool:
-    """The name is the first word of its sentence (or of a line, or of a quotation)."""
+    """The name is the first word of its sentence (or of a line, a quotation, or a clause after a
+    dash or colon: "Tulos parani – Osinko nousee")."""
     lo = max(0, start - 40)
-    before = text[lo:start].rstrip(" \t\"'«»“”(-–—*•")
-    return not before or before[-1] in ".!?:\n"
+    before = text[lo:start].rstrip(" \t\"'«»“”(*•")
+    if not before or before[-1] in ".!?:\n–—":
+        return True
+    return before[-1] == "-" and (len(before) == 1 or before[-2] in " \t")
 
 
 def title_case_line(text: str, start: int) -> bool:
-    """The line around ``start`` capitalises most of its words (a headline): capitals say nothing."""
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", start)
-    words = [w for w in text[lo : hi if hi >= 0 else len(text)].split() if w[:1].isalpha()]
+    """The line around ``start`` is a headline (at most 200 characters) that capitalises most of its
+    words: capitals say nothing there."""
+    lo = text.rfind("\n", max(0, start - 200), start) + 1
+    if lo == 0 and start > 200:
+        return False
+    hi = text.find("\n", start, start + 200)
+    if hi < 0:
+        if len(text) - lo > 200:
+            return False
+        hi = len(text)
+    words = [w for w in text[lo:hi].split() if w[:1].isalpha()]
     if len(words) < 4:
         return False
     return sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def _tokens(lowered: str, lo: int, hi: int) -> list[str]:
-    return _TOKEN.findall(lowered, lo, hi)
+def _found(automaton: ahocorasick.Automaton, spaced: str, lo: int, hi: int) -> bool:
+    """A word of the automaton starts in ``text[lo:hi]`` (offsets into the text, not ``spaced``)."""
+    return hi > lo and next(automaton.iter(spaced, lo, hi + 1), None) is not None
 
 
-def company_context(lowered: str, start: int, end: int, *, near: int = 0, agent: bool = False) -> bool:
+def _compound_head(text: str, spaced: str, end: int) -> tuple[str, int] | None:
+    """"Twitter-tili": the word after the hyphen, lowercased, and where it ends."""
+    if text[end : end + 1] != "-":
+        return None
+    stop = spaced.find(" ", end + 2)
+    stop = len(spaced) if stop < 0 else stop
+    return spaced[end + 2 : stop], stop - 1
+
+
+def company_context(
+    text: str, spaced: str, start: int, end: int, *, near: int = 0, agent: bool = False
+) -> bool:
     """Business words in the name's sentence (``near``: only within that many words either side; an
     amount of money counts only in the whole sentence). ``agent``: a verb of saying right after the
     name counts too (for names that are also common nouns)."""
-    lo, hi = sentence_bounds(lowered, start, end)
+    lo, hi = sentence_bounds(text, start, end)
     hi_name = end
-    if lowered[end : end + 1] == "-":  # "Kone-yhtiö": the compound's head
-        head = _TOKEN.match(lowered, end + 1)
-        if head is not None:
-            if head.group(0).startswith(COMPANY_WORDS):
-                return True
-            hi_name = head.end()
+    head = _compound_head(text, spaced, end)
+    if head is not None:  # "Kone-yhtiö": the compound's head
+        if head[0].startswith(COMPANY_WORDS):
+            return True
+        hi_name = head[1]
     if near:
-        before = _TOKEN.findall(lowered, max(lo, start - 25 * near), start)[-near:]
-        after = _TOKEN.findall(lowered, hi_name, min(hi, hi_name + 25 * near))[:near]
+        before = spaced[max(lo, start - 25 * near) + 1 : start + 1].split()[-near:]
+        after = spaced[hi_name + 1 : min(hi, hi_name + 25 * near) + 1].split()[:near]
         if agent and after and after[0] in AGENT_VERBS:
             return True
-        return any(t.startswith(COMPANY_WORDS) for t in (*before, *after))
-    search = _COMPANY_RE.search
-    return bool(search(lowered, lo, start) or search(lowered, hi_name, hi) or _MONEY.search(lowered, lo, hi))
+        if before and before[-1].endswith(APPOSITIVES):
+            return True
+        return any(t.startswith(COMPANY_WORDS) or any(c in t for c in CORE_STEMS) for t in (*before, *after))
+    return (
+        _found(_COMPANY_AC, spaced, lo, start)
+        or _found(_COMPANY_AC, spaced, hi_name, hi)
+        or bool(_MONEY.search(text, lo, hi))
+    )
 
 
-def product_use(text: str, start: int, end: int, inflected: bool, lowered: Callable[[], str]) -> str | None:
+def product_hint(text: str, start: int, end: int, inflected: bool) -> bool:
+    """A cheap test: could :func:`product_use` find a product or service here? (most names: no)"""
+    if text[end : end + 1] == "-":
+        return True
+    if inflected:
+        return text.endswith(_LOCATIVES_ANY_CASE, start, end)
+    return text[start - 1 : start] == " " and bool(_PREPOSITION_BEFORE.search(text, max(0, start - 5), start))
+
+
+def product_use(text: str, spaced: str, start: int, end: int, inflected: bool) -> str | None:
     """Why the name in the token ``text[start:end]`` reads as a product or service, or None.
 
-    ``inflected``: the token has a case ending after the name; ``lowered()``: the whole text
-    lowercased (asked for only when the sentence must be read).
+    ``inflected``: the token has a case ending after the name.
     """
-    if text[end : end + 1] == "-":
-        head = _TOKEN.match(text[end + 1 : end + 40].lower())
-        if head is not None:
-            word = head.group(0)
-            if word.startswith(COMPANY_HEADS):
-                return None
-            if word.startswith(PRODUCT_HEADS):
-                return f"used as a product or service ('-{word}')"
-        return None
-    if inflected:
-        if not text[max(start, end - 6) : end].lower().endswith(_SERVICE_LOCATIVES):
+    head = _compound_head(text, spaced, end)
+    if head is not None:
+        word = head[0]
+        if word.startswith(COMPANY_HEADS) or not word.startswith(PRODUCT_HEADS):
             return None
-    elif text[max(0, start - 4) : start].lower().rstrip().rpartition(" ")[2] not in _SERVICE_PREPOSITIONS:
+        return f"used as a product or service ('-{word}')"
+    if inflected:
+        if not spaced.endswith(_SERVICE_LOCATIVES, start + 1, end + 1):
+            return None
+    elif spaced[max(0, start - 4) : start].rpartition(" ")[2] not in _SERVICE_PREPOSITIONS:
         return None
-    low = lowered()
-    lo, hi = sentence_bounds(low, start, end)
-    if _SERVICE_RE.search(low, lo, start) or _SERVICE_RE.search(low, end, hi):
+    lo, hi = sentence_bounds(text, start, end)
+    if _found(_SERVICE_AC, spaced, lo, start) or _found(_SERVICE_AC, spaced, end, hi):
         return "used as a service (published in it)"
     return None
 
 
-def place_use(lowered: str, end: int) -> bool:
-    """A place name in a locative followed by where-words: "Helsingissä toimiva", "Nokialla sijaitseva"."""
-    after = _TOKEN.match(lowered, end + 1) if lowered[end : end + 1] == " " else None
-    return after is not None and after.group(0).startswith(PLACE_FOLLOWERS)
+def place_use(text: str, spaced: str, start: int, end: int) -> bool:
+    """The place, not the company: a where-word after the name ("Helsingissä toimiva", "Nokian
+    kaupunki", "Oulun tehtaalla", "Turun kupeessa"), a preposition or place word before it ("i Vasa",
+    "in Espoo", "sijaitsee Raisiossa", "town of Nokia"), or a place after a comma ("Salo, Finland")."""
+    after = spaced[end + 1 : end + 40].split()
+    if after and spaced[end + 1] == " " and after[0].startswith(PLACE_FOLLOWERS):
+        return True
+    before = spaced[max(0, start - 30) + 1 : start + 1].split()
+    if (
+        before
+        and text[start - 1 : start] == " "
+        and (before[-1] in PLACE_BEFORE or before[-2:] in (["town", "of"], ["city", "of"]))
+    ):
+        return True
+    return text[end : end + 2] == ", " and bool(after) and after[0] in PLACE_WORDS
 
 
-def person_use(lowered: str, start: int) -> bool:
+def employment(spaced: str, start: int, end: int) -> bool:
+    """Words of working at the company within three words: "Nokiassa työskentelevä insinööri"."""
+    before = spaced[max(0, start - 60) + 1 : start + 1].split()[-3:]
+    words = (*before, *spaced[end + 1 : end + 60].split()[:3])
+    return any(any(e in w for e in EMPLOYMENT_WORDS) for w in words)
+
+
+def after_first_name(text: str, start: int, first_names: Callable[[str], bool]) -> bool:
+    """A capitalised first name right before the name: "Petri Suominen", "Aino Piippo"."""
+    if text[start - 1 : start] != " ":
+        return False
+    word = text[max(0, start - 30) : start - 1].rpartition(" ")[2]
+    return len(word) > 1 and word[0].isupper() and word[1:].islower() and first_names(word.casefold())
+
+
+def after_capitalised_word(text: str, start: int, inflected: bool) -> bool:
+    """An uninflected name after a capitalised word in the middle of a sentence: it ends a longer
+    name ("Cision PR Handbook Nordic", "Tech Services -liiketoiminta"); an inflected one may follow
+    another name ("Stephen Elopia Nokian toimitusjohtajakisassa")."""
+    if inflected or text[start - 1 : start] != " ":
+        return False
+    word = text[max(0, start - 40) : start - 1].rpartition(" ")[2]
+    if not word[:1].isupper() or not word.isalpha():
+        return False
+    return not sentence_start(text, start - 1 - len(word))
+
+
+def english_product(spaced: str, end: int) -> bool:
+    """An English product noun right after the name: "Samsung phones", "Orion spacecraft"."""
+    after = spaced[end + 1 : end + 30].split()
+    return spaced[end + 1 : end + 2] == " " and bool(after) and after[0] in EN_PRODUCT_NOUNS
+
+
+def person_use(spaced: str, start: int) -> bool:
     """A role title right before the name: "toimitusjohtaja Pekka", "CEO Tim"."""
-    before = _tokens(lowered, max(0, start - 40), start)
+    before = spaced[max(0, start - 40) + 1 : start + 1].split()
     return bool(before) and before[-1] in PERSON_TITLES

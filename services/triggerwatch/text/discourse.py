@@ -5,13 +5,15 @@ own sentence cannot settle — a name that is also a common word, a person's nam
 legal form, ID or company context; a short form or a name several companies share — waits as a
 :class:`Pending`. The second pass (:func:`settle`) links a waiting hit when the document links
 exactly one of its candidate companies on its own evidence elsewhere ("Apple Inc." … "Apple";
-"Samsung Electronics" … "Samsungin"; "Koneen toimitusjohtaja" … "Kone toimitti"). A hit used as a
-product or service never waits (it stays rejected), and neither does a name the document uses for a
-person ("Elisa Virtanen" … "Elisa kertoi").
+"Samsung Electronics" … "Samsungin"; "Koneen toimitusjohtaja" … "Kone toimitti"), or when it is
+coordinated with a linked name ("Nordea, OP ja Danske Bank"). A hit used as a product or service, a
+person or a place never waits: it stays rejected ("Elisa Virtanen", "Twitter-tili", "Nokian
+kaupunki").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from triggerwatch.text.lexicon import guess_language
@@ -34,23 +36,13 @@ class Pending:
 
 @dataclass
 class Document:
-    """Per-text state of one :meth:`CompanyLinker.analyse` call (lowercased text and language lazily)."""
+    """Per-text state of one :meth:`CompanyLinker.analyse` call (its language is guessed lazily)."""
 
     text: str
-    _lowered: str | None = None
+    #: the scan string: the text lowercased, separators as spaces, one space in front
+    spaced: str
     _language: str | None = None
     pending: list[Pending] = field(default_factory=list)
-    persons: set[str] = field(default_factory=set)  # keys this text uses for a person
-
-    @property
-    def lowered(self) -> str:
-        """The text lowercased, the same length (Latin-1 text is lowercased one character for one)."""
-        if self._lowered is None:
-            self._lowered = self.text.lower()
-        return self._lowered
-
-    def lower(self) -> str:
-        return self.lowered
 
     @property
     def language(self) -> str:
@@ -59,22 +51,49 @@ class Document:
         return self._language
 
 
-def settle(doc: Document, linked: set[str]) -> tuple[list[tuple[Pending, str]], list[tuple[Pending, str]]]:
-    """Decide the pending hits of ``doc`` given the companies ``linked`` on their own evidence.
+def settle(
+    doc: Document, linked: list[tuple[int, int, str]]
+) -> tuple[list[tuple[Pending, str]], list[tuple[Pending, str]]]:
+    """Decide the pending hits of ``doc`` given the mentions (start, end, company id) linked on
+    their own evidence.
 
-    Returns (hit, company id) pairs to link and (hit, reason) pairs that stay unlinked.
+    A pending hit links to its one candidate that the text links elsewhere, or — with one candidate —
+    when it is coordinated with a linked mention ("Nordea, OP ja Danske Bank", "Telia ja DNA",
+    "SAS and KLM"). Returns (hit, company id) pairs to link and (hit, reason) pairs that stay unlinked.
     """
+    companies = {c for _, _, c in linked}
+    spans = sorted(linked)
     links: list[tuple[Pending, str]] = []
-    rest: list[tuple[Pending, str]] = []
+    waiting: list[Pending] = []
     for p in doc.pending:
-        if p.key in doc.persons:
-            rest.append((p, f"{p.reason}; the text uses the name for a person"))
-            continue
-        found = [c for c in p.candidates if c in linked]
+        found = [c for c in p.candidates if c in companies]
         if len(found) == 1:
             links.append((p, found[0]))
-        elif len(found) > 1:
-            rest.append((p, f"{p.reason}; the text links several of them"))
         else:
-            rest.append((p, p.reason))
+            waiting.append(p)
+    changed = True
+    while changed and waiting:  # coordination spreads along a list: "Nordea, OP ja Danske Bank"
+        changed = False
+        spans = sorted([*spans, *((p.start, p.end, c) for p, c in links)])
+        for p in list(waiting):
+            if len(p.candidates) == 1 and _coordinated(doc.text, p, spans):
+                links.append((p, p.candidates[0]))
+                waiting.remove(p)
+                changed = True
+    rest = [(p, p.reason if not any(c in companies for c in p.candidates) else
+             f"{p.reason}; the text links several of them") for p in waiting]
     return links, rest
+
+
+_Q = "[\\s\"'«»“”()]"  # white space, quotes and brackets around a coordinator
+_AND = re.compile(rf"{_Q}*,{_Q}*|{_Q}+(?:ja|sekä|tai|eli|and|or|och|eller|&){_Q}+", re.IGNORECASE)
+
+
+def _coordinated(text: str, p: Pending, spans: list[tuple[int, int, str]]) -> bool:
+    """Another linked name right before or after the hit, joined by a comma or 'ja' / 'and' / 'och'."""
+    for start, end, _ in spans:
+        if end <= p.start and p.start - end <= 8 and _AND.fullmatch(text, end, p.start):
+            return True
+        if start >= p.end and start - p.end <= 8 and _AND.fullmatch(text, p.end, start):
+            return True
+    return False

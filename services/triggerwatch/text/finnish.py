@@ -211,12 +211,27 @@ _GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
 _VOWELS = frozenset("aeiouyäö")
 
 
+# consonant-final Finnish words whose inflected forms are built on another stem (Veikkaus →
+# Veikkauksen, Puhelin → Puhelimen, Kallas → Kallaan); plural names (Renkaat → Renkaissa) below
+_CONSONANT_STEMS = (("nen", "se"), ("us", "ukse"), ("ys", "ykse"), ("os", "okse"), ("ös", "ökse"),
+                    ("in", "ime"), ("as", "aa"), ("äs", "ää"))
+
+
 def stem_variants(word: str) -> list[str]:
-    """Alternative stems of a name's last word that inflected forms are built on (weak grade, -nen → -se)."""
+    """Alternative stems of a name's last word that inflected forms are built on (weak grade,
+    -nen → -se, -us → -ukse, -in → -ime, -as → -aa, plural -t → -i)."""
     w = word.casefold()
     n = len(w)
     if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
-        return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
+        if n < 4 or w[-1] in _VOWELS or is_foreign_looking(w):
+            return []
+        for end, stem in _CONSONANT_STEMS:
+            if w.endswith(end):
+                return [w[: -len(end)] + stem]
+        if w[-1] == "t" and w[-2] in _VOWELS:  # a plural: Renkaat → renkai(ssa), Palvelut → palvelui(lle)
+            base = w[:-1]
+            return [(base[:-1] if base[-1] == base[-2] else base) + "i"]
+        return []
     body, vowel = w[:-1], w[-1]
     weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
     if weak is not None:

@@ -18,7 +18,6 @@ a name; at the start of an English sentence it is a common word until context sa
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from triggerwatch.text import finnish
 
 log = logging.getLogger(__name__)
 
-COMMON, PERSON, PLACE, NAME = "common", "person", "place", "name"
+COMMON, PERSON, PLACE, NAME, FIRST = "common", "person", "place", "name", "first name"
 
 #: Finnish common words that are also company names (without Voikko, the only ones known)
 FI_COMMON: frozenset[str] = frozenset(
@@ -64,6 +63,15 @@ PLACES: frozenset[str] = frozenset(
         "ruotsi", "sverige", "norja", "tanska", "viro", "saksa", "kiina", "japani", "intia",
         "lappi", "karjala", "savo", "häme", "uusimaa", "pohjanmaa", "kainuu", "europe", "eurooppa",
         "nordic", "baltic", "america", "amerikka", "asia", "aasia", "africa", "afrikka",
+        # Finnish places in Swedish and English, and the neighbours
+        "helsingfors", "esbo", "vanda", "åbo", "tammerfors", "uleåborg", "vasa", "borgå", "lovisa",
+        "jakobstad", "karleby", "kristinestad", "ekenäs", "raseborg", "kyrkslätt", "sibbo", "pargas",
+        "nådendal", "björneborg", "tavastehus", "lahtis", "villmanstrand", "fredrikshamn", "kajana",
+        "torneå", "mariehamn", "åland", "nyland", "birkaland", "österbotten", "lappland", "karelen",
+        "savolax", "tavastland", "sweden", "norge", "norway", "danmark", "denmark",
+        "island", "iceland", "estland", "estonia", "tyskland", "germany", "europa", "stockholm",
+        "göteborg", "malmö", "oslo", "köpenhamn", "copenhagen", "tallinn", "riga", "london",
+        "paris", "berlin", "finnland", "suomen", "norden", "scandinavia", "skandinavien",
     }
 )
 #: English and Swedish common words that are company names, when the system word lists are absent
@@ -99,19 +107,19 @@ _EN_WORDS = _split(
     "the and is of to has as for with new a its are was were be been by from that this it on at "
     "which said will would company million billion percent an have"
 )
-_WORD = re.compile(r"[^\W\d_]+")
+_PUNCT = ".,;:!?\"'()[]«»“”–—-"
+_FI_ENDINGS = frozenset({"ssa", "ssä", "lle", "sta", "stä", "lla", "llä", "ksi"})
 
 
 def guess_language(text: str, default: str = "fi") -> str:
-    """'fi', 'sv' or 'en': the language whose function words the text (first 2,000 characters) has most."""
-    tokens = _WORD.findall(text[:2000].casefold())
+    """'fi', 'sv' or 'en': the language whose function words the text (first 800 characters) has most."""
+    tokens = text[:800].casefold().split()
     if not tokens:
         return default
-    fi = sum(t in _FI_WORDS for t in tokens) + 0.3 * sum(
-        t.endswith(("ssa", "ssä", "lle", "sta", "stä", "lla", "llä", "ksi")) for t in tokens
-    )
-    sv = sum(t in _SV_WORDS for t in tokens)
-    en = sum(t in _EN_WORDS for t in tokens)
+    tokens = [t.strip(_PUNCT) for t in tokens]
+    fi = sum(map(_FI_WORDS.__contains__, tokens)) + 0.3 * sum(t[-3:] in _FI_ENDINGS for t in tokens)
+    sv = sum(map(_SV_WORDS.__contains__, tokens))
+    en = sum(map(_EN_WORDS.__contains__, tokens))
     best = max((fi, "fi"), (sv, "sv"), (en, "en"))
     return best[1] if best[0] > 0 else default
 
@@ -135,7 +143,8 @@ def _word_list(language: str) -> frozenset[str]:
 
 @lru_cache(maxsize=100_000)
 def finnish_classes(word: str) -> frozenset[str]:
-    """What a (casefolded) one-word name is in Finnish: a subset of {common, person, place, name}."""
+    """What a (casefolded) one-word name is in Finnish: a subset of {common, person, first name,
+    place, name}."""
     out: set[str] = set()
     if word in FI_COMMON:
         out.add(COMMON)
@@ -146,6 +155,8 @@ def finnish_classes(word: str) -> frozenset[str]:
     classes = {c for _, c in finnish.analyse(word.capitalize())} | {c for _, c in finnish.analyse(word)}
     if classes & {"etunimi", "sukunimi"}:
         out.add(PERSON)
+    if "etunimi" in classes:
+        out.add(FIRST)
     if "paikannimi" in classes:
         out.add(PLACE)
     if "nimi" in classes:
@@ -153,6 +164,11 @@ def finnish_classes(word: str) -> frozenset[str]:
     if finnish.is_common_word(word) and "etunimi" not in classes:
         out.add(COMMON)
     return frozenset(out)
+
+
+def is_first_name(word: str) -> bool:
+    """A first name (Voikko ``etunimi``; without Voikko the fixed list of :data:`PERSON_NAMES`)."""
+    return FIRST in finnish_classes(word) or (word in PERSON_NAMES and not finnish.voikko_available())
 
 
 @lru_cache(maxsize=100_000)

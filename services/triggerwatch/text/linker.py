@@ -108,10 +108,15 @@ class LinkResult:
     unlinked: list[Unlinked] = field(default_factory=list)
 
 
-# A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order:
-# (start - end, start, weak grade, sequence number, needs Voikko, end of the token, key id, start of
-# the token's last word, inflected)
-_Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
+# what a one-word key also is (bits of CompanyLinker._kind)
+_SHORT, _PERSON, _PLACE = 1, 2, 4
+_COMMON = {"fi": 8, "en": 16, "sv": 32}
+
+# A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order
+# (at the same span: the strong grade, then a key that is the whole token, then the scan order):
+# (start - end, start, weak grade, inflected, sequence number, needs Voikko, end of the token, key
+# id, start of the token's last word)
+_Hit = tuple[int, int, bool, bool, int, bool, int, int, int]
 # the cached decision for one index entry and one case ending: (length of the entry's last word,
 # ((key id, weak grade, needs Voikko), ...) for the payloads the ending allows)
 _Decision = tuple[int, tuple[tuple[int, bool, bool], ...]]
@@ -127,7 +132,9 @@ class CompanyLinker:
         # while adding names: key id → normalised key, key id → company id(s)
         self._adding_keys: list[str] = []
         self._adding_owners: list[str | tuple[str, ...]] = []
-        self._adding_levels = bytearray()  # key id → aliases.CURRENT / FORMER / SHORT
+        self._adding_levels = bytearray()  # key id → aliases.CURRENT / FORMER / SHORT / CAPITALS
+        self._adding_written: list[tuple[str, str]] = []  # (short form in capitals, company id)
+        self._capital_keys: set[str] = set()  # short keys the register writes in capitals (OP, VR)
         # built: the same as tuples (which the cyclic GC stops scanning once it has seen them once;
         # big lists would be rescanned, element by element, at every full collection)
         self._keys: tuple[str, ...] = ()
@@ -148,7 +155,7 @@ class CompanyLinker:
         self._legal_tokens: dict[str, bool] = {}
         self._shortlisted: dict[tuple[str, int], str | None] = {}
         self._folded: dict[str, tuple[str, ...]] = {}  # company id → its names folded (shortlist)
-        self._word_classes: dict[tuple[int, str], frozenset[str]] = {}  # (key id, language) → classes
+        self._kinds: dict[int, int] = {}  # key id → what a one-word key also is (_kind)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -221,6 +228,12 @@ class CompanyLinker:
             return
         if former:
             self._former_until[(key, company_id)] = until or ""
+        else:
+            written = aliases.written_short_forms(name) if name.upper() != name.lower() else []
+            self._adding_written.extend((short, company_id) for short in written)
+            self._capital_keys.update(written)
+            if len(key) <= 4 and key.upper() in name.replace("-", " ").split():
+                self._capital_keys.add(key)
         self._put(key, company_id, aliases.FORMER if former else aliases.CURRENT)
 
     def _put(self, key: str, company_id: str, level: int) -> None:
@@ -261,6 +274,9 @@ class CompanyLinker:
                 continue  # some company's current or former name
             for company_id in candidates:
                 self._put(short, company_id, aliases.SHORT)
+        for short, company_id in self._adding_written:
+            self._put(short, company_id, aliases.CAPITALS)  # only where nothing better has the key
+        self._adding_written = []
 
     def build(self) -> None:
         """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
@@ -368,7 +384,7 @@ class CompanyLinker:
             runs = raw.translate(RUN_TABLE) + b" "
             hits = self._scan(text, spaced, classes, runs, lowered)
             if hits:
-                doc = Document(text, lowered)
+                doc = Document(text, spaced)
                 for hit in self._longest(text, hits) if len(hits) > 1 else self._confirm_all(text, hits):
                     self._decide(doc, hit, id_companies, result, keep_unlinked)
                 if doc.pending:
@@ -442,7 +458,7 @@ class CompanyLinker:
                 j = TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
             if j == end:
                 if index < n:  # the common case: the key itself, uninflected
-                    hits.append((start - j, start, False, len(hits), False, j, index, start, False))
+                    hits.append((start - j, start, False, False, len(hits), False, j, index, start))
                     continue
                 rest = ""
             else:
@@ -459,7 +475,7 @@ class CompanyLinker:
                 token_start = start + length - last_length
                 inflected = j > end
                 for kid, weak, voikko in allowed:
-                    hits.append((start - j, start, weak, len(hits), voikko, j, kid, token_start, inflected))
+                    hits.append((start - j, start, weak, inflected, len(hits), voikko, j, kid, token_start))
         return hits
 
     def _decision(self, vkey: str, index: int, rest: str) -> _Decision:
@@ -484,17 +500,17 @@ class CompanyLinker:
         chosen: list[_Hit] = []
         taken = bytearray(len(text))
         for hit in hits:
-            start, end = hit[1], hit[5]
+            start, end = hit[1], hit[6]
             if taken.find(1, start, end) >= 0:
                 continue
-            if hit[4] and not self._confirm(text[hit[7] : end], hit[6]):
+            if hit[5] and not self._confirm(text[hit[8] : end], hit[7]):
                 continue
             chosen.append(hit)
             taken[start:end] = b"\x01" * (end - start)
         return chosen
 
     def _confirm_all(self, text: str, hits: list[_Hit]) -> list[_Hit]:
-        return [h for h in hits if not h[4] or self._confirm(text[h[7] : h[5]], h[6])]
+        return [h for h in hits if not h[5] or self._confirm(text[h[8] : h[6]], h[7])]
 
     def _confirm(self, token: str, kid: int) -> bool:
         """Voikko: the token is an inflected form of the key's last word."""
@@ -510,7 +526,7 @@ class CompanyLinker:
         self, doc: Document, hit: _Hit, id_companies: set[str], result: LinkResult, keep_unlinked: bool
     ) -> None:
         text = doc.text
-        _, start, weak, _, voikko, end, kid, _, inflected = hit
+        _, start, weak, inflected, _, voikko, end, kid, _ = hit
         known = self._owners[kid]
         key = self._keys[kid]
         single_word = " " not in key
@@ -534,8 +550,6 @@ class CompanyLinker:
             ):
                 # "Hans Vestberg", "Mozilla Blogin": Finnish inflects the last word of a name, so
                 # an uninflected hit followed by a capitalised word is the start of a longer name
-                if single_word and lexicon.PERSON in lexicon.finnish_classes(key):
-                    doc.persons.add(key)  # "Elisa Virtanen": Elisa is a person in this text
                 if keep_unlinked:
                     result.unlinked.append(
                         Unlinked(
@@ -549,6 +563,8 @@ class CompanyLinker:
                 return
         surface = text[start:end]
         level = self._levels[kid]
+        if level == aliases.CAPITALS and not text[start : start + len(key)].isupper():
+            return  # "SOK", "IKEA" from the register's capitals: "Sok", "Ikea" may be anything
 
         company_id: str | None
         if isinstance(known, str):
@@ -578,34 +594,48 @@ class CompanyLinker:
         via = "identifier" if has_id else aliases.LEVEL_NAMES[level]
         in_context = False
         if not (legal or has_id):
-            product = context.product_use(text, start, end, inflected, doc.lower)
+            spaced = doc.spaced
+            product = (
+                context.product_use(text, spaced, start, end, inflected)
+                if context.product_hint(text, start, end, inflected)
+                else None
+            )
+            if (
+                product is None
+                and text[end : end + 1] == " "
+                and text[end + 1 : end + 2].islower()
+                and context.english_product(spaced, end)
+            ):
+                product = "used as a product ('" + spaced[end + 2 :].split(" ", 1)[0] + "')"
             if product is not None:
-                if not context.company_context(doc.lowered, start, end):
+                # a product or service is the company only where the words next to it are about the
+                # company ("Twitter-tilien määrä nosti yhtiön liikevaihtoa")
+                if not context.company_context(text, spaced, start, end, near=3):
                     if keep_unlinked:
                         result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
                     return
                 in_context, via = True, "context"
-            elif single_word:
-                doubt = self._doubt(doc, key, start, end, inflected)
+            elif single_word and self._kind(kid):
+                rejected = self._reject(doc, kid, start, end, inflected)
+                if rejected is not None:
+                    if keep_unlinked:
+                        result.unlinked.append(Unlinked(start, end, surface, rejected, (company_id,)))
+                    return
+                doubt = self._doubt(doc, kid, start, end, inflected)
                 if doubt is not None:
-                    lowered = doc.lowered
-                    person = doubt.startswith("a person")
-                    if person and context.person_use(lowered, start):
-                        doc.persons.add(key)
-                        if keep_unlinked:
-                            reason = "a person: a title before the name"
-                            result.unlinked.append(Unlinked(start, end, surface, reason, (company_id,)))
-                        return
-                    if doubt.startswith("a place") and context.place_use(lowered, end):
-                        if keep_unlinked:
-                            reason = "a place: a place name in a locative, followed by where"
-                            result.unlinked.append(Unlinked(start, end, surface, reason, (company_id,)))
-                        return
-                    near = 2 if person else 3
-                    if not context.company_context(lowered, start, end, near=near, agent=not person):
-                        reason = f"{doubt} without a legal form, ID or company context"
-                        doc.pending.append(Pending(start, end, surface, key, (company_id,), reason))
-                        return
+                    if doubt.startswith("a place name in a locative"):
+                        # "Outokummussa", "Raisiossa": the town, unless someone works there
+                        if not context.employment(spaced, start, end):
+                            if keep_unlinked:
+                                result.unlinked.append(Unlinked(start, end, surface, doubt, (company_id,)))
+                            return
+                    else:
+                        person = doubt.startswith("a person")
+                        near = 2 if person else 3
+                        if not context.company_context(text, spaced, start, end, near=near, agent=not person):
+                            reason = f"{doubt} without a legal form, ID or company context"
+                            doc.pending.append(Pending(start, end, surface, key, (company_id,), reason))
+                            return
                     in_context, via = True, "context"
         confidence = (
             0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, in_context]
@@ -622,15 +652,51 @@ class CompanyLinker:
             Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence, via)
         )
 
-    def _doubt(self, doc: Document, key: str, start: int, end: int, inflected: bool) -> str | None:
-        """Why a one-word name may not be the company ("also a person's name", …), or None."""
-        if len(key) <= 2:
+    def _kind(self, kid: int) -> int:
+        """What a one-word key also is (``_PERSON`` | ``_COMMON_*`` | ``_PLACE`` | ``_SHORT`` bits; 0:
+        only a name), looked up once per key."""
+        kind = self._kinds.get(kid)
+        if kind is None:
+            key = self._keys[kid]
+            classes = lexicon.finnish_classes(key)
+            common = lexicon.common_languages(key)
+            kind = (
+                (_SHORT if len(key) <= 2 else 0)
+                | (_PERSON if lexicon.PERSON in classes else 0)
+                | (_PLACE if lexicon.PLACE in classes and lexicon.NAME not in classes else 0)
+                | sum(bit for language, bit in _COMMON.items() if language in common)
+            )
+            if len(self._kinds) >= _DECISION_CACHE_SIZE:
+                self._kinds.clear()
+            self._kinds[kid] = kind
+        return kind
+
+    def _reject(self, doc: Document, kid: int, start: int, end: int, inflected: bool) -> str | None:
+        """Why a one-word name that is also a word, a person's name or a place is not the company
+        here at all (the rest of the text does not overrule it), or None."""
+        kind = self._kinds[kid]
+        text = doc.text
+        if kind & _PERSON:
+            if context.person_use(doc.spaced, start):
+                return "a person: a title before the name"
+            if context.after_first_name(text, start, lexicon.is_first_name):
+                return "a person: a first name before the name"
+        if context.after_capitalised_word(text, start, inflected):
+            return "part of a longer name (a capitalised word before it)"
+        if kind & _PLACE and context.place_use(text, doc.spaced, start, end):
+            return "a place: a place word next to the name"
+        return None
+
+    def _doubt(self, doc: Document, kid: int, start: int, end: int, inflected: bool) -> str | None:
+        """Why a one-word name may not be the company ("a person's name too", …), or None."""
+        kind = self._kinds[kid]
+        if kind & _SHORT and not (
+            self._keys[kid] in self._capital_keys and doc.text[start : start + len(self._keys[kid])].isupper()
+        ):
             return "a name of one or two letters"
-        classes = lexicon.finnish_classes(key)
-        if lexicon.PERSON in classes:
+        if kind & _PERSON:
             return "a person's name too"
-        common = lexicon.common_languages(key)
-        if common and doc.language in common:
+        if kind & _COMMON.get(doc.language, 0):
             # a common word written with a capital in the middle of a sentence is a name ("osti
             # Koneen"); at the start of a sentence, in a headline or in capitals it may be the word
             text = doc.text
@@ -641,19 +707,15 @@ class CompanyLinker:
             ):
                 return f"common word in the text's language ({doc.language})"
             return None
-        if (
-            lexicon.PLACE in classes
-            and lexicon.NAME not in classes
-            and inflected
-            and doc.text[max(start, end - 6) : end].lower().endswith(context.PLACE_CASES)
-        ):
-            return "a place name in a locative case"
+        if kind & _PLACE:
+            if inflected and doc.text[max(start, end - 6) : end].lower().endswith(context.PLACE_CASES):
+                return "a place name in a locative case"
+            return "a place name too"
         return None
 
     def _settle(self, doc: Document, result: LinkResult, keep_unlinked: bool) -> None:
         """One sense per discourse: decide the hits that waited, from the links of the whole text."""
-        linked = {m.company_id for m in result.mentions}
-        links, rest = settle(doc, linked)
+        links, rest = settle(doc, [(m.start, m.end, m.company_id) for m in result.mentions])
         for p, company_id in links:
             result.mentions.append(
                 Mention(

@@ -68,6 +68,7 @@ LEGAL_FORMS: frozenset[str] = frozenset(
         "lp",
         "llp",
         "publ",
+        "amba",
     }
 )
 assert max(len(f.split()) for f in LEGAL_FORMS) <= 2
