@@ -35,7 +35,7 @@ COMPANY_WORDS: tuple[str, ...] = (
     "tiedott", "lanseera", "valmista", "tehdas", "tehtaa", "tuotanto", "tuotantoa", "asiakkai",
     "asiakas", "sopimu", "sopimukse", "kilpailija", "markkinaosuu", "brändi", "tytäryhtiö",
     "emoyhtiö", "startup", "kasvuyhtiö", "konkurss", "yrityssaneera", "fuusio", "sulautu",
-    "työntekijä", "henkilöstö", "palveluksess", "työnantaja", "työskentel",
+    "työntekijä", "työntekij", "henkilöstö", "palveluksess", "työnantaja", "työskentel", "sijoitta",
     # Swedish
     "bolag", "koncern", "vd", "aktie", "omsättning", "resultat", "vinst", "förlust", "förvärv",
     "köper", "köpte", "säljer", "sålde", "anställ", "utnämn", "lanserar", "lanserade", "varsel",
@@ -87,6 +87,7 @@ _MONEY_PATTERN = (
 #: hyphenated compounds that are about the company itself ("Nokia-yhtiö", "Kone-konserni")
 COMPANY_HEADS: tuple[str, ...] = (
     "yhtiö", "yritys", "yrityks", "konserni", "johto", "johtaj", "toimitusjohtaj", "pomo", "omistei",
+    "ryhmä", "yhtymä", "kaupat", "osto", "johtoinen", "vetoinen",
     "omistuks", "kauppa", "kaupa", "osake", "osakkee", "tehdas", "tehtaa", "työntekijä", "organisaati",
     "yksikö", "koncern", "bolag", "company", "group",
 )
@@ -125,9 +126,9 @@ PLACE_BEFORE: frozenset[str] = frozenset(
      "kaupungissa", "kunnassa", "town", "city", "region"}
 )
 #: the case endings of a place name where it is the place: in, from, to, at (Helsingissä, Nokialla)
+#: (the inner locatives: a company is more often "Nokialle", "Nokialla" — for, at — than "Nokiassa")
 PLACE_CASES: tuple[str, ...] = (
-    "ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "aan", "ään", "een", "iin", "oon",
-    "uun", "yyn", "ssakin", "ssäkin", "llakin", "lläkin",
+    "ssa", "ssä", "sta", "stä", "aan", "ään", "een", "iin", "oon", "uun", "yyn", "ssakin", "ssäkin",
 )
 #: words after a place name in a locative that make it the place ("Helsingissä toimiva yhtiö")
 PLACE_FOLLOWERS: tuple[str, ...] = (
@@ -226,27 +227,53 @@ def _compound_head(text: str, spaced: str, end: int) -> tuple[str, int] | None:
     return spaced[end + 2 : stop], stop - 1
 
 
+def _clause(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """The clause around a name inside its sentence: dashes, colons and semicolons end it too
+    ("Stora Enson tulos lähelle ennusteita – Osinko nousee")."""
+    for stop in (" – ", " — ", "– ", ": ", "; "):
+        i = text.rfind(stop, lo, start)
+        if i >= 0:
+            lo = max(lo, i + len(stop))
+        j = text.find(stop, end, hi)
+        if j >= 0:
+            hi = min(hi, j)
+    return lo, hi
+
+
 def company_context(
-    text: str, spaced: str, start: int, end: int, *, near: int = 0, agent: bool = False
+    text: str,
+    spaced: str,
+    start: int,
+    end: int,
+    *,
+    near: int = 0,
+    agent: bool = False,
+    strict: bool = False,
 ) -> bool:
-    """Business words in the name's sentence (``near``: only within that many words either side; an
-    amount of money counts only in the whole sentence). ``agent``: a verb of saying right after the
-    name counts too (for names that are also common nouns)."""
+    """Business words in the name's sentence. ``near``: only within that many words either side in
+    the same clause, where an amount of money counts too; ``agent``: a verb of saying or doing right
+    after the name counts too (for names that are also common nouns); ``strict``: only words about a
+    company itself (:data:`CORE_STEMS`: yhtiö, osake, liikevaihto, …), for products."""
     lo, hi = sentence_bounds(text, start, end)
     hi_name = end
     head = _compound_head(text, spaced, end)
     if head is not None:  # "Kone-yhtiö": the compound's head
-        if head[0].startswith(COMPANY_WORDS):
+        if head[0].startswith(COMPANY_HEADS):
             return True
         hi_name = head[1]
     if near:
+        lo, hi = _clause(text, lo, hi, start, hi_name)
         before = spaced[max(lo, start - 25 * near) + 1 : start + 1].split()[-near:]
         after = spaced[hi_name + 1 : min(hi, hi_name + 25 * near) + 1].split()[:near]
+        if strict:
+            return any(any(c in t for c in CORE_STEMS) for t in (*before, *after))
         if agent and after and after[0] in AGENT_VERBS:
             return True
         if before and before[-1].endswith(APPOSITIVES):
             return True
-        return any(t.startswith(COMPANY_WORDS) or any(c in t for c in CORE_STEMS) for t in (*before, *after))
+        if any(t.startswith(COMPANY_WORDS) or any(c in t for c in CORE_STEMS) for t in (*before, *after)):
+            return True
+        return bool(_MONEY.search(text, max(lo, start - 60), min(hi, hi_name + 60)))
     return (
         _found(_COMPANY_AC, spaced, lo, start)
         or _found(_COMPANY_AC, spaced, hi_name, hi)
@@ -271,9 +298,9 @@ def product_use(text: str, spaced: str, start: int, end: int, inflected: bool) -
     head = _compound_head(text, spaced, end)
     if head is not None:
         word = head[0]
-        if word.startswith(COMPANY_HEADS) or not word.startswith(PRODUCT_HEADS):
-            return None
-        return f"used as a product or service ('-{word}')"
+        if word.startswith(COMPANY_HEADS) or not word:
+            return None  # "Nokia-yhtiö", "OP-ryhmän"
+        return f"used as a product or service ('-{word}')"  # "Twitter-tili", "Netflix-sarjat"
     if inflected:
         if not spaced.endswith(_SERVICE_LOCATIVES, start + 1, end + 1):
             return None

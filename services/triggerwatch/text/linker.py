@@ -226,6 +226,10 @@ class CompanyLinker:
         key = normalise_name(name)
         if not key:
             return
+        if not key.isascii():
+            plain = _unaccented(key)
+            if plain != key:  # "Nestlé" is written "Nestle" too
+                self._put(plain, company_id, aliases.FORMER if former else aliases.CURRENT)
         if former:
             self._former_until[(key, company_id)] = until or ""
         else:
@@ -545,6 +549,13 @@ class CompanyLinker:
                 end = token_start + len(token.rstrip(".,"))
             elif (
                 not inflected
+                and token_start == end + 1
+                and token[:1].isupper()
+                and token.rstrip(".,").casefold() in aliases.GENERIC_TAILS
+            ):
+                end = token_start + len(token.rstrip(".,"))  # "Nasdaq Europe", "Cision Norden"
+            elif (
+                not inflected
                 and (token_start == end + 1 or (token_start == end and text[end] == "-"))
                 and token.lstrip("-")[:1].isupper()
             ):
@@ -561,6 +572,8 @@ class CompanyLinker:
                         )
                     )
                 return
+        if text[end : end + 2] == "- " and not legal:
+            return  # "Verkkokauppa- ja pilvipalveluyhtiö": the first half of a compound, not a name
         surface = text[start:end]
         level = self._levels[kid]
         if level == aliases.CAPITALS and not text[start : start + len(key)].isupper():
@@ -610,7 +623,7 @@ class CompanyLinker:
             if product is not None:
                 # a product or service is the company only where the words next to it are about the
                 # company ("Twitter-tilien määrä nosti yhtiön liikevaihtoa")
-                if not context.company_context(text, spaced, start, end, near=3):
+                if not context.company_context(text, spaced, start, end, near=3, strict=True):
                     if keep_unlinked:
                         result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
                     return
@@ -765,6 +778,13 @@ def _confidence(single_word: bool, inflected: bool, weak: bool, legal: bool, con
 
 
 _CONFIDENCE = {flags: _confidence(*flags) for flags in itertools.product((False, True), repeat=5)}
+
+
+def _unaccented(key: str) -> str:
+    """The key without accents other than Finnish and Swedish letters (é → e, ü → u; å, ä, ö stay)."""
+    return "".join(
+        c if c in "åäö" else unicodedata.normalize("NFD", c)[0] for c in key
+    )
 
 
 @contextmanager
