@@ -10,7 +10,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # (the linker's common-word test) and Chromium (browser tests).
 APT_PACKAGES := libvoikko1 voikko-fi wamerican wswedish chromium
 
-.PHONY: demo up test lint bench install system-deps clean
+.PHONY: demo up test lint bench eval install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# quality on the labelled sets: company linking (dev and held-out parts, next to the naive prefix
+# matcher and the linker before issue 17) and the FiNER articles (skipped when ../shared is absent)
+eval: install
+	$(BIN)/python -m bench.eval_linking
+	$(BIN)/python -m bench.finer_eval
 
 clean:
 	rm -rf .triggerwatch .pytest_cache .mypy_cache .ruff_cache

@@ -166,6 +166,7 @@ def _word_starts(words: tuple[str, ...]) -> ahocorasick.Automaton:
 
 
 _COMPANY_AC = _word_starts(COMPANY_WORDS)
+_CORE_RE = re.compile("|".join(map(re.escape, CORE_STEMS)))
 _SERVICE_AC = _word_starts(SERVICE_WORDS)
 
 # The functions below read ``spaced``: the text lowercased, every separator a space, with one space
@@ -227,16 +228,17 @@ def _compound_head(text: str, spaced: str, end: int) -> tuple[str, int] | None:
     return spaced[end + 2 : stop], stop - 1
 
 
-def _clause(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
-    """The clause around a name inside its sentence: dashes, colons and semicolons end it too
-    ("Stora Enson tulos lähelle ennusteita – Osinko nousee")."""
-    for stop in (" – ", " — ", "– ", ": ", "; "):
+def _near_bounds(text: str, start: int, end: int, width: int) -> tuple[int, int]:
+    """At most ``width`` characters either side of a name, cut at the ends of its sentence and clause
+    (dashes, colons and semicolons end a clause: "Stora Enson tulos lähelle ennusteita – Osinko")."""
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    for stop in (". ", "! ", "? ", "\n", " – ", " — ", "– ", ": ", "; "):
         i = text.rfind(stop, lo, start)
         if i >= 0:
-            lo = max(lo, i + len(stop))
+            lo = i + len(stop)
         j = text.find(stop, end, hi)
         if j >= 0:
-            hi = min(hi, j)
+            hi = j
     return lo, hi
 
 
@@ -254,7 +256,6 @@ def company_context(
     the same clause, where an amount of money counts too; ``agent``: a verb of saying or doing right
     after the name counts too (for names that are also common nouns); ``strict``: only words about a
     company itself (:data:`CORE_STEMS`: yhtiö, osake, liikevaihto, …), for products."""
-    lo, hi = sentence_bounds(text, start, end)
     hi_name = end
     head = _compound_head(text, spaced, end)
     if head is not None:  # "Kone-yhtiö": the compound's head
@@ -262,18 +263,20 @@ def company_context(
             return True
         hi_name = head[1]
     if near:
-        lo, hi = _clause(text, lo, hi, start, hi_name)
-        before = spaced[max(lo, start - 25 * near) + 1 : start + 1].split()[-near:]
-        after = spaced[hi_name + 1 : min(hi, hi_name + 25 * near) + 1].split()[:near]
+        lo, hi = _near_bounds(text, start, hi_name, 25 * near)
+        before = spaced[lo + 1 : start + 1].split()[-near:]
+        after = spaced[hi_name + 1 : hi + 1].split()[:near]
         if strict:
-            return any(any(c in t for c in CORE_STEMS) for t in (*before, *after))
+            return bool(_CORE_RE.search(" ".join((*before, *after))))
         if agent and after and after[0] in AGENT_VERBS:
             return True
         if before and before[-1].endswith(APPOSITIVES):
             return True
-        if any(t.startswith(COMPANY_WORDS) or any(c in t for c in CORE_STEMS) for t in (*before, *after)):
+        words = (*before, *after)
+        if any(t.startswith(COMPANY_WORDS) for t in words) or _CORE_RE.search(" ".join(words)):
             return True
-        return bool(_MONEY.search(text, max(lo, start - 60), min(hi, hi_name + 60)))
+        return bool(_MONEY.search(text, lo, hi))
+    lo, hi = sentence_bounds(text, start, end)
     return (
         _found(_COMPANY_AC, spaced, lo, start)
         or _found(_COMPANY_AC, spaced, hi_name, hi)
@@ -282,7 +285,8 @@ def company_context(
 
 
 def product_hint(text: str, start: int, end: int, inflected: bool) -> bool:
-    """A cheap test: could :func:`product_use` find a product or service here? (most names: no)"""
+    """A cheap test: could :func:`product_use` find a product or service here? (most names: no; the
+    linker inlines the first two tests)"""
     if text[end : end + 1] == "-":
         return True
     if inflected:

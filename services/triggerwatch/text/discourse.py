@@ -52,7 +52,7 @@ class Document:
 
 
 def settle(
-    doc: Document, linked: list[tuple[int, int, str]]
+    doc: Document, linked: list[tuple[int, int, str]], *, reasons: bool = True
 ) -> tuple[list[tuple[Pending, str]], list[tuple[Pending, str]]]:
     """Decide the pending hits of ``doc`` given the mentions (start, end, company id) linked on
     their own evidence.
@@ -71,7 +71,7 @@ def settle(
             links.append((p, found[0]))
         else:
             waiting.append(p)
-    changed = True
+    changed = any(len(p.candidates) == 1 for p in waiting)
     while changed and waiting:  # coordination spreads along a list: "Nordea, OP ja Danske Bank"
         changed = False
         spans = sorted([*spans, *((p.start, p.end, c) for p, c in links)])
@@ -80,8 +80,10 @@ def settle(
                 links.append((p, p.candidates[0]))
                 waiting.remove(p)
                 changed = True
-    rest = [(p, p.reason if not any(c in companies for c in p.candidates) else
-             f"{p.reason}; the text links several of them") for p in waiting]
+    if not reasons:
+        return links, []
+    several = "; the text links several of them"
+    rest = [(p, p.reason + several if companies.intersection(p.candidates) else p.reason) for p in waiting]
     return links, rest
 
 

@@ -108,6 +108,11 @@ class LinkResult:
     unlinked: list[Unlinked] = field(default_factory=list)
 
 
+# the case endings of a service where something is published ("YouTubessa"), in either case
+_LOCATIVES = tuple(
+    e for x in ("ssa", "ssä", "sta", "stä", "ssaan", "ssään", "staan", "stään") for e in (x, x.upper())
+)
+
 # what a one-word key also is (bits of CompanyLinker._kind)
 _SHORT, _PERSON, _PLACE = 1, 2, 4
 _COMMON = {"fi": 8, "en": 16, "sv": 32}
@@ -608,18 +613,14 @@ class CompanyLinker:
         in_context = False
         if not (legal or has_id):
             spaced = doc.spaced
-            product = (
-                context.product_use(text, spaced, start, end, inflected)
-                if context.product_hint(text, start, end, inflected)
-                else None
-            )
-            if (
-                product is None
-                and text[end : end + 1] == " "
-                and text[end + 1 : end + 2].islower()
-                and context.english_product(spaced, end)
+            nxt = text[end : end + 1]
+            product = None
+            if nxt == "-" or (inflected and text.endswith(_LOCATIVES, start, end)) or (
+                not inflected and nxt == " " and context.product_hint(text, start, end, inflected)
             ):
-                product = "used as a product ('" + spaced[end + 2 :].split(" ", 1)[0] + "')"
+                product = context.product_use(text, spaced, start, end, inflected)
+            elif nxt == " " and spaced[end + 2 : end + 16].partition(" ")[0] in context.EN_PRODUCT_NOUNS:
+                product = "used as a product ('" + spaced[end + 2 : end + 16].partition(" ")[0] + "')"
             if product is not None:
                 # a product or service is the company only where the words next to it are about the
                 # company ("Twitter-tilien määrä nosti yhtiön liikevaihtoa")
@@ -728,7 +729,8 @@ class CompanyLinker:
 
     def _settle(self, doc: Document, result: LinkResult, keep_unlinked: bool) -> None:
         """One sense per discourse: decide the hits that waited, from the links of the whole text."""
-        links, rest = settle(doc, [(m.start, m.end, m.company_id) for m in result.mentions])
+        linked = [(m.start, m.end, m.company_id) for m in result.mentions]
+        links, rest = settle(doc, linked, reasons=keep_unlinked)
         for p, company_id in links:
             result.mentions.append(
                 Mention(
