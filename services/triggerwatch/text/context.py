@@ -9,7 +9,7 @@ separators as spaces, one space in front):
   n words of the name only (for names that are also common words or people's names).
 - :func:`product_use`: the name is used as a product or service — a hyphenated compound with a
   product head ("Twitter-tili", "Facebook-sivu", "Kone-hissi"; not "Nokia-yhtiö"), or a locative of a
-  service in a sentence about publishing ("YouTubessa julkaistu video", "on Twitter").
+  service within four words of publishing ("YouTubessa julkaistu video", "posted on Twitter").
 - :func:`person_use`: a role title right before the name ("toimitusjohtaja Pekka", "CEO Tim").
 """
 
@@ -167,7 +167,6 @@ def _word_starts(words: tuple[str, ...]) -> ahocorasick.Automaton:
 
 _COMPANY_AC = _word_starts(COMPANY_WORDS)
 _CORE_RE = re.compile("|".join(map(re.escape, CORE_STEMS)))
-_SERVICE_AC = _word_starts(SERVICE_WORDS)
 
 # The functions below read ``spaced``: the text lowercased, every separator a space, with one space
 # in front (the linker's scan string: ``spaced[i + 1]`` is ``text[i]`` lowercased), so that words
@@ -228,18 +227,17 @@ def _compound_head(text: str, spaced: str, end: int) -> tuple[str, int] | None:
     return spaced[end + 2 : stop], stop - 1
 
 
+_STOPS = re.compile(r"[.!?]\s|\n|\s[–—]\s|–\s|[:;]\s")
+
+
 def _near_bounds(text: str, start: int, end: int, width: int) -> tuple[int, int]:
     """At most ``width`` characters either side of a name, cut at the ends of its sentence and clause
     (dashes, colons and semicolons end a clause: "Stora Enson tulos lähelle ennusteita – Osinko")."""
     lo, hi = max(0, start - width), min(len(text), end + width)
-    for stop in (". ", "! ", "? ", "\n", " – ", " — ", "– ", ": ", "; "):
-        i = text.rfind(stop, lo, start)
-        if i >= 0:
-            lo = i + len(stop)
-        j = text.find(stop, end, hi)
-        if j >= 0:
-            hi = j
-    return lo, hi
+    for m in _STOPS.finditer(text, lo, start):
+        lo = m.end()
+    stop = _STOPS.search(text, end, hi)
+    return lo, stop.start() if stop else hi
 
 
 def company_context(
@@ -310,8 +308,9 @@ def product_use(text: str, spaced: str, start: int, end: int, inflected: bool) -
             return None
     elif spaced[max(0, start - 4) : start].rpartition(" ")[2] not in _SERVICE_PREPOSITIONS:
         return None
-    lo, hi = sentence_bounds(text, start, end)
-    if _found(_SERVICE_AC, spaced, lo, start) or _found(_SERVICE_AC, spaced, end, hi):
+    lo, hi = _near_bounds(text, start, end, 100)
+    words = (*spaced[lo + 1 : start + 1].split()[-4:], *spaced[end + 1 : hi + 1].split()[:4])
+    if any(w.startswith(SERVICE_WORDS) for w in words):
         return "used as a service (published in it)"
     return None
 

@@ -14,7 +14,7 @@ kaupunki").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from triggerwatch.text.lexicon import guess_language
 
@@ -34,15 +34,19 @@ class Pending:
     reason: str
 
 
-@dataclass
 class Document:
     """Per-text state of one :meth:`CompanyLinker.analyse` call (its language is guessed lazily)."""
 
-    text: str
-    #: the scan string: the text lowercased, separators as spaces, one space in front
-    spaced: str
-    _language: str | None = None
-    pending: list[Pending] = field(default_factory=list)
+    __slots__ = ("_language", "maybe_english", "pending", "spaced", "text")
+
+    def __init__(self, text: str, spaced: str) -> None:
+        self.text = text
+        #: the scan string: the text lowercased, separators as spaces, one space in front
+        self.spaced = spaced
+        self.pending: list[Pending] = []
+        self._language: str | None = None
+        #: " the " in the text: the only texts whose language is worth guessing for English rules
+        self.maybe_english = " the " in spaced
 
     @property
     def language(self) -> str:

@@ -107,16 +107,15 @@ _EN_WORDS = _split(
     "the and is of to has as for with new a its are was were be been by from that this it on at "
     "which said will would company million billion percent an have"
 )
-_PUNCT = ".,;:!?\"'()[]«»“”–—-"
+_PUNCT_TABLE = str.maketrans({c: " " for c in ".,;:!?\"'()[]«»“”–—-"})
 _FI_ENDINGS = frozenset({"ssa", "ssä", "lle", "sta", "stä", "lla", "llä", "ksi"})
 
 
 def guess_language(text: str, default: str = "fi") -> str:
     """'fi', 'sv' or 'en': the language whose function words the text (first 800 characters) has most."""
-    tokens = text[:800].casefold().split()
+    tokens = text[:800].casefold().translate(_PUNCT_TABLE).split()
     if not tokens:
         return default
-    tokens = [t.strip(_PUNCT) for t in tokens]
     fi = sum(map(_FI_WORDS.__contains__, tokens)) + 0.3 * sum(t[-3:] in _FI_ENDINGS for t in tokens)
     sv = sum(map(_SV_WORDS.__contains__, tokens))
     en = sum(map(_EN_WORDS.__contains__, tokens))

@@ -40,8 +40,10 @@ import ahocorasick  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
 
 from triggerwatch.text import aliases, context, finnish, lexicon
+from triggerwatch.text.aliases import CAPITALS, FORMER, GENERIC_TAILS, LEVEL_NAMES, SHORT
+from triggerwatch.text.context import EN_PRODUCT_NOUNS
 from triggerwatch.text.discourse import DISCOURSE_CONFIDENCE, Document, Pending, settle
-from triggerwatch.text.normalise import fold, normalise_name
+from triggerwatch.text.normalise import LEGAL_FORMS, fold, normalise_name
 from triggerwatch.text.scan import (
     AFTER,
     ALNUM_TABLE,
@@ -112,6 +114,12 @@ class LinkResult:
 _LOCATIVES = tuple(
     e for x in ("ssa", "ssä", "sta", "stä", "ssaan", "ssään", "staan", "stään") for e in (x, x.upper())
 )
+
+# how a legal form written in lower case starts ("oy", "ab", "ltd", "osakeyhtiö")
+_LOWER_LEGAL = tuple(sorted({f[:2] for f in LEGAL_FORMS if f[:1].isalpha()}))
+
+# prepositions before a service ("on YouTube", "på Facebook"), as the text ends before the space
+_PREPOSITIONS = (" on", " On", "\non", " via", " Via", " på", " På")
 
 # what a one-word key also is (bits of CompanyLinker._kind)
 _SHORT, _PERSON, _PLACE = 1, 2, 4
@@ -539,7 +547,10 @@ class CompanyLinker:
         known = self._owners[kid]
         key = self._keys[kid]
         single_word = " " not in key
-        after = AFTER.match(text, end)  # the word after the name, if any
+        # the word after the name, if any (a lower-case word after a space is not a name, and a legal
+        # form only if it starts like one)
+        lower_word = text[end : end + 1] == " " and text[end : end + 2].islower()
+        after = None if lower_word and not text.startswith(_LOWER_LEGAL, end + 1) else AFTER.match(text, end)
         legal = False
         if after is not None:
             token = after.group(1)
@@ -556,7 +567,7 @@ class CompanyLinker:
                 not inflected
                 and token_start == end + 1
                 and token[:1].isupper()
-                and token.rstrip(".,").casefold() in aliases.GENERIC_TAILS
+                and token.rstrip(".,").casefold() in GENERIC_TAILS
             ):
                 end = token_start + len(token.rstrip(".,"))  # "Nasdaq Europe", "Cision Norden"
             elif (
@@ -577,11 +588,12 @@ class CompanyLinker:
                         )
                     )
                 return
-        if text[end : end + 2] == "- " and not legal:
+        nxt = text[end : end + 1]
+        if nxt == "-" and text[end + 1 : end + 2] == " " and not legal:
             return  # "Verkkokauppa- ja pilvipalveluyhtiö": the first half of a compound, not a name
         surface = text[start:end]
         level = self._levels[kid]
-        if level == aliases.CAPITALS and not text[start : start + len(key)].isupper():
+        if level == CAPITALS and not text[start : start + len(key)].isupper():
             return  # "SOK", "IKEA" from the register's capitals: "Sok", "Ikea" may be anything
 
         company_id: str | None
@@ -591,7 +603,7 @@ class CompanyLinker:
             supported = [c for c in known if c in id_companies] if id_companies else []
             if len(supported) == 1:
                 company_id = supported[0]
-            elif level == aliases.SHORT:
+            elif level == SHORT:
                 doc.pending.append(
                     Pending(start, end, surface, key, known, "ambiguous: a short form of several names")
                 )
@@ -609,18 +621,22 @@ class CompanyLinker:
                 return
 
         has_id = company_id in id_companies
-        via = "identifier" if has_id else aliases.LEVEL_NAMES[level]
+        via = "identifier" if has_id else LEVEL_NAMES[level]
         in_context = False
         if not (legal or has_id):
             spaced = doc.spaced
-            nxt = text[end : end + 1]
             product = None
-            if nxt == "-" or (inflected and text.endswith(_LOCATIVES, start, end)) or (
-                not inflected and nxt == " " and context.product_hint(text, start, end, inflected)
+            if (
+                nxt == "-"
+                # a service's locative: services are international brands (YouTube, Facebook)
+                or (inflected and text.endswith(_LOCATIVES, start, end) and finnish.is_foreign_looking(key))
+                or (not inflected and text.endswith(_PREPOSITIONS, 0, start - 1) and text[start - 1] == " ")
             ):
                 product = context.product_use(text, spaced, start, end, inflected)
-            elif nxt == " " and spaced[end + 2 : end + 16].partition(" ")[0] in context.EN_PRODUCT_NOUNS:
-                product = "used as a product ('" + spaced[end + 2 : end + 16].partition(" ")[0] + "')"
+            elif nxt == " " and doc.maybe_english and doc.language == "en":
+                noun = spaced[end + 2 : end + 16].partition(" ")[0]
+                if noun in EN_PRODUCT_NOUNS:
+                    product = f"used as a product ('{noun}')"
             if product is not None:
                 # a product or service is the company only where the words next to it are about the
                 # company ("Twitter-tilien määrä nosti yhtiön liikevaihtoa")
@@ -629,7 +645,7 @@ class CompanyLinker:
                         result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
                     return
                 in_context, via = True, "context"
-            elif single_word and self._kind(kid):
+            elif single_word and (self._kinds.get(kid) if kid in self._kinds else self._kind(kid)):
                 rejected = self._reject(doc, kid, start, end, inflected)
                 if rejected is not None:
                     if keep_unlinked:
@@ -654,7 +670,7 @@ class CompanyLinker:
         confidence = (
             0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, in_context]
         )
-        if level == aliases.FORMER and not has_id:
+        if level == FORMER and not has_id:
             confidence = round(confidence - 0.05, 3)
             until = self._former_until.get((key, company_id))
             via = f"former name (until {until})" if until else "former name"
