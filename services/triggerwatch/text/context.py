@@ -39,11 +39,15 @@ COMPANY_WORDS: tuple[str, ...] = (
     # Swedish
     "bolag", "koncern", "vd", "aktie", "omsättning", "resultat", "vinst", "förlust", "förvärv",
     "köper", "köpte", "säljer", "sålde", "anställ", "utnämn", "lanserar", "lanserade", "varsel",
-    # English
-    "company", "companies", "group", "ceo", "cfo", "chief", "shares", "stock", "revenue", "profit",
-    "loss", "earnings", "quarter", "acquir", "acquisition", "merger", "announc", "launch", "hires",
-    "hired", "appoint", "layoff", "lays", "invest", "customers", "employees", "subsidiary",
-    "manufactur", "supplier", "deal",
+    # English (word starts long enough not to start names: "stock" would start "Stockmann")
+    "compan", "revenue", "profit", "earnings", "quarter", "acquir", "acquisition", "merger",
+    "announc", "launch", "appoint", "layoff", "invest", "customers", "employees", "subsidiar",
+    "manufactur", "supplier",
+)
+#: English words that count only whole (a name may start with them: "Stockmann", "Dealmaker")
+COMPANY_WORDS_EN: frozenset[str] = frozenset(
+    {"group", "ceo", "cfo", "chief", "shares", "share", "stock", "stocks", "loss", "hires", "hired",
+     "lays", "deal", "deals", "firm", "sales", "results"}
 )
 #: verbs of saying that only an organisation or a person does: a common noun before them is a name
 #: ("Neste kertoi", "Posti ilmoitti"); not for people's names, who say things too
@@ -77,8 +81,7 @@ APPOSITIVES: tuple[str, ...] = (
 )
 #: words near a company's name in a locative that make it the workplace ("Nokiassa työskentelevä")
 EMPLOYMENT_WORDS: tuple[str, ...] = (
-    "työskentel", "töissä", "palveluksess", "työsuhtee", "johtaj", "siirtyy", "siirtyi", "uransa",
-    "aloittaa", "aloitti", "nimity", "nimitt",
+    "työskentel", "töissä", "palveluksess", "työsuhtee", "johtaj", "uransa", "nimity", "nimitt",
 )
 _MONEY_PATTERN = (
     r"\d[\d,. ]*\s*(?:milj|mrd|miljoona|miljardi|million|billion|bn\b|mn\b|kronor|euro|€|\$|dollar)"
@@ -156,16 +159,19 @@ _LOCATIVES_ANY_CASE = (
 )
 
 
-def _word_starts(words: tuple[str, ...]) -> ahocorasick.Automaton:
-    """An automaton that finds the words at word starts in ``spaced`` text (see below)."""
+def _word_starts(words: tuple[str, ...], whole: frozenset[str] = frozenset()) -> ahocorasick.Automaton:
+    """An automaton that finds the words at word starts in ``spaced`` text (see below), and the
+    ``whole`` words only whole."""
     automaton = ahocorasick.Automaton()
     for word in words:
         automaton.add_word(" " + word, word)
+    for word in whole:
+        automaton.add_word(f" {word} ", word)
     automaton.make_automaton()
     return automaton
 
 
-_COMPANY_AC = _word_starts(COMPANY_WORDS)
+_COMPANY_AC = _word_starts(COMPANY_WORDS, COMPANY_WORDS_EN)
 _CORE_RE = re.compile("|".join(map(re.escape, CORE_STEMS)))
 
 # The functions below read ``spaced``: the text lowercased, every separator a space, with one space
@@ -219,12 +225,19 @@ def _found(automaton: ahocorasick.Automaton, spaced: str, lo: int, hi: int) -> b
 
 
 def _compound_head(text: str, spaced: str, end: int) -> tuple[str, int] | None:
-    """"Twitter-tili": the word after the hyphen, lowercased, and where it ends."""
-    if text[end : end + 1] != "-":
+    """"Twitter-tili", "Tech Services -liiketoiminta": the word after the hyphen, lowercased, and
+    where it ends."""
+    if text[end : end + 1] == "-":
+        at = end + 2
+    elif text[end : end + 2] == " -" and text[end + 2 : end + 3].islower():
+        at = end + 3
+    else:
         return None
-    stop = spaced.find(" ", end + 2)
+    stop = spaced.find(" ", at)
     stop = len(spaced) if stop < 0 else stop
-    return spaced[end + 2 : stop], stop - 1
+    if at == end + 3 and not spaced.startswith(PRODUCT_HEADS, at):
+        return None  # "The Decline and Fall of Nokia -kirja": a title, only products and units count
+    return spaced[at:stop], stop - 1
 
 
 _STOPS = re.compile(r"[.!?]\s|\n|\s[–—]\s|–\s|[:;]\s")
@@ -271,7 +284,9 @@ def company_context(
         if before and before[-1].endswith(APPOSITIVES):
             return True
         words = (*before, *after)
-        if any(t.startswith(COMPANY_WORDS) for t in words) or _CORE_RE.search(" ".join(words)):
+        if any(t.startswith(COMPANY_WORDS) or t in COMPANY_WORDS_EN for t in words) or _CORE_RE.search(
+            " ".join(words)
+        ):
             return True
         return bool(_MONEY.search(text, lo, hi))
     lo, hi = sentence_bounds(text, start, end)

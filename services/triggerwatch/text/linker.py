@@ -119,6 +119,7 @@ _LOCATIVES = tuple(
 _LOWER_LEGAL = tuple(sorted({f[:2] for f in LEGAL_FORMS if f[:1].isalpha()}))
 
 # prepositions before a service ("on YouTube", "på Facebook"), as the text ends before the space
+# ("on" only in English text: in Finnish it is "is")
 _PREPOSITIONS = (" on", " On", "\non", " via", " Via", " på", " På")
 
 # what a one-word key also is (bits of CompanyLinker._kind)
@@ -628,9 +629,15 @@ class CompanyLinker:
             product = None
             if (
                 nxt == "-"
+                or (nxt == " " and text[end + 1 : end + 2] == "-")
                 # a service's locative: services are international brands (YouTube, Facebook)
                 or (inflected and text.endswith(_LOCATIVES, start, end) and finnish.is_foreign_looking(key))
-                or (not inflected and text.endswith(_PREPOSITIONS, 0, start - 1) and text[start - 1] == " ")
+                or (
+                    not inflected
+                    and text.endswith(_PREPOSITIONS, 0, start - 1)
+                    and text[start - 1] == " "
+                    and (text[start - 3 : start - 1] != "on" or (doc.maybe_english and doc.language == "en"))
+                )
             ):
                 product = context.product_use(text, spaced, start, end, inflected)
             elif nxt == " " and doc.maybe_english and doc.language == "en":
