@@ -255,3 +255,61 @@ def test_language_guess() -> None:
     assert lexicon.guess_language("Yhtiön liikevaihto kasvoi ja tulos parani.") == "fi"
     assert lexicon.guess_language("The company said its revenue grew.") == "en"
     assert lexicon.guess_language("Bolaget och dess vd har sagt att omsättningen ökade.") == "sv"
+
+
+# --- names as registers write them ------------------------------------------------------------------
+
+
+def test_written_short_forms_and_generic_heads(voikko: str) -> None:
+    linker = CompanyLinker.from_names(
+        [
+            ("upm", "UPM-Kymmene Oyj"),
+            ("sok", "Suomen Osuuskauppojen Keskuskunta"),
+            ("ikea", "Inter IKEA Systems B.V."),
+            ("ilmarinen", "Keskinäinen Työeläkevakuutusyhtiö Ilmarinen"),
+            ("ericsson", "Telefonaktiebolaget LM Ericsson"),
+            ("nestle", "Nestlé S.A."),
+            ("veikkaus", "Veikkaus Oy"),
+            ("nokian-renkaat", "Nokian Renkaat Oyj"),
+        ]
+    )
+    text = (
+        "UPM:n ja SOK:n tulos. Huonekaluketju IKEA:n myynti, Ericssonin toimitusjohtaja, Nestlen osake "
+        "ja Veikkauksen tuotto. Omistus Nokian Renkaissa kasvoi."
+    )
+    assert linked(linker, text) == [
+        ("UPM:n", "upm"),
+        ("SOK:n", "sok"),
+        ("IKEA:n", "ikea"),
+        ("Ericssonin", "ericsson"),
+        ("Nestlen", "nestle"),
+        ("Veikkauksen", "veikkaus"),
+        ("Nokian Renkaissa", "nokian-renkaat"),
+    ]
+    # a short form from the register's capitals links only where the text writes it so
+    assert linked(linker, "Sok on kala.") == []
+    assert linked(linker, "työeläkeyhtiö Ilmarinen sijoitti") == [("Ilmarinen", "ilmarinen")]
+
+
+def test_places_and_their_companies(voikko: str) -> None:
+    linker = CompanyLinker.from_names([("oulu", "Oulu Oy"), ("vasa", "Vasa Ab"), ("0112038-9", "Nokia Oyj")])
+    assert linked(linker, "Stora Enso aloittaa muutosneuvottelut Oulun tehtaallaan.") == []
+    assert linked(linker, "Wärtsilä har 1 600 anställda i Vasa.") == []
+    assert linked(linker, "Nokian kaupunki avaa uimahallin.") == []
+    assert linked(linker, "Nokian toimitusjohtaja erosi.") == [("Nokian", "0112038-9")]
+    assert linked(linker, "Nokia julkisti tuloksensa.") == [("Nokia", "0112038-9")]
+
+
+def test_coordination_with_a_linked_name(voikko: str) -> None:
+    linker = CompanyLinker.from_names([("nordea", "Nordea Bank Abp"), ("elisa", "Elisa Oyj")])
+    text = "Asiakkaista kilpailevat Nordea, Elisa ja muut."
+    assert linked(linker, text) == [("Nordea", "nordea"), ("Elisa", "elisa")]
+    assert linked(linker, "Asiakkaista kilpailevat Elisa ja muut.") == []  # nothing linked to lean on
+
+
+def test_a_first_name_or_a_capitalised_word_before_the_name(voikko: str) -> None:
+    linker = CompanyLinker.from_names([("suominen", "Suominen Oyj"), ("nordic", "Nordic Oy")])
+    if voikko == "voikko":  # without it, Suominen is not known as a surname
+        assert linked(linker, "Analyytikko Petri Suominen ei yllättynyt.") == []
+    assert linked(linker, "Suominen Oyj:n tulos.") == [("Suominen Oyj:n", "suominen")]
+    assert linked(linker, "Cision julkaisi raportin PR Handbook Nordic tänään.") == []
