@@ -218,11 +218,11 @@ def test_voikko_analyses_do_not_depend_on_case() -> None:
         assert finnish.analyse(word) == finnish.analyse(word.lower()) == finnish.analyse(word.upper())
 
 
-@pytest.mark.skipif(not finnish.voikko_available(), reason="Voikko not installed")
-def test_equal_spans_keep_scan_order_voikko_included() -> None:
-    # "Kiinteistöjen": Voikko's lemma is kiinteistö (a plural genitive); "Kiinteistöje" + n is also a
-    # valid ending by the rules. Same span: the shorter name, met first, wins as it always did, even
-    # though only Voikko confirms it (Voikko is asked lazily, but not skipped).
+def test_the_longest_key_at_a_word_start_wins() -> None:
+    # The scan takes the automaton's longest key at each word start (iter_long): "Kiinteistöjen" is
+    # "Kiinteistöje" + n, not the plural of "Kiinteistö" (Voikko's lemma): a name that is a longer
+    # prefix of the token wins, as "Nokian Renkaat" wins over "Nokia" in "Nokian Renkaat".
     linker = CompanyLinker.from_names([("a", "Kiinteistö Oy"), ("b", "Kiinteistöje Oy")])
-    assert surfaces(linker, "Kiinteistöjen hallitus") == [("Kiinteistöjen", "a")]
-    assert linker.analyse("Kiinteistöjen").unlinked[0].candidates == ("a",)  # a common word
+    assert surfaces(linker, "Kiinteistöjen hallitus") == [("Kiinteistöjen", "b")]
+    linker = CompanyLinker.from_names([("n", "Nokia Oyj"), ("r", "Nokian Renkaat Oyj")])
+    assert surfaces(linker, "Nokian Renkaat ja Nokian osake") == [("Nokian Renkaat", "r"), ("Nokian", "n")]

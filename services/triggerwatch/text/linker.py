@@ -445,12 +445,15 @@ class CompanyLinker:
         only Voikko could confirm are kept, marked, and confirmed later only if the longest-match
         rule would choose them.
         """
-        # the key's last character is text[end - 1]; it starts at text[end - length]: keep only hits
-        # at an upper-case letter or a digit (or where the character itself must be looked at)
+        # the automaton's longest key at each word start (leftmost-longest, non-overlapping: a key
+        # nested in a longer one that matches is not reported at all, as the longest-match rule
+        # would drop it anyway); the key's last character is text[end - 1]; it starts at
+        # text[end - length]: keep only hits at an upper-case letter or a digit (or where the
+        # character itself must be looked at)
         mask = LEN_MASK
         found = [
             (end, value)
-            for end, value in self._automaton.iter(spaced)
+            for end, value in self._automaton.iter_long(spaced)
             if classes[end - (value & mask)] in b"A?" or value & mask == mask
         ]
         hits: list[_Hit] = []
