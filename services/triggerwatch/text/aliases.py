@@ -21,6 +21,7 @@ A short form that is some company's current or former name belongs to that compa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from triggerwatch.text.normalise import LEGAL_FORMS, is_legal_form
@@ -86,6 +87,11 @@ def short_forms(key: str) -> list[str]:
     if dash and head and tail in GENERIC_TAILS:
         out.append(" ".join([*tokens[:-1], head]))
     return [s for s in dict.fromkeys(out) if _usable(s) and s != key]
+
+
+#: a name that may have written short forms: two capitals in a row, "&", four words or more, or three
+#: whose last is no legal form (a word of four letters or more)
+WRITTEN_HINT = re.compile(r"[^\W\d_a-zåäöü]{2}|&|\S \S+ \S+ \S|^\S+ \S+ [^\W\d_]{4}")
 
 
 def written_short_forms(name: str) -> list[str]:

@@ -247,9 +247,10 @@ class CompanyLinker:
         if former:
             self._former_until[(key, company_id)] = until or ""
         else:
-            written = aliases.written_short_forms(name) if name.upper() != name.lower() else []
-            self._adding_written.extend((short, company_id) for short in written)
-            self._capital_keys.update(written)
+            if aliases.WRITTEN_HINT.search(name):
+                written = aliases.written_short_forms(name)
+                self._adding_written.extend((short, company_id) for short in written)
+                self._capital_keys.update(written)
             if len(key) <= 4 and key.upper() in name.replace("-", " ").split():
                 self._capital_keys.add(key)
         self._put(key, company_id, aliases.FORMER if former else aliases.CURRENT)
