@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "eval" / "linking"
@@ -84,11 +85,11 @@ class Score:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, object]) -> Score:
-        s = cls(int(d["tp"]), int(d["fp"]), int(d["gold"]))  # type: ignore[call-overload]
-        s.recall_by.update(d["recall_by"])  # type: ignore[arg-type]
-        s.gold_by.update(d["gold_by"])  # type: ignore[arg-type]
-        s.fp_by.update(d["fp_by"])  # type: ignore[arg-type]
+    def from_dict(cls, d: dict[str, Any]) -> Score:
+        s = cls(int(d["tp"]), int(d["fp"]), int(d["gold"]))
+        s.recall_by.update(d["recall_by"])
+        s.gold_by.update(d["gold_by"])
+        s.fp_by.update(d["fp_by"])
         return s
 
 
@@ -215,13 +216,13 @@ def score(docs: list[Doc], link: Callable[[str], list[Span]], *, errors: bool = 
             category = over.category if over is not None else "unannotated"
             s.fp_by[category] += 1
             if errors:
-                s.errors.append(f"{doc.doc_id}: FP {doc.text[start:end]!r}@{start} → {company_id} ({category})")
+                written = doc.text[start:end]
+                s.errors.append(f"{doc.doc_id}: FP {written!r}@{start} → {company_id} ({category})")
         if errors:
             for i, g in enumerate(golds):
                 if i not in matched:
-                    s.errors.append(
-                        f"{doc.doc_id}: FN {doc.text[g.start : g.end]!r}@{g.start} ({g.company_id}, {g.category})"
-                    )
+                    written = doc.text[g.start : g.end]
+                    s.errors.append(f"{doc.doc_id}: FN {written!r}@{g.start} ({g.company_id}, {g.category})")
     return s
 
 
@@ -294,7 +295,8 @@ def report(part: str, scores: dict[str, Score]) -> None:
     print(f"  {'category':<24}{'gold':>6}{header}   (recall matched/gold; fp = false positives there)")
     for c in categories:
         cells = "".join(
-            (f"{s.recall_by[c]:>5}/{s.gold_by[c]:<4}" if s.gold_by[c] else f"{'':>10}") + f" fp {s.fp_by[c]:<4}"
+            (f"{s.recall_by[c]:>5}/{s.gold_by[c]:<4}" if s.gold_by[c] else " " * 10)
+            + f" fp {s.fp_by[c]:<4}"
             for s in scores.values()
         )
         print(f"  {c:<24}{first.gold_by[c]:>6}{cells}")
