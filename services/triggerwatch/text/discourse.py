@@ -37,7 +37,7 @@ class Pending:
 class Document:
     """Per-text state of one :meth:`CompanyLinker.analyse` call (its language is guessed lazily)."""
 
-    __slots__ = ("_language", "maybe_english", "pending", "spaced", "text")
+    __slots__ = ("_language", "pending", "spaced", "text")
 
     def __init__(self, text: str, spaced: str) -> None:
         self.text = text
@@ -45,8 +45,6 @@ class Document:
         self.spaced = spaced
         self.pending: list[Pending] = []
         self._language: str | None = None
-        #: " the " in the text: the only texts whose language is worth guessing for English rules
-        self.maybe_english = " the " in spaced
 
     @property
     def language(self) -> str:

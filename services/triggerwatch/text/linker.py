@@ -573,6 +573,7 @@ class CompanyLinker:
                 and token_start == end + 1
                 and token[:1].isupper()
                 and token.rstrip(".,").casefold() in GENERIC_TAILS
+                and token.rstrip(".,").casefold() not in self._key_ids  # "Tech Services": two names
             ):
                 end = token_start + len(token.rstrip(".,"))  # "Nasdaq Europe", "Cision Norden"
             elif (
@@ -640,13 +641,13 @@ class CompanyLinker:
                     not inflected
                     and text.endswith(_PREPOSITIONS, 0, start - 1)
                     and text[start - 1] == " "
-                    and (text[start - 3 : start - 1] != "on" or (doc.maybe_english and doc.language == "en"))
+                    and (text[start - 3 : start - 1] != "on" or doc.language == "en")
                 )
             ):
                 product = context.product_use(text, spaced, start, end, inflected)
-            elif nxt == " " and doc.maybe_english and doc.language == "en":
+            elif nxt == " ":
                 noun = spaced[end + 2 : end + 16].partition(" ")[0]
-                if noun in EN_PRODUCT_NOUNS:
+                if noun in EN_PRODUCT_NOUNS and doc.language == "en":
                     product = f"used as a product ('{noun}')"
             if product is not None:
                 # a product or service is the company only where the words next to it are about the
