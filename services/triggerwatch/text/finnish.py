@@ -79,7 +79,7 @@ _WEAK_ENDINGS = frozenset(
 
 _ABBREV_SUFFIX = re.compile(
     r"^:(?:n|a|ä|aa|ää|ta|tä|na|nä|ksi|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|ää|aan|ään|iin|hin|hon|"
-    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä)$"
+    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä|s)$"
 )
 
 # strong → weak grade of the consonant(s) before the final vowel
@@ -139,8 +139,21 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     if rest not in _POSSIBLE_ENDINGS and not rest.startswith(":"):
         return False  # no stem takes it (the common answer for a longer word that starts with a name)
     stem = stem.casefold()
-    # the answer depends on the stem only through its vowel harmony and last letter: cached on those
-    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest, weak_grade)
+    # the answer depends on the stem only through its vowel harmony and last letter: cached on those;
+    # Finnish writers give a foreign name either harmony (Applella / Applellä, Googlessa / Googlessä)
+    h = "neutral" if is_foreign_looking(stem) else harmony(stem)
+    return _is_case_ending(h, stem[-1] if stem else None, rest, weak_grade)
+
+
+_FOREIGN = re.compile(r"[bcfgqwxzåéèüß]|[^aeiouyäö\W]{2}e$|[^aeiouyäö\W]y$")
+
+
+@lru_cache(maxsize=100_000)
+def is_foreign_looking(word: str) -> bool:
+    """Spelled unlike a Finnish word: letters Finnish words do not use (b, c, f, g, q, w, x, z, å, …)
+    or a silent final e or y after consonants ("Apple", "Sony"), and no ä or ö (Wärtsilä is
+    Finnish). Casefolded input."""
+    return bool(_FOREIGN.search(word)) and "ä" not in word and "ö" not in word
 
 
 @lru_cache(maxsize=100_000)
@@ -151,6 +164,8 @@ def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bo
         return False
     if weak_grade:
         return rest in _WEAK_ENDINGS
+    if rest == "s":  # the Swedish and English genitive: Nokias, Kones vd, Microsofts
+        return True
     if last is None:
         raise IndexError("string index out of range")  # an empty stem, as ever
     if last in "aeiouyäö":
@@ -188,7 +203,7 @@ def _possible_endings() -> frozenset[str]:
         | {v + e for v in vowels for e in plain}  # illative lengthening
         | {v + x for v in vowels for x in ("", "n", "nkin", "nkaan", "nkään")}
         | {"e" + e for e in (*plain, "", "en")}  # e-stems (the linking i is among the vowels above)
-        | {"ia", "iä", "iin", "ikin"}
+        | {"ia", "iä", "iin", "ikin", "s"}
     )
 
 
@@ -199,12 +214,27 @@ _GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
 _VOWELS = frozenset("aeiouyäö")
 
 
+# consonant-final Finnish words whose inflected forms are built on another stem (Veikkaus →
+# Veikkauksen, Puhelin → Puhelimen, Kallas → Kallaan); plural names (Renkaat → Renkaissa) below
+_CONSONANT_STEMS = (("nen", "se"), ("us", "ukse"), ("ys", "ykse"), ("os", "okse"), ("ös", "ökse"),
+                    ("in", "ime"), ("as", "aa"), ("äs", "ää"))
+
+
 def stem_variants(word: str) -> list[str]:
-    """Alternative stems of a name's last word that inflected forms are built on (weak grade, -nen → -se)."""
+    """Alternative stems of a name's last word that inflected forms are built on (weak grade,
+    -nen → -se, -us → -ukse, -in → -ime, -as → -aa, plural -t → -i)."""
     w = word.casefold()
     n = len(w)
     if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
-        return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
+        if n < 4 or w[-1] in _VOWELS or is_foreign_looking(w):
+            return []
+        for end, stem in _CONSONANT_STEMS:
+            if w.endswith(end):
+                return [w[: -len(end)] + stem]
+        if w[-1] == "t" and w[-2] in _VOWELS:  # a plural: Renkaat → renkai(ssa), Palvelut → palvelui(lle)
+            base = w[:-1]
+            return [(base[:-1] if base[-1] == base[-2] else base) + "i"]
+        return []
     body, vowel = w[:-1], w[-1]
     weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
     if weak is not None:
@@ -307,6 +337,15 @@ def _clear_caches() -> None:
 
 def voikko_available() -> bool:
     return _get_voikko() is not None
+
+
+def set_voikko(enabled: bool) -> None:
+    """Use Voikko (when installed) or the rules alone, as on a machine without it; clears the caches
+    of word analyses (a linker built before keeps its own caches: build a new one)."""
+    global _voikko, _voikko_tried
+    _voikko, _voikko_tried = None, not enabled
+    _analyse.cache_clear()
+    is_common_word.cache_clear()
 
 
 def analyse(word: str) -> tuple[tuple[str, str], ...]:

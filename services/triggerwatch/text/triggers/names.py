@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triggerwatch.text import finnish
-from triggerwatch.text.linker import AMBIGUOUS_NAMES, CONTEXT_PREFIXES, LinkResult
+from triggerwatch.text.linker import LinkResult
 from triggerwatch.text.normalise import is_legal_form
 from triggerwatch.text.triggers.gazetteer import (
+    AMBIGUOUS_NAMES,
+    CONTEXT_PREFIXES,
     FIRST_NAMES,
     NOT_COMPANIES,
     PLACES,
