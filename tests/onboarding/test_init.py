@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from triggerwatch.core.db import Database
+from triggerwatch.core.db import Database, SourceCheck
 from triggerwatch.core.readiness import readiness
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
@@ -39,11 +40,15 @@ def test_init_walks_from_an_empty_database_to_published_scores(
     assert "2. company register 500 companies" in second.stdout
     assert "Next: import your customers: triggerwatch init --customers" in second.stdout
 
-    third = runner.invoke(app, ["init", "--customers", str(customers)], catch_exceptions=False)
+    third = runner.invoke(
+        app, ["init", "--customers", str(customers), "--offline-sources"], catch_exceptions=False
+    )
     assert third.exit_code == 0, third.output
     assert "4. scores it-services: better than the baseline" in third.stdout
     assert "published for" in third.stdout and "it-services" in third.stdout
-    assert "5. sources" in third.stdout and "triggerwatch sources check" in third.stdout
+    assert "5. sources" in third.stdout and "enabled sources in" in third.stdout
+    with sqlite_db.session() as s:  # the check's results are stored for the ops page
+        assert s.scalar(select(func.count()).select_from(SourceCheck)) > 0
     assert "Next: make up (or triggerwatch up): the pipeline alerts on the" in third.stdout
     with sqlite_db.session() as s:
         ready = readiness(s)

@@ -46,6 +46,9 @@ def init_command(
     ] = None,
     retrain: Annotated[bool, typer.Option(help="train and publish again although scores exist")] = False,
     seed: Annotated[int, typer.Option(help="seed of the train/test split")] = 0,
+    offline_sources: Annotated[
+        bool, typer.Option("--offline-sources", help="check the sources against their recordings only")
+    ] = False,
 ) -> None:
     """Set up a real installation: company register → customers → scores → sources, one step at a
     time, telling you the next step at each point (run it again with what it asks for)."""
@@ -108,7 +111,7 @@ def init_command(
         )
         return
 
-    _sources_step(settings)
+    _sources_step(settings, db, offline=offline_sources)
     _next(
         f"make up (or triggerwatch up): the pipeline alerts on the {state.scores} scored companies.\n"
         "      The web UI is at http://127.0.0.1:8000/; log in with a token from "
@@ -136,13 +139,35 @@ def _train(db: Database, seed: int) -> None:
     )
 
 
-def _sources_step(settings: CollectorSettings) -> None:
+def _sources_step(settings: CollectorSettings, db: Database, *, offline: bool) -> None:
+    """Fetch each enabled source once (``offline``: validate it against its recording), store the
+    results for the ops page, and say which deliver."""
+    from datetime import UTC, datetime
+    from importlib import resources
+    from pathlib import Path
+
+    from triggerwatch.collectors.check import check_sources
     from triggerwatch.collectors.registry import load_sources
 
     sources: dict[str, Any] = load_sources(settings.sources_file)
-    out.print(f"[bold]5. sources[/] {len(sources)} enabled in {settings.sources_file}", highlight=False)
+    recordings = settings.replay_dir or Path(str(resources.files("triggerwatch.demo").joinpath("recordings")))
+    how = "against their recordings" if offline else "one fetch each"
+    with out.status(f"5. checking the {len(sources)} enabled sources ({how})"):
+        results = check_sources(
+            sources, settings, db, now=datetime.now(UTC), offline=offline, recordings=recordings
+        )
+    dead = [r for r in results if r.dead]
     out.print(
-        "   check that each answers: triggerwatch sources check (one poll of each: triggerwatch "
-        "collect SOURCE --once)",
+        f"[bold]5. sources[/] {len(results) - len(dead)} of {len(results)} enabled sources in "
+        f"{settings.sources_file} deliver ({how})",
         highlight=False,
     )
+    for r in dead:
+        out.print(
+            f"   [red]{r.source}[/]: {r.status} {r.error or r.credentials_missing or ''}", highlight=False
+        )
+    if dead:
+        out.print(
+            "   fix or disable them in the sources file; triggerwatch sources check shows every source",
+            highlight=False,
+        )
