@@ -76,7 +76,13 @@ class RssCollector(Collector[RssOptions]):
         return conditional_fetch(self, http, state, str(self.options.url))
 
     def split(self, raw: RawPayload) -> list[RawItem]:
-        parsed = feedparser.parse(raw.content, response_headers={"content-type": raw.content_type or ""})
+        # relative <link>s resolve against the feed's URL; the contract keeps only http(s) links
+        # (anything else, e.g. javascript:, stays as text: Evidence.url_text, source_url_text)
+        headers = {
+            "content-type": raw.content_type or "",
+            "content-location": raw.url or str(self.options.url),
+        }
+        parsed = feedparser.parse(raw.content, response_headers=headers)
         if not parsed.get("version") and not parsed.entries:
             reason = str(parsed.get("bozo_exception") or "no RSS/Atom feed found")
             raise InvalidInputError(f"malformed feed: {reason}", raw=raw.content, error_type="malformed_feed")
