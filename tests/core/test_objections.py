@@ -47,6 +47,12 @@ def test_other_people_are_not_objected(text: str) -> None:
     assert REGISTER.reason(alert_saying(text)) is None
 
 
+def test_a_one_word_name_inflects_too() -> None:
+    register = ObjectionRegister.of([], [("person", "lahti"), ("person", "virtanen")])
+    assert register.reason(alert_saying("Soita Lahdelle"))
+    assert register.reason(alert_saying("Virtasen mukaan"))
+
+
 def test_company_event_and_attribute_subjects() -> None:
     assert REGISTER.reason({"business_id": "0246246-0"}) == (
         "objection: business ID 0246246-0 is in the objection register"

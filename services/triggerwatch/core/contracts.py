@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -108,6 +109,7 @@ class CompanyRef(_Frozen):
 
 
 WEB_URL_SCHEMES = ("http", "https")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace and control characters
 
 
 def web_url(value: object) -> str | None:
@@ -118,7 +120,7 @@ def web_url(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if not text or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+    if not text or _NOT_IN_URL.search(text):
         return None
     try:
         parts = urlsplit(text)

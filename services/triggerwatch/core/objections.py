@@ -103,6 +103,13 @@ def person_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join([*head, _stem_pattern(parts[-1])]))
 
 
+def _literal(name: str) -> str:
+    """Text every match of :func:`person_pattern` contains: the first part of a name of several
+    (only the last inflects), else the part of the one word that no ending or gradation changes."""
+    parts = name.split()
+    return parts[0] if len(parts) > 1 else parts[0][: max(1, len(parts[0]) - 3)]
+
+
 def _alert_texts(alert: AlertV1) -> Iterable[str]:
     explanation = alert.explanation
     yield from (
@@ -157,13 +164,17 @@ class ObjectionRegister:
 
     business_ids: frozenset[str]
     people: tuple[tuple[str, str], ...]  # (kind, folded value) of persons and e-mail addresses
-    patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (kind, pattern) per entry of people
+    # (kind, a literal every match contains, the pattern) per entry of people: the literal is looked
+    # for first (a substring search), the pattern only in the texts that contain it
+    patterns: tuple[tuple[str, str, re.Pattern[str]], ...] = ()
 
     @classmethod
     def of(cls, business_ids: Iterable[str], people: Iterable[tuple[str, str]]) -> ObjectionRegister:
         entries = tuple((kind, key) for kind, key in people if key)
         patterns = tuple(
-            (kind, person_pattern(key) if kind == "person" else re.compile(re.escape(key)))
+            (kind, _literal(key), person_pattern(key))
+            if kind == "person"
+            else (kind, key, re.compile(re.escape(key)))
             for kind, key in entries
         )
         return cls(frozenset(business_ids), entries, patterns)
@@ -213,8 +224,8 @@ class ObjectionRegister:
         if isinstance(person, str):
             texts.append(person)
         text = _fold("\n".join(texts))
-        for kind, pattern in self.patterns:
-            if pattern.search(text):
+        for kind, literal, pattern in self.patterns:
+            if literal in text and pattern.search(text):
                 what = "person" if kind == "person" else "e-mail address"
                 return f"objection: the alert names a {what} in the objection register"
         return None
