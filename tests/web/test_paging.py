@@ -1,18 +1,21 @@
 """Feeds and company timelines are pages of SQL on indexed columns: filters by owner, kind,
-priority and company never read alerts' JSON into Python, and a page reads a page of rows."""
+priority and company never read alerts' JSON into Python, and a page reads a page of rows; the ops
+page does not wait for a stream service that hangs."""
 
 from __future__ import annotations
 
 import re
+import socket
+import time
 from datetime import timedelta
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
-from tests.web.conftest import NOW, Web
+from tests.web.conftest import NOW, Web, make_web, recorded_events, seed
 from tests.web.test_api import KELA_ALERT
 from tests.web.test_ops import login
-from triggerwatch.core.db import Alert, Event
+from triggerwatch.core.db import Alert, Database, Event
 from triggerwatch.web.auth import Role
 from triggerwatch.web.queries import AlertFilters, alert_page
 
@@ -117,3 +120,25 @@ def test_the_company_timeline_is_paged(sqlite_web: Web) -> None:
     login(web, Role.REP)
     html = web.client.get("/ui/companies/0246246-0").text
     assert html.count('<li class="timeline-') == 50 and 'id="older"' in html
+
+
+def test_the_ops_page_does_not_wait_for_hanging_services(sqlite_db: Database) -> None:
+    """Two stream services whose /metrics accept the connection and never answer: the page reads
+    them at the same time and gives them one second together, then names them."""
+    hanging = [socket.socket(), socket.socket()]
+    for s in hanging:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)  # never accepted: the request is sent, no answer comes
+    urls = [f"http://127.0.0.1:{s.getsockname()[1]}/metrics" for s in hanging]
+    try:
+        seed(sqlite_db, recorded_events())
+        web = make_web(sqlite_db, lag_metrics_urls=urls)
+        login(web, Role.OPS)
+        started = time.monotonic()
+        page = web.client.get("/ui/ops").text
+        elapsed = time.monotonic() - started
+    finally:
+        for s in hanging:
+            s.close()
+    assert elapsed < 1.8, elapsed
+    assert all(f"{url}: no answer within 1 s" in page for url in urls)

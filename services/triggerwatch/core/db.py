@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -117,7 +118,17 @@ class CompanyScore(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_company_time", "business_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_events_company_time", "business_id", "occurred_at"),
+        Index("ix_events_observed_at", "observed_at"),  # the ops page: events per day and per source
+        # the backlog the ops page shows: only unprocessed events are in it, so it stays small
+        Index(
+            "ix_events_unprocessed",
+            "processed_at",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
@@ -156,7 +167,9 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        Index("ix_alerts_cooldown", "business_id", "kind", "created_at"),
+        # a company's alerts newest first: its timeline, and the worker's cooldown (business_id IN …
+        # AND created_at >= …); it replaced (business_id, kind, created_at), which no query used whole
+        Index("ix_alerts_company_feed", "business_id", "created_at", "alert_id"),
         Index("ix_alerts_feed", "created_at", "alert_id"),
         Index("ix_alerts_owner_feed", "owner", "created_at", "alert_id"),
         Index("ix_alerts_kind_feed", "kind", "created_at", "alert_id"),

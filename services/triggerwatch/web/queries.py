@@ -465,17 +465,27 @@ class SourceStatus:
 
 
 def source_statuses(
-    session: Session, expected: dict[str, float], now: datetime, window_s: float = 86400.0
+    session: Session,
+    expected: dict[str, float],
+    now: datetime,
+    window_s: float = 86400.0,
+    *,
+    totals: bool = True,
 ) -> list[SourceStatus]:
+    """Each source's freshness. ``totals=False`` leaves ``events_stored`` at 0: counting every
+    event ever stored reads a whole index (the ops page shows the window's events instead)."""
     states = {row.source: row for row in session.scalars(select(CollectorState))}
-    stored: dict[str, int] = dict(
-        session.execute(select(Event.source, func.count()).group_by(Event.source)).tuples().all()
-    )
-    since = now - timedelta(seconds=window_s)
-    recent: dict[str, int] = dict(
-        session.execute(
-            select(Event.source, func.count()).where(Event.observed_at >= since).group_by(Event.source)
+    stored: dict[str, int] = {}
+    if totals:
+        stored = dict(
+            session.execute(select(Event.source, func.count()).group_by(Event.source)).tuples().all()
         )
+    since = now - timedelta(seconds=window_s)
+    # grouped by an expression, so that the planner reads the window's rows by ``observed_at``
+    # rather than every event in ``source`` order (SQLite prefers the index that saves a sort)
+    by_source = func.coalesce(Event.source, "")
+    recent: dict[str, int] = dict(
+        session.execute(select(by_source, func.count()).where(Event.observed_at >= since).group_by(by_source))
         .tuples()
         .all()
     )

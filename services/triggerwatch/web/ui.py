@@ -212,7 +212,7 @@ def ops_page(
     with ctx.db.session() as s:
         page = {
             "now": now,
-            "sources": source_statuses(s, ctx.expected, now),
+            "sources": source_statuses(s, ctx.expected, now, totals=False),
             "backlog": backlog(s),
             "lag": consumer_lag(ctx.lag_metrics_urls),
             "dead": dead_letter_counts(s),

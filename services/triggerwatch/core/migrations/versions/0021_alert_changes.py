@@ -1,4 +1,5 @@
-"""alerts: owner, revision and change sequence as columns (indexed feeds, the CRM pull cursor);
+"""alerts: owner, revision and change sequence as columns (indexed feeds and company timelines,
+the CRM pull cursor); events indexed for company timelines and the ops page;
 the change counter; server-side web sessions; the dead-letter audit and dismissal
 
 Revision ID: 0021_alert_changes
@@ -48,6 +49,10 @@ def upgrade() -> None:
         ") AS numbered WHERE alerts.alert_id = numbered.alert_id"
     )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_cooldown")
+        batch_op.create_index(
+            "ix_alerts_company_feed", ["business_id", "created_at", "alert_id"], unique=False
+        )
         batch_op.create_index("ix_alerts_change_seq", ["change_seq"], unique=True)
         batch_op.create_index("ix_alerts_feed", ["created_at", "alert_id"], unique=False)
         batch_op.create_index("ix_alerts_kind_feed", ["kind", "created_at", "alert_id"], unique=False)
@@ -66,6 +71,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_company_time", ["business_id", "occurred_at"], unique=False)
+        batch_op.create_index("ix_events_observed_at", ["observed_at"], unique=False)
+        batch_op.create_index(
+            "ix_events_unprocessed",
+            ["processed_at"],
+            unique=False,
+            sqlite_where=sa.text("processed_at IS NULL"),
+            postgresql_where=sa.text("processed_at IS NULL"),
+        )
 
     with op.batch_alter_table("dead_letters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dismissed_at", AWARE, nullable=True))
@@ -110,6 +123,8 @@ def downgrade() -> None:
     with op.batch_alter_table("dead_letters", schema=None) as batch_op:
         batch_op.drop_column("dismissed_at")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_unprocessed")
+        batch_op.drop_index("ix_events_observed_at")
         batch_op.drop_index("ix_events_company_time")
     op.drop_table("change_counters")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
@@ -119,7 +134,9 @@ def downgrade() -> None:
             "ix_alerts_kind_feed",
             "ix_alerts_feed",
             "ix_alerts_change_seq",
+            "ix_alerts_company_feed",
         ):
             batch_op.drop_index(name)
+        batch_op.create_index("ix_alerts_cooldown", ["business_id", "kind", "created_at"], unique=False)
         for column in ("updated_at", "change_seq", "revision", "owner"):
             batch_op.drop_column(column)
