@@ -188,9 +188,10 @@ def score_export(
     out_file: Annotated[Path, typer.Option("--out", help="CSV file (default: standard output)")] = Path("-"),
 ) -> None:
     """Export the stored prospect scores with their target group and rule path as CSV."""
+    from triggerwatch.core.spreadsheet import safe_cell
     from triggerwatch.scoring.publish import export_scores
 
-    frame = export_scores(_db())
+    frame = export_scores(_db()).map(safe_cell)  # no cell may start a spreadsheet formula
     if str(out_file) == "-":
         frame.to_csv(sys.stdout, index=False)
     else:

@@ -154,7 +154,12 @@ def event_dedup_key(event: TriggerEventV1) -> str | None:
 
 def source_link(event: TriggerEventV1) -> dict[str, Any]:
     """The evidence of an event that brings none of its own: its source item, as one link."""
-    return {"url": event.source_url, "source": event.source, "title": event.title[:1000]}
+    return {
+        "url": event.source_url,
+        "source": event.source,
+        "title": event.title[:1000],
+        "url_text": event.source_url_text,
+    }
 
 
 def evidence_of(event: TriggerEventV1) -> list[Evidence]:

@@ -14,7 +14,10 @@ For a batch of raw event payloads, in one database transaction:
    (same company, kind, product group and role / dedup key / notice id within
    ``corroboration_hours``) updates that alert: more evidence, higher confidence and priority, the
    same ``alert_id`` with ``revision + 1``, emitted again so the sinks can update;
-7. build an explained ``AlertV1`` with a deterministic id and store it.
+7. build an explained ``AlertV1`` with a deterministic id, ask the objection register
+   (:meth:`ObjectionRegister.reason`; an objected company or person gets no alert and no update,
+   the event is recorded as suppressed with the reason) and store it with its owner, revision and
+   change sequence (the CRM pull cursor: new numbers for every new alert and every new revision).
 
 Durable state (alerts, cooldowns) lives in the database, never in a Faust table: the embedded
 broker cannot recover changelogs. Re-processing the same event returns the *same* alert again
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import AlertV1, CompanyRef, DeadLetterV1, TriggerEventV1, decode_event
@@ -44,9 +47,11 @@ from triggerwatch.core.db import (
     SuppressedAlert,
     TargetGroup,
     insert_ignore,
+    take_sequence,
     utcnow,
 )
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import event_row, store_dead_letter
 from triggerwatch.core.rules import RuleSet
 from triggerwatch.worker.content import (
@@ -118,6 +123,7 @@ class _BatchContext:
     new_keys: dict[str, dict[str, object]] = field(default_factory=dict)
     new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
     alert_ids: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (event, company, pg) -> id
+    objections: ObjectionRegister = field(default_factory=lambda: ObjectionRegister.of((), ()))
 
     def knows(self, alert_id: str) -> bool:
         return alert_id in self.alerts or alert_id in self.stored
@@ -222,6 +228,7 @@ class Processor:
         if not ctx.companies:
             return ctx
         known = list(ctx.companies)
+        ctx.objections = ObjectionRegister.load(session, business_ids=known)
         for bid, pg, score, tg_id, rule, rule_fi in session.execute(_SCORES, {"bids": known}).tuples():
             ctx.scores.setdefault(bid, []).append(GroupScore(pg, score, tg_id, rule, rule_fi))
         candidate_ids: list[str] = []
@@ -273,14 +280,31 @@ class Processor:
     def _write(self, session: Session, ctx: _BatchContext) -> None:
         """The batch's alerts, keys and suppressions: one executemany each."""
         conn = session.connection()
+        changed = [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)]
+        revised = [row for row in changed if row["b_revised"]]
+        n = len(ctx.new_alerts) + len(revised)
+        if n:  # first thing written: the counter's lock is held to the commit (see take_sequence)
+            seq = take_sequence(session, "alerts", n)
+            for row in ctx.new_alerts.values():
+                row["change_seq"], seq = seq, seq + 1
+            for row in revised:
+                row["b_seq"], seq = seq, seq + 1
         if ctx.new_alerts:
             conn.execute(insert(ALERTS), list(ctx.new_alerts.values()))
-        if ctx.changed:
+        if changed:
             conn.execute(
                 update(ALERTS)
                 .where(ALERTS.c.alert_id == bindparam("b_alert_id"))
-                .values(payload=bindparam("b_payload"), priority=bindparam("b_priority")),
-                [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)],
+                .values(
+                    payload=bindparam("b_payload"),
+                    priority=bindparam("b_priority"),
+                    revision=bindparam("b_revision"),
+                    change_seq=func.coalesce(bindparam("b_seq", type_=BigInteger), ALERTS.c.change_seq),
+                    updated_at=func.coalesce(
+                        bindparam("b_updated_at", type_=ALERTS.c.updated_at.type), ALERTS.c.updated_at
+                    ),
+                ),
+                [{k: v for k, v in row.items() if k != "b_revised"} for row in changed],
             )
         insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"], count=False)
         insert_ignore(
@@ -384,6 +408,11 @@ class Processor:
                 subject.confidence,
                 subject.ref,
             )
+            objection = ctx.objections.reason(alert, attributes=event.attributes)
+            if objection:
+                self._suppress(ctx, event, pg, objection, now)
+                outcome.suppressed.append(f"{pg}: {objection}")
+                continue
             text = alert.model_dump_json()
             ctx.new_alerts[alert_id] = {
                 "alert_id": alert_id,
@@ -395,6 +424,10 @@ class Processor:
                 "priority": str(alert.priority),  # a StrEnum's str() is its value (faster than .value)
                 "payload": JSONText(text),
                 "created_at": now,
+                "owner": alert.routing.owner,
+                "revision": alert.revision,
+                "change_seq": None,  # numbered when written
+                "updated_at": None,
             }
             ctx.alerts[alert_id] = alert
             if key is not None:
@@ -415,6 +448,12 @@ class Processor:
         """The event is about an alert that exists: a replay, a twin, or a corroboration."""
         stored = ctx.alert(alert_id)
         joined = corroborate(self.rules, stored, event)
+        current = stored if joined is None else joined[0]
+        objection = ctx.objections.reason(current, attributes=event.attributes)
+        if objection:  # objected since it was created, or the new event names an objected person
+            self._suppress(ctx, event, stored.product_group, objection, now)
+            outcome.suppressed.append(f"{stored.product_group}: {objection}")
+            return
         if joined is None:  # a replay: emit the stored alert again, unchanged
             outcome.emit(stored)
             return
@@ -425,11 +464,18 @@ class Processor:
         if pending is not None:  # created earlier in this batch and not written yet
             pending["payload"] = JSONText(text)
             pending["priority"] = updated.priority.value
+            pending["revision"] = updated.revision
         else:
+            previous = ctx.changed.get(alert_id)
             ctx.changed[alert_id] = {
                 "b_alert_id": alert_id,
                 "b_payload": JSONText(text),
                 "b_priority": updated.priority.value,
+                "b_revision": updated.revision,
+                # a new revision gets a new change number (pull clients see it once); a twin does not
+                "b_revised": independent or bool(previous and previous["b_revised"]),
+                "b_seq": None,
+                "b_updated_at": now if independent else (previous or {}).get("b_updated_at"),
             }
         if independent:
             outcome.emit(updated, text.encode())
