@@ -43,6 +43,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# An alert's priority as a number the feed sorts on (high first); unknown values sort last.
+PRIORITY_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def _priority_rank_default(context: Any) -> int:
+    return PRIORITY_RANK.get(str(context.get_current_parameters().get("priority")), 0)
+
+
+def _occurred_at_default(context: Any) -> datetime:
+    """An alert written without its event's time (an ops alert) happened when it was created."""
+    created = context.get_current_parameters().get("created_at")
+    return created if isinstance(created, datetime) else utcnow()
+
+
 class AwareDateTime(TypeDecorator[datetime]):
     """Stores UTC; always returns timezone-aware datetimes (SQLite forgets the zone)."""
 
@@ -179,6 +193,9 @@ class Alert(Base):
         Index("ix_alerts_kind_feed", "kind", "created_at", "alert_id"),
         Index("ix_alerts_priority_feed", "priority", "created_at", "alert_id"),
         Index("ix_alerts_change_seq", "change_seq", unique=True),
+        # the reps' feed: priority first, then the event's own time (freshness), whole or by owner
+        Index("ix_alerts_rank_feed", "priority_rank", "occurred_at", "alert_id"),
+        Index("ix_alerts_owner_rank_feed", "owner", "priority_rank", "occurred_at", "alert_id"),
     )
 
     alert_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -195,6 +212,9 @@ class Alert(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime | None]
+    # the feed's order: PRIORITY_RANK of ``priority`` (kept with it), and when the event happened
+    priority_rank: Mapped[int] = mapped_column(Integer, default=_priority_rank_default, server_default="0")
+    occurred_at: Mapped[datetime | None] = mapped_column(default=_occurred_at_default)  # always set
 
 
 class ChangeCounter(Base):

@@ -26,6 +26,10 @@ Relevance filters (all optional; when any is set, an event must match at least o
 case-insensitive) against ``job_title`` (else the title), ``occupation_codes`` (prefixes) against
 ``occupation_code``, ``roles`` against ``role``.
 
+``product_group_names`` gives each product group the name people know it by, in English and
+Finnish (``{it-services: {en: IT services, fi: IT-palvelut}}``); the web UI shows it instead of the
+code (a group without one shows its code made readable).
+
 The notifier reads ``delivery`` (daily cap per rep, quiet hours, digest schedule) from the same file.
 """
 
@@ -41,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from triggerwatch.core.contracts import CompanyRole, EventKind, Priority
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.labels import humanize
 
 
 class Localised(BaseModel):
@@ -259,6 +264,13 @@ class RuleSet(BaseModel):
     delivery: DeliveryRules = DeliveryRules()
     # per kind, the company roles that alert (overrides DEFAULT_COMPANY_ROLES, e.g. merger: [seller])
     company_roles: dict[EventKind, list[CompanyRole]] = Field(default_factory=dict)
+    # what people call each product group, e.g. {it-services: {en: IT services, fi: IT-palvelut}}
+    product_group_names: dict[str, Localised] = Field(default_factory=dict)
+
+    def product_group_name(self, product_group: str, lang: str) -> str:
+        """The configured name of a product group in ``lang``, else a readable form of its code."""
+        names = self.product_group_names.get(product_group)
+        return names.get(lang) if names is not None else humanize(product_group)
 
     def alerting_roles(self, kind: EventKind) -> frozenset[CompanyRole]:
         """The parts in an event of ``kind`` that make a company the subject of an alert."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from triggerwatch.core.contracts import AlertV1, CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
+from triggerwatch.core.labels import ROLE_NAMES
 from triggerwatch.core.rules import RuleMatch, RuleSet
 
 
@@ -38,22 +39,6 @@ class GroupScore:
 
 SOURCE_CONFIDENCE = 0.6  # one source; n independent sources: 1 - (1 - 0.6)^n
 
-# role → (English, Finnish nominative, Finnish partitive for "Onnittele uutta …")
-ROLE_NAMES: dict[str, tuple[str, str, str]] = {
-    "ceo": ("CEO", "toimitusjohtaja", "toimitusjohtajaa"),
-    "managing_director": ("managing director", "toimitusjohtaja", "toimitusjohtajaa"),
-    "board_chair": ("board chair", "hallituksen puheenjohtaja", "hallituksen puheenjohtajaa"),
-    "board_member": ("board member", "hallituksen jäsen", "hallituksen jäsentä"),
-    "cfo": ("CFO", "talousjohtaja", "talousjohtajaa"),
-    "cto": ("CTO", "teknologiajohtaja", "teknologiajohtajaa"),
-    "cio": ("CIO", "tietohallintojohtaja", "tietohallintojohtajaa"),
-    "sales_director": ("sales director", "myyntijohtaja", "myyntijohtajaa"),
-    "marketing_director": ("marketing director", "markkinointijohtaja", "markkinointijohtajaa"),
-    "hr_director": ("HR director", "henkilöstöjohtaja", "henkilöstöjohtajaa"),
-    "auditor": ("auditor", "tilintarkastaja", "tilintarkastajaa"),
-    "signatory": ("signatory", "nimenkirjoittaja", "nimenkirjoittajaa"),
-    "other": ("decision-maker", "päättäjä", "päättäjää"),
-}
 _DEAL_PARTS = (CompanyRole.ACQUIRER, CompanyRole.TARGET, CompanyRole.SELLER)
 
 

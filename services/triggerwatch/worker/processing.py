@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import AlertV1, CompanyRef, DeadLetterV1, TriggerEventV1, decode_event
 from triggerwatch.core.db import (
+    PRIORITY_RANK,
     Alert,
     AlertKey,
     Company,
@@ -298,6 +299,7 @@ class Processor:
                 .values(
                     payload=bindparam("b_payload"),
                     priority=bindparam("b_priority"),
+                    priority_rank=bindparam("b_priority_rank"),
                     revision=bindparam("b_revision"),
                     change_seq=func.coalesce(bindparam("b_seq", type_=BigInteger), ALERTS.c.change_seq),
                     updated_at=func.coalesce(
@@ -424,6 +426,7 @@ class Processor:
                 "priority": str(alert.priority),  # a StrEnum's str() is its value (faster than .value)
                 "payload": JSONText(text),
                 "created_at": now,
+                "occurred_at": event.occurred_at,
                 "owner": alert.routing.owner,
                 "revision": alert.revision,
                 "change_seq": None,  # numbered when written
@@ -471,6 +474,7 @@ class Processor:
                 "b_alert_id": alert_id,
                 "b_payload": JSONText(text),
                 "b_priority": updated.priority.value,
+                "b_priority_rank": PRIORITY_RANK[updated.priority.value],
                 "b_revision": updated.revision,
                 # a new revision gets a new change number (pull clients see it once); a twin does not
                 "b_revised": independent or bool(previous and previous["b_revised"]),
