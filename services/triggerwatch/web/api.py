@@ -21,19 +21,21 @@ from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
 from triggerwatch.web.deadletters import dead_letter_json, dismiss_dead_letter, history, replay_dead_letter
 from triggerwatch.web.deps import Ctx, Db, api_role
+from triggerwatch.web.ops_queries import (
+    backlog,
+    daily_counts,
+    dead_letter_counts,
+    delivery_stats,
+    source_statuses,
+)
 from triggerwatch.web.queries import (
     CSV_COLUMNS,
     AlertFilters,
     alert_json,
     alert_page,
-    backlog,
     company_profile,
     csv_row,
-    daily_counts,
-    dead_letter_counts,
-    delivery_stats,
     event_attributes,
-    source_statuses,
     target_groups,
     trigger_page,
 )

@@ -30,17 +30,19 @@ from triggerwatch.web.deadletters import (
 from triggerwatch.web.deps import Ctx, Db, check_csrf, csrf_token, page_role, render
 from triggerwatch.web.i18n import LANGUAGES
 from triggerwatch.web.ops import consumer_lag
-from triggerwatch.web.queries import (
-    AlertFilters,
-    alert_json,
-    alert_page,
+from triggerwatch.web.ops_queries import (
     backlog,
-    company_profile,
     daily_counts,
     dead_letter_counts,
     delivery_stats,
     source_checks,
     source_statuses,
+)
+from triggerwatch.web.queries import (
+    AlertFilters,
+    alert_json,
+    alert_page,
+    company_profile,
     target_groups,
 )
 
