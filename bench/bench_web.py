@@ -12,8 +12,9 @@ or bearer authentication, queries, objection checks, templates) 40 times after a
   nothing else). The goal: every page's p95 under 300 ms.
 
 Pages: ``feed`` (``/ui/alerts``), ``feed_owner`` (one rep's), ``feed_kind_priority``,
-``feed_page3`` (two "Older" clicks deep), ``company`` (the busy company's page: profile, scores,
-the newest 50 timeline items), ``api_alerts_owner`` (100 of one rep's alerts as JSON),
+``feed_page3`` (two "Next page" clicks deep; the feed is in priority order, then the event's
+time), ``company`` (the busy company's page: profile, scores, the newest 50 timeline items),
+``api_alerts_owner`` (100 of one rep's alerts as JSON),
 ``crm_pull`` (100 triggers after a cursor half-way), ``ops`` (``/ui/ops``).
 
 ``TRIGGERWATCH_BENCH_SCALE`` (default 1.0: 100,000 alerts) shrinks it, e.g. ``0.05`` (5,000
@@ -55,6 +56,7 @@ from triggerwatch.web.app import create_app
 from triggerwatch.web.auth import Role, create_token
 
 SCALE = float(os.environ.get("TRIGGERWATCH_BENCH_SCALE", "1.0"))
+FEED_ORDER = "priority_rank DESC, occurred_at DESC, alert_id DESC"  # the reps' feed (issue 19)
 N_ALERTS = max(2_000, int(100_000 * SCALE))
 N_COMPANIES = 2_000
 RUNS = 40
@@ -265,18 +267,22 @@ def measure(db: Database) -> list[tuple[str, float, str]]:
     half = client.get(f"/api/v1/triggers?limit=1&cursor={_seq_cursor(N_ALERTS // 2)}", headers=crm).json()
     page3 = older("/ui/alerts", 2)
     pages: dict[str, tuple[Callable[[], Any], str, dict[str, Any]]] = {
-        "feed": (lambda: client.get("/ui/alerts"), "WHERE kind != 'ops'", {}),
+        "feed": (lambda: client.get("/ui/alerts"), "WHERE kind != 'ops'", {"order": FEED_ORDER}),
         "feed_owner": (
             lambda: client.get("/ui/alerts?owner=rep-07"),
             "WHERE owner = :owner AND kind != 'ops'",
-            {"owner": "rep-07"},
+            {"owner": "rep-07", "order": FEED_ORDER},
         ),
         "feed_kind_priority": (
             lambda: client.get("/ui/alerts?kind=news&priority=high"),
             "WHERE kind = :kind AND priority = :priority",
-            {"kind": "news", "priority": "high"},
+            {"kind": "news", "priority": "high", "order": FEED_ORDER},
         ),
-        "feed_page3": (lambda: client.get(page3), "WHERE kind != 'ops'", {"offset": 100}),
+        "feed_page3": (
+            lambda: client.get(page3),
+            "WHERE kind != 'ops'",
+            {"offset": 100, "order": FEED_ORDER},
+        ),
         "company": (lambda: client.get(f"/ui/companies/{busy}"), "WHERE business_id = :bid", {"bid": busy}),
         "api_alerts_owner": (
             lambda: client.get("/api/v1/alerts?owner=rep-07&limit=100", headers=bearer),

@@ -193,9 +193,27 @@ class Alert(Base):
         Index("ix_alerts_kind_feed", "kind", "created_at", "alert_id"),
         Index("ix_alerts_priority_feed", "priority", "created_at", "alert_id"),
         Index("ix_alerts_change_seq", "change_seq", unique=True),
-        # the reps' feed: priority first, then the event's own time (freshness), whole or by owner
-        Index("ix_alerts_rank_feed", "priority_rank", "occurred_at", "alert_id"),
-        Index("ix_alerts_owner_rank_feed", "owner", "priority_rank", "occurred_at", "alert_id"),
+        # the reps' feed (never ops alerts): priority first, then the event's own time (freshness),
+        # whole or by owner; partial, so they also count the feed by priority without reading rows
+        Index(
+            "ix_alerts_rank_feed",
+            "priority_rank",
+            "occurred_at",
+            "alert_id",
+            "kind",
+            sqlite_where=text("kind != 'ops'"),
+            postgresql_where=text("kind != 'ops'"),
+        ),
+        Index(
+            "ix_alerts_owner_rank_feed",
+            "owner",
+            "priority_rank",
+            "occurred_at",
+            "alert_id",
+            "kind",
+            sqlite_where=text("kind != 'ops'"),
+            postgresql_where=text("kind != 'ops'"),
+        ),
     )
 
     alert_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -17,23 +17,26 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import EventKind, web_url
 from triggerwatch.core.db import (
+    PRIORITY_RANK,
     Alert,
     Company,
     CompanyScore,
     Event,
+    Feedback,
     Objection,
     TargetGroup,
 )
 from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.spreadsheet import safe_row
+from triggerwatch.registry.classifications import TolVersion, division_of, section_of
 
 FEED_PAGE = 50  # alerts per feed page (UI); the API's ``limit``
 TIMELINE_PAGE = 50  # items per company timeline page
@@ -51,6 +54,7 @@ class AlertFilters(BaseModel):
     since: datetime | None = None
     until: datetime | None = None
     business_id: str | None = None
+    handled: bool | None = None  # with a rep's verdict (True), without one (False), either (None)
 
 
 # -- cursors: opaque URL-safe base64 of a small JSON value ------------------------------------------
@@ -91,6 +95,22 @@ def decode_feed_cursor(cursor: str, kinds: Sequence[str] = ("alert",)) -> tuple[
     return _aware(value.get("at")), str(value["type"]), value["id"]
 
 
+def encode_priority_cursor(rank: int, at: datetime, key: str) -> str:
+    return _encode({"rank": rank, "at": at.isoformat(), "id": key})
+
+
+def decode_priority_cursor(cursor: str) -> tuple[int, datetime, str]:
+    """(priority rank, event time, alert id) of a position in the reps' feed."""
+    value = _decode(cursor)
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("rank"), int)
+        or not isinstance(value.get("id"), str)
+    ):
+        raise BadCursor("not a feed cursor")
+    return int(value["rank"]), _aware(value.get("at")), value["id"]
+
+
 def encode_pull_cursor(seq: int) -> str:
     return _encode({"seq": seq})
 
@@ -119,17 +139,22 @@ def decode_pull_cursor(session: Session, cursor: str | None) -> int:
 # -- alert feeds --------------------------------------------------------------------------------------
 
 
-def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[Alert]:
+def alert_query(f: AlertFilters, *, include_ops: bool = False, by_rank: bool = False) -> Select[Alert]:
+    """The alerts the filters select. ``by_rank``: the priority filter on ``priority_rank`` (the
+    reps' feed and its counts, on the feed's indexes) rather than on ``priority``."""
     q = select(Alert)
     if f.kind:
         q = q.where(Alert.kind == f.kind)
-    elif not include_ops:
-        q = q.where(Alert.kind != EventKind.OPS.value)
+    if not include_ops:
+        # a literal, not a parameter: the feed's partial indexes are for kind != 'ops'
+        q = q.where(Alert.kind != literal(EventKind.OPS.value, literal_execute=True))
     if f.owner:
         q = q.where(Alert.owner == f.owner)
     if f.product_group:
         q = q.where(Alert.product_group == f.product_group)
-    if f.priority:
+    if f.priority and by_rank and f.priority in PRIORITY_RANK:
+        q = q.where(Alert.priority_rank == PRIORITY_RANK[f.priority])
+    elif f.priority:
         q = q.where(Alert.priority == f.priority)
     if f.since:
         q = q.where(Alert.created_at >= f.since)
@@ -137,6 +162,9 @@ def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[Alert]:
         q = q.where(Alert.created_at < f.until)
     if f.business_id:
         q = q.where(Alert.business_id == f.business_id)
+    if f.handled is not None:
+        judged = Alert.alert_id.in_(select(Feedback.alert_id).scalar_subquery())
+        q = q.where(judged if f.handled else ~judged)
     return q
 
 
@@ -173,6 +201,26 @@ class AlertPage:
     withheld: int  # alerts on this page left out because they name an objected person
 
 
+Order = Literal["created", "priority"]
+
+
+def _after(order: Order, alert: Alert) -> ColumnElement[bool]:
+    """Rows after ``alert`` in the feed's order (the keyset condition)."""
+    if order == "priority":
+        at = alert.occurred_at or alert.created_at
+        return or_(
+            Alert.priority_rank < alert.priority_rank,
+            and_(
+                Alert.priority_rank == alert.priority_rank,
+                or_(Alert.occurred_at < at, and_(Alert.occurred_at == at, Alert.alert_id < alert.alert_id)),
+            ),
+        )
+    return or_(
+        Alert.created_at < alert.created_at,
+        and_(Alert.created_at == alert.created_at, Alert.alert_id < alert.alert_id),
+    )
+
+
 def alert_page(
     session: Session,
     f: AlertFilters,
@@ -180,32 +228,86 @@ def alert_page(
     before: str | None = None,
     *,
     include_ops: bool = False,
+    order: Order = "created",
 ) -> AlertPage:
-    """One page of the feed, newest first, keyset-paged on (created_at, alert_id). Alerts about an
-    objected company are left out in SQL; those naming an objected person are withheld and counted."""
+    """One page of the feed, keyset-paged: newest first on (created_at, alert_id), or, for reps
+    (``order="priority"``), high priority first and within a priority the freshest event first, on
+    (priority_rank, occurred_at, alert_id). Alerts about an objected company are left out in SQL;
+    those naming an objected person are withheld and counted."""
     register = ObjectionRegister.load(session)
-    q = alert_query(f, include_ops=include_ops).order_by(Alert.created_at.desc(), Alert.alert_id.desc())
+    q = alert_query(f, include_ops=include_ops, by_rank=order == "priority")
+    if order == "priority":
+        q = q.order_by(Alert.priority_rank.desc(), Alert.occurred_at.desc(), Alert.alert_id.desc())
+    else:
+        q = q.order_by(Alert.created_at.desc(), Alert.alert_id.desc())
     if register.business_ids:
         q = q.where(~objected_companies())
-    position = decode_feed_cursor(before)[::2] if before else None
+    position: ColumnElement[bool] | None = None
+    if before and order == "priority":
+        rank, at, key = decode_priority_cursor(before)
+        position = _after(order, Alert(priority_rank=rank, occurred_at=at, alert_id=key))
+    elif before:
+        at, _type, key = decode_feed_cursor(before)
+        position = _after(order, Alert(created_at=at, alert_id=key))
     kept: list[Alert] = []
     withheld = 0
     while True:
-        page = q
-        if position is not None:
-            at, key = position
-            page = q.where(or_(Alert.created_at < at, and_(Alert.created_at == at, Alert.alert_id < key)))
+        page = q if position is None else q.where(position)
         rows = list(session.scalars(page.limit(limit + 1)))
         shown, skipped = _withheld(session, register, rows)
         kept += shown
         withheld += skipped
         if len(kept) > limit or len(rows) <= limit:
             break
-        position = (rows[-1].created_at, rows[-1].alert_id)
+        position = _after(order, rows[-1])
     more = len(kept) > limit
     kept = kept[:limit]
-    next_before = encode_feed_cursor(kept[-1].created_at, kept[-1].alert_id) if more and kept else None
+    next_before = None
+    if more and kept:
+        last = kept[-1]
+        next_before = (
+            encode_priority_cursor(last.priority_rank, last.occurred_at or last.created_at, last.alert_id)
+            if order == "priority"
+            else encode_feed_cursor(last.created_at, last.alert_id)
+        )
     return AlertPage(kept, next_before, withheld)
+
+
+PRIORITY_OF_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
+
+
+def alert_counts(session: Session, f: AlertFilters) -> dict[str, int]:
+    """How many alerts the filters select, per priority, objected companies left out. Counted on
+    the feed's index (priority rank, whole or by owner: no table rows read); the objected
+    companies' alerts are counted apart (by company) and taken off."""
+    counts: dict[str, int] = {}
+
+    def add(q: Select[Any], sign: int) -> None:
+        q = q.with_only_columns(Alert.priority_rank, func.count()).group_by(Alert.priority_rank)
+        for rank, n in session.execute(q).tuples():
+            priority = PRIORITY_OF_RANK.get(int(rank), "other")
+            counts[priority] = counts.get(priority, 0) + sign * int(n)
+
+    add(alert_query(f, by_rank=True), 1)
+    if ObjectionRegister.load(session).business_ids:
+        add(alert_query(f, by_rank=True).where(objected_companies()), -1)
+    return {priority: n for priority, n in counts.items() if n}
+
+
+def verdicts(session: Session, alert_ids: Iterable[str]) -> dict[str, Feedback]:
+    """The latest verdict on each of these alerts (those without one are absent): one query."""
+    ids = list(set(alert_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(select(Feedback).where(Feedback.alert_id.in_(ids)).order_by(Feedback.id))
+    return {row.alert_id: row for row in rows}
+
+
+def product_groups(session: Session) -> list[str]:
+    """The product groups there are target groups for (the feed's filter)."""
+    return list(
+        session.scalars(select(TargetGroup.product_group).distinct().order_by(TargetGroup.product_group))
+    )
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -400,6 +502,7 @@ def company_profile(
             "revision": al.revision,
             "alert_id": al.alert_id,
             "why": explanation.get("why_it_matters"),
+            "alert": al.payload,  # the pages say it in their language (web/display.py)
         }
         items.append(((al.created_at, "alert", al.alert_id), item))
     items.sort(key=lambda pair: pair[0], reverse=True)  # the newest ``limit`` of both make the page
@@ -417,12 +520,27 @@ def company_profile(
         "region": company.region,
         "website": web_url(company.website),
         "is_active": company.is_active,
+        "registered_on": company.registered_on.date().isoformat() if company.registered_on else None,
+        "end_date": company.end_date.date().isoformat() if company.end_date else None,
+        "industry": industry_names(company.industry_code, company.industry_tol_version),
+        "aliases": [a for a in company.aliases or [] if isinstance(a, str) and a != company.name],
         "do_not_contact": register.reason({"business_id": business_id}),
         "scores": scores,
         "timeline": [item for _, item in page],
         "timeline_withheld": withheld,
         "timeline_next": next_before,
     }
+
+
+def industry_names(code: str | None, version: str | None) -> dict[str, str] | None:
+    """The industry's TOL division (else section) in both languages: ``{"code", "en", "fi"}``."""
+    if not code:
+        return None
+    tol: TolVersion = "2025" if (version or "").endswith("2025") else "2008"
+    item = division_of(code, tol) or section_of(code, tol)
+    if item is None:
+        return {"code": code, "en": "", "fi": ""}
+    return {"code": code, "en": item.name_en, "fi": item.name_fi}
 
 
 def target_groups(session: Session) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """alerts: the reps' feed order as columns: priority_rank (3 high, 2 medium, 1 low) and
-occurred_at (when the event happened), indexed whole and by owner
+occurred_at (when the event happened), indexed whole and by owner (partial: no ops alerts)
 
 Revision ID: 0023_alert_feed_order
 Revises: 0021_alert_changes
@@ -37,12 +37,21 @@ def upgrade() -> None:
     )
     # occurred_at stays nullable in the schema (making it NOT NULL would copy the table on SQLite,
     # under the analytics views); every writer sets it (the model's default: created_at)
+    feed_only = sa.text("kind != 'ops'")  # the reps' feed never shows ops alerts
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_alerts_rank_feed", ["priority_rank", "occurred_at", "alert_id"], unique=False
+            "ix_alerts_rank_feed",
+            ["priority_rank", "occurred_at", "alert_id", "kind"],
+            unique=False,
+            sqlite_where=feed_only,
+            postgresql_where=feed_only,
         )
         batch_op.create_index(
-            "ix_alerts_owner_rank_feed", ["owner", "priority_rank", "occurred_at", "alert_id"], unique=False
+            "ix_alerts_owner_rank_feed",
+            ["owner", "priority_rank", "occurred_at", "alert_id", "kind"],
+            unique=False,
+            sqlite_where=feed_only,
+            postgresql_where=feed_only,
         )
 
 
