@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,13 +81,19 @@ class Web:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-def make_web(db: Database, now: datetime = NOW, lag_metrics_urls: list[str] | None = None) -> Web:
+def make_web(
+    db: Database, now: datetime = NOW, lag_metrics_urls: list[str] | None = None, **configured: Any
+) -> Web:
+    """The web app on ``db`` with a settable clock and a token per role. The stream services it
+    asks for their health: ``lag_metrics_urls``, else the ``configured`` ports, else none."""
     clock = [now]
     tokens: dict[Role, str] = {}
     with db.session() as s:
         for role in Role:
             tokens[role] = create_token(s, role=role, name=f"{role.value}@example.fi")[1]
-    settings = WebSettings(lag_metrics_urls=lag_metrics_urls or [])  # type: ignore[call-arg]
+    if lag_metrics_urls is None and not configured:
+        lag_metrics_urls = []
+    settings = WebSettings(lag_metrics_urls=lag_metrics_urls, **configured)  # type: ignore[call-arg]
     app = create_app(settings, db, clock=lambda: clock[0], expected=EXPECTED, silence_watch=False)
     return Web(db, TestClient(app), tokens, clock)
 

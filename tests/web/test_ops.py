@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from tests.conftest import free_port
 from tests.web.conftest import EXPECTED, NOW, Web, make_web, recorded_events, seed
+from tests.web.showcase import stream_service
 from triggerwatch.core.contracts import EventKind, decode_alert
 from triggerwatch.core.db import Alert, CollectorState, Database, Outbox, SilentSourceAlarm
+from triggerwatch.core.settings import WebSettings
 from triggerwatch.web.auth import Role
 from triggerwatch.web.watchdog import check_silent_sources
 
@@ -85,44 +85,65 @@ def login(web: Web, role: Role) -> None:
     assert resp.status_code == 303 and resp.headers["location"] == "/"
 
 
-def test_ops_page_shows_kafka_consumer_lag_from_the_stream_services(db: Database) -> None:
-    """The worker's /metrics (a local server with its real series) gives the lag; a dead page is named."""
-    body = (
-        b"# HELP triggerwatch_consumer_lag High-watermark minus last read offset\n"
-        b"# TYPE triggerwatch_consumer_lag gauge\n"
-        b'triggerwatch_consumer_lag{app="triggerwatch-worker",partition="1",'
-        b'topic="triggerwatch.events.v1"} 42.0\n'
-        b'triggerwatch_consumer_lag{app="triggerwatch-worker",partition="0",'
-        b'topic="triggerwatch.events.v1"} 7.0\n'
-    )
-
-    class Metrics(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    dead = f"http://127.0.0.1:{free_port()}/metrics"
-    try:
-        seed(db, recorded_events())
-        web = make_web(db, lag_metrics_urls=[f"http://127.0.0.1:{server.server_address[1]}/metrics", dead])
+def test_ops_page_shows_health_and_lag_of_the_configured_stream_services(db: Database) -> None:
+    """The worker and notifier on the ports they are configured with (TRIGGERWATCH_WORKER_PORT /
+    _NOTIFIER_PORT, read by the web service too): each one's /ready and its Kafka lag per
+    partition from /metrics; a notifier that rebalances is "not ready", a page nobody answers is
+    named, never an error."""
+    seed(db, recorded_events())
+    with (
+        stream_service("triggerwatch-worker", "events") as worker,
+        stream_service("triggerwatch-notifier", "alerts", ready=False) as notifier,
+    ):
+        web = make_web(db, worker_port=worker, notifier_port=notifier)
         login(web, Role.OPS)
         page = web.client.get("/ui/ops").text
-    finally:
-        server.shutdown()
+        dead = f"http://127.0.0.1:{free_port()}/metrics"
+        other = make_web(
+            db, lag_metrics_urls=[f"http://127.0.0.1:{worker}/metrics", dead], worker_port=worker
+        )
+        login(other, Role.OPS)
+        named = other.client.get("/ui/ops").text
+    services = dict(re.findall(r'<tr class="service-row svc-(\w+)" data-service="([^"]+)">', page))
+    assert services == {"ready": "worker", "not_ready": "notifier"}
+    assert f"http://127.0.0.1:{worker}/metrics" in page and "rebalancing; no partitions assigned" in page
     table = re.search(r'<table id="consumer-lag">(.*?)</table>', page, re.S)
     assert table
     rows = re.findall(
         r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table.group(1)
     )
-    assert rows == [
+    assert rows == [  # by service, then topic and partition
         ("triggerwatch-worker", "triggerwatch.events.v1", "0", "7"),
         ("triggerwatch-worker", "triggerwatch.events.v1", "1", "42"),
+        ("triggerwatch-notifier", "triggerwatch.alerts.v1", "0", "7"),
+        ("triggerwatch-notifier", "triggerwatch.alerts.v1", "1", "42"),
     ]
-    assert f"Metrics not reachable: {dead}: ConnectError" in page
+    # explicit URLs: one on the worker's port is named "worker", an unknown one by its URL
+    assert 'data-service="worker"' in named
+    assert f'<tr class="service-row svc-unreachable" data-service="{dead}">' in named
+    assert "ConnectError" in named
+
+
+def test_the_stream_services_come_from_the_configured_ports_unless_urls_are_given() -> None:
+    settings = WebSettings(worker_port=7001, notifier_port=0, worker_host="0.0.0.0")  # type: ignore[call-arg]
+    assert settings.stream_services() == [("worker", "http://127.0.0.1:7001/metrics")]  # port 0: off
+    explicit = WebSettings(lag_metrics_urls=["http://worker:6066/metrics", "http://x:9/metrics"])  # type: ignore[call-arg]
+    assert explicit.stream_services() == [
+        ("worker", "http://worker:6066/metrics"),
+        ("http://x:9/metrics", "http://x:9/metrics"),
+    ]
+
+
+def test_ops_page_says_nothing_can_alert_without_scores(sqlite_db: Database) -> None:
+    web = make_web(sqlite_db)
+    login(web, Role.OPS)
+    page = web.client.get("/ui/ops").text
+    warning = re.search(r'<div class="warning" id="readiness-warning" role="alert">(.*?)</div>', page, re.S)
+    assert warning and "no target-group scores to match against (0 companies" in warning.group(1)
+    assert "triggerwatch init --registry URL|FILE" in warning.group(1)
+    web.client.get("/lang/fi")
+    assert "ei kohderyhmäpisteitä" in web.client.get("/ui/ops").text
+    for empty in ("no-dead-letters", "no-deliveries", "no-checks"):
+        assert f'id="{empty}"' in page  # empty sections say so (and what to do)
+    seed(sqlite_db, recorded_events())
+    assert 'id="readiness-warning"' not in web.client.get("/ui/ops").text

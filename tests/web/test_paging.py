@@ -141,4 +141,4 @@ def test_the_ops_page_does_not_wait_for_hanging_services(sqlite_db: Database) ->
         for s in hanging:
             s.close()
     assert elapsed < 1.8, elapsed
-    assert all(f"{url}: no answer within 1 s" in page for url in urls)
+    assert all(url in page for url in urls) and page.count("no answer within 1 s") == 2

@@ -23,7 +23,26 @@ def test_ops_page_shows_the_last_source_check(web: Web) -> None:
     )
     login(web, Role.OPS)
     page = web.client.get("/ui/ops").text
-    ok = re.search(r'<tr class="source-check " data-source="nasdaq-helsinki">(.*?)</tr>', page, re.S)
-    dead = re.search(r'<tr class="source-check failing" data-source="gone-jobs">(.*?)</tr>', page, re.S)
-    assert ok and "<td>ok</td><td>200</td><td>ok</td><td>8</td>" in ok.group(1)
-    assert dead and "dead" in dead.group(1) and "HTTP 404" in dead.group(1)
+    rows = re.findall(
+        r'<tr class="source-check( failing)?" data-source="([^"]+)" data-status="(\w+)">(.*?)</tr>',
+        page,
+        re.S,
+    )
+    assert [(bad, name, status) for bad, name, status, _ in rows] == [
+        (" failing", "gone-jobs", "dead"),  # a dead enabled source first, marked
+        ("", "nasdaq-helsinki", "ok"),
+    ]
+    dead, ok = rows[0][3], rows[1][3]
+    assert "does not work" in dead and "HTTP 404" in dead and "<td>404</td>" in dead
+    assert "works" in ok and "<td>200</td>" in ok and '<td class="num">8</td>' in ok
+    warning = re.search(r'<p class="warning" id="dead-sources" role="alert">(.*?)</p>', page)
+    assert warning and warning.group(1) == "<strong>Enabled sources that do not work:</strong> gone-jobs"
+    web.client.get("/lang/fi")
+    assert "ei toimi" in web.client.get("/ui/ops").text
+
+
+def test_the_web_service_names_the_same_dead_check_statuses_as_sources_check() -> None:
+    from triggerwatch.collectors.check import DEAD
+    from triggerwatch.web.ops_queries import DEAD_CHECKS
+
+    assert DEAD_CHECKS == DEAD

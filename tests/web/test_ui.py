@@ -39,7 +39,8 @@ def test_login_sets_a_signed_httponly_lax_cookie_and_a_wrong_token_fails(web: We
 def test_feed_feedback_needs_csrf_and_is_stored(web: Web) -> None:
     login(web, Role.REP)
     feed = web.client.get("/ui/alerts").text
-    assert "Kela: IT asiantuntija, Kela, Jyväskylä" in feed and 'href="/ui/companies/0246246-0"' in feed
+    assert "IT asiantuntija, Kela, Jyväskylä" in feed and 'href="/ui/companies/0246246-0"' in feed
+    assert "Kela: IT asiantuntija" not in feed  # the company's name is not said twice
     url = f"/ui/alerts/{KELA_ALERT}/feedback"
     assert web.client.post(url, data={"label": "useful"}).status_code == 403  # no CSRF token
     resp = web.client.post(url, data={"label": "useful", "csrf": csrf_of(feed)}, headers={"HX-Request": "1"})
@@ -98,6 +99,10 @@ def test_ops_replays_a_dead_letter_from_the_ops_page(web: Web) -> None:
 def test_target_group_browser_shows_rule_size_and_alert_rules(web: Web) -> None:
     login(web, Role.ADMIN)
     page = web.client.get("/ui/target-groups").text
-    assert "TOL J (62) software and region Uusimaa and staff &gt;= 250" in page and "<td>140</td>" in page
+    assert "TOL J (62) software and region Uusimaa and staff &gt;= 250" in page
+    assert '<td class="num">140</td>' in page and "<td>Recruitment services</td>" in page
     n_rules = len(load_rules(CONFIG_DIR / "rules.yaml").rules)
     assert n_rules >= 4 and page.count('class="rule-row"') == n_rules and "<td>45.0 d</td>" in page
+    # the rules' texts as a rep reads them, not their templates
+    assert "{company}" not in page and "{product_group}" not in page
+    assert "The company is hiring, and companies in this target group have bought the offering" in page

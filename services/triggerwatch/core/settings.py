@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -191,10 +192,32 @@ class WebSettings(BaseServiceSettings):
     web_secure_cookies: bool = Field(False, description="mark the session cookie Secure (behind HTTPS)")
     # How often the web service checks for silent sources (0 turns the check off).
     silent_check_interval_s: float = Field(60.0, ge=0)
-    # The worker's and notifier's /metrics pages: the ops page shows their Kafka consumer lag.
-    lag_metrics_urls: list[str] = Field(
-        default_factory=lambda: ["http://127.0.0.1:6066/metrics", "http://127.0.0.1:6067/metrics"]
-    )
+    # The worker's and notifier's /metrics pages: the ops page shows their health (/ready next to
+    # each) and Kafka consumer lag. Unset: from the same TRIGGERWATCH_WORKER_HOST/_PORT and
+    # TRIGGERWATCH_NOTIFIER_HOST/_PORT the worker and notifier read (port 0: not watched).
+    lag_metrics_urls: list[str] | None = None
+    worker_host: str = "127.0.0.1"
+    worker_port: int = Field(6066, ge=0, le=65535)
+    notifier_host: str = "127.0.0.1"
+    notifier_port: int = Field(6067, ge=0, le=65535)
+
+    def stream_services(self) -> list[tuple[str, str]]:
+        """(name, /metrics URL) of each stream service the ops page asks for its health and lag."""
+        ports = {self.worker_port: "worker", self.notifier_port: "notifier"}
+        if self.lag_metrics_urls is not None:
+            out = []
+            for url in self.lag_metrics_urls:
+                port = urlsplit(url).port
+                out.append((ports.get(port, url) if port else url, url))
+            return out
+        return [
+            (name, f"http://{_reachable(host)}:{port}/metrics")
+            for name, host, port in (
+                ("worker", self.worker_host, self.worker_port),
+                ("notifier", self.notifier_host, self.notifier_port),
+            )
+            if port > 0
+        ]
 
     @field_validator("web_session_secret")
     @classmethod
@@ -203,6 +226,13 @@ class WebSettings(BaseServiceSettings):
         if v is not None and len(v.get_secret_value()) < 32:
             raise ValueError("TRIGGERWATCH_WEB_SESSION_SECRET must be at least 32 characters")
         return v
+
+
+def _reachable(host: str) -> str:
+    """The address to reach a service on that binds ``host`` (a wildcard bind: loopback)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def load(cls: type[BaseServiceSettings], **overrides: Any) -> Any:

@@ -26,6 +26,7 @@ from triggerwatch.core.settings import WebSettings
 from triggerwatch.core.sources import read_source_configs
 from triggerwatch.web import api, health, ui
 from triggerwatch.web.deps import LoginRequired, WebContext
+from triggerwatch.web.errors import error_page, install_error_pages, wants_page
 from triggerwatch.web.metrics import DatabaseMetrics
 from triggerwatch.web.queries import BadCursor
 from triggerwatch.web.security import SWAGGER_UI_PATH, SecurityHeaders, docs_router, swagger_ui_files
@@ -55,12 +56,14 @@ def create_app(
 ) -> FastAPI:
     """The web app. ``clock`` and ``expected`` (intervals per source) are injectable for tests;
     the silent-source watchdog runs in the background unless ``silence_watch`` is False."""
+    ruleset = load_rules(settings.rules_file)
     web = WebContext(
         db=db or Database(settings.database.url),
         clock=clock,
         expected=expected if expected is not None else expected_intervals(settings),
-        rules=load_rules(settings.rules_file).model_dump(mode="json"),  # read-only: what the worker applies
-        lag_metrics_urls=tuple(settings.lag_metrics_urls),
+        rules=ruleset.model_dump(mode="json"),  # read-only: what the worker applies
+        stream_services=tuple(settings.stream_services()),
+        ruleset=ruleset,
     )
     registry = CollectorRegistry()
     registry.register(DatabaseMetrics(web.db, web.expected, clock))  # type: ignore[arg-type]
@@ -113,12 +116,16 @@ def create_app(
     app.include_router(ui.router)
     app.include_router(health.router)
 
+    install_error_pages(app)  # the UI's errors as pages; the API's stay JSON
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(BadCursor)
     async def _bad_cursor(request: Request, exc: BadCursor) -> Response:
+        if wants_page(request):
+            return error_page(request, 400, f"invalid cursor: {exc}")
         return JSONResponse({"detail": f"invalid cursor: {exc}"}, status_code=400)
 
     return app

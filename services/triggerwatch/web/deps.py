@@ -19,8 +19,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import RuleSet
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
+from triggerwatch.web.display import Display
 from triggerwatch.web.i18n import translator
 
 TEMPLATES_DIR = str(resources.files("triggerwatch.web").joinpath("templates"))
@@ -34,7 +36,8 @@ class WebContext:
     clock: Callable[[], datetime]
     expected: dict[str, float]  # source → expected interval (s), for freshness and the watchdog
     rules: dict[str, Any] = field(default_factory=dict)  # the rules the worker applies (read-only)
-    lag_metrics_urls: Sequence[str] = ()
+    stream_services: Sequence[tuple[str, str]] = ()  # (name, /metrics URL): worker, notifier
+    ruleset: RuleSet | None = None  # the same rules as a model: names of product groups, texts
 
 
 def context(request: Request) -> WebContext:
@@ -105,7 +108,7 @@ def check_csrf(request: Request, submitted: str) -> None:
         raise HTTPException(403, "CSRF token missing or wrong")
 
 
-_TEMPLATES = Jinja2Templates(
+TEMPLATES = Jinja2Templates(
     env=Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
@@ -113,11 +116,27 @@ _TEMPLATES = Jinja2Templates(
 )
 
 
-def render(request: Request, name: str, who: Principal | None, **ctx: Any) -> HTMLResponse:
-    """A page in the session's language, with the CSRF token every form needs."""
+def display(request: Request, lang: str) -> Display:
+    web = context(request)
+    return Display(lang, web.clock(), web.ruleset or RuleSet.model_validate(web.rules))
+
+
+def render(
+    request: Request, name: str, who: Principal | None, *, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    """A page in the session's language, with the CSRF token every form needs and ``d`` (times,
+    names and texts as people read them: ``display.py``)."""
     lang = request.session.get("lang", "en")
-    return _TEMPLATES.TemplateResponse(
+    return TEMPLATES.TemplateResponse(
         request,
         name,
-        {"t": translator(lang), "lang": lang, "who": who, "csrf": csrf_token(request), **ctx},
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "who": who,
+            "csrf": csrf_token(request),
+            "d": display(request, lang),
+            **ctx,
+        },
+        status_code=status_code,
     )

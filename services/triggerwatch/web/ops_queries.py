@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.db import (
@@ -131,6 +131,88 @@ def delivery_stats(session: Session) -> list[tuple[str, str, int]]:
     return [(sink, status, int(n)) for sink, status, n in rows]
 
 
+@dataclass(frozen=True)
+class SinkOutcomes:
+    """What came of the deliveries to one sink, from the ``deliveries`` rows as the notifier left
+    them (status, attempts, last error): a row is *delivered* only when its status says so."""
+
+    sink: str
+    delivered: int  # status delivered
+    delivered_after_retries: int  # of those, delivered after more than one attempt
+    failed: int  # status failed: given up
+    retrying: int  # not delivered yet, tried and failed at least once (pending, sending, ...)
+    queued: int  # not tried yet
+    other: dict[str, int]  # blocked, skipped, and any status this page does not know
+    last_error: str | None  # of the newest row that is not delivered
+
+    @property
+    def total(self) -> int:
+        return self.delivered + self.failed + self.retrying + self.queued + sum(self.other.values())
+
+
+WAITING = ("pending", "sending", "retrying", "queued")
+
+
+def delivery_outcomes(session: Session) -> list[SinkOutcomes]:
+    """Per sink: delivered (and how many only after retries), failed, retrying, queued and the rest."""
+    retried = Delivery.attempts > 1
+    tried = Delivery.attempts > 0
+    rows = session.execute(
+        select(Delivery.sink, Delivery.status, retried, tried, func.count()).group_by(
+            Delivery.sink, Delivery.status, retried, tried
+        )
+    ).tuples()
+    acc: dict[str, dict[str, Any]] = {}
+    for sink, status, was_retried, was_tried, n in rows:
+        a = acc.setdefault(
+            sink, {"delivered": 0, "after": 0, "failed": 0, "retrying": 0, "queued": 0, "other": {}}
+        )
+        if status == "delivered":
+            a["delivered"] += n
+            a["after"] += n if was_retried else 0
+        elif status == "failed":
+            a["failed"] += n
+        elif status in WAITING:
+            a["retrying" if was_tried else "queued"] += n
+        else:
+            a["other"][status] = a["other"].get(status, 0) + n
+    out = []
+    for sink in sorted(acc):
+        a = acc[sink]
+        last_error = session.scalar(
+            select(Delivery.last_error)
+            .where(Delivery.sink == sink, Delivery.status != "delivered", Delivery.last_error.is_not(None))
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+        out.append(
+            SinkOutcomes(
+                sink,
+                a["delivered"],
+                a["after"],
+                a["failed"],
+                a["retrying"],
+                a["queued"],
+                a["other"],
+                last_error,
+            )
+        )
+    return out
+
+
+def delivery_problems(session: Session, limit: int = 20) -> list[Delivery]:
+    """The newest deliveries that did not go through at the first attempt (failed, retrying,
+    blocked, or delivered only after retries)."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(or_(Delivery.status != "delivered", Delivery.attempts > 1))
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def daily_counts(session: Session, now: datetime, days: int = 14) -> list[tuple[str, int, int]]:
     """(day, events, alerts) for the last ``days`` days, oldest first."""
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -145,6 +227,11 @@ def daily_counts(session: Session, now: datetime, days: int = 14) -> list[tuple[
             if key in buckets:
                 buckets[key][slot] += int(n)
     return [(day, ev, al) for day, (ev, al) in buckets.items()]
+
+
+# the check statuses that make an enabled source dead (`sources check` exits non-zero on them; the
+# same set as collectors.check.DEAD, which this service may not import)
+DEAD_CHECKS = frozenset({"dead", "disallowed", "no_credentials"})
 
 
 def source_checks(session: Session) -> list[SourceCheck]:

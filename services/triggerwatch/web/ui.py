@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from triggerwatch.core.db import Alert, DeadLetter
-from triggerwatch.core.feedback import FeedbackLabel, NoteTooLong, record_feedback
+from triggerwatch.core.contracts import EventKind, Priority
+from triggerwatch.core.db import Alert, DeadLetter, Feedback
+from triggerwatch.core.feedback import NOTE_MAX_CHARS, FeedbackLabel, NoteTooLong, record_feedback
 from triggerwatch.core.readiness import readiness
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
@@ -27,23 +28,28 @@ from triggerwatch.web.deadletters import (
     raw_text,
     replay_dead_letter,
 )
-from triggerwatch.web.deps import Ctx, Db, check_csrf, csrf_token, page_role, render
-from triggerwatch.web.i18n import LANGUAGES
-from triggerwatch.web.ops import consumer_lag
+from triggerwatch.web.deps import Ctx, Db, WebContext, check_csrf, csrf_token, page_role, render
+from triggerwatch.web.i18n import CHECK_MODE, CHECK_STATUS, DELIVERY_STATUS, LANGUAGES
+from triggerwatch.web.ops import check_services
 from triggerwatch.web.ops_queries import (
+    DEAD_CHECKS,
     backlog,
     daily_counts,
     dead_letter_counts,
-    delivery_stats,
+    delivery_outcomes,
+    delivery_problems,
     source_checks,
     source_statuses,
 )
 from triggerwatch.web.queries import (
     AlertFilters,
+    alert_counts,
     alert_json,
     alert_page,
     company_profile,
+    product_groups,
     target_groups,
+    verdicts,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -116,41 +122,94 @@ def set_lang(request: Request, code: str, next: str = "/") -> RedirectResponse:
     return RedirectResponse(next if next.startswith("/") and not next.startswith("//") else "/", 303)
 
 
+STATES = {"new": False, "handled": True}
+
+
+def filter_options(ctx: WebContext, groups: list[str]) -> dict[str, list[str]]:
+    """What the feed's selects offer: the owners the rules route to, the kinds, the product groups
+    there are target groups (or names) for."""
+    rules = ctx.ruleset
+    owners: set[str] = set()
+    if rules is not None:
+        routing = rules.routing
+        owners |= {routing.fallback_owner or "", *routing.reps}
+        for mapping in (
+            routing.by_business_id,
+            routing.by_region,
+            routing.by_industry,
+            routing.by_product_group,
+        ):
+            owners |= set(mapping.values())
+    names = set(rules.product_group_names) if rules is not None else set()
+    return {
+        "owners": sorted(o for o in owners if o),
+        "kinds": [k.value for k in EventKind if k is not EventKind.OPS],
+        "product_groups": sorted(set(groups) | names),
+        "priorities": [p.value for p in Priority],
+    }
+
+
+def verdict_json(fb: Feedback | None) -> dict[str, Any] | None:
+    if fb is None:
+        return None
+    return {"label": fb.label, "note": fb.note, "given_by": fb.given_by, "at": fb.created_at}
+
+
 @router.get("/ui/alerts")
 def alerts_page(
     request: Request,
-    db: Db,
+    ctx: Ctx,
     who: Annotated[Principal, Depends(page_role(auth.READ_ALERTS))],
     owner: str | None = None,
     kind: str | None = None,
     product_group: str | None = None,
     priority: str | None = None,
+    state: str | None = None,
     before: str | None = None,
+    start: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    """The feed, newest first, 50 a page ("Older" pages on); nothing about an objected company or
-    person is shown."""
+    """The reps' feed: high priority first, within a priority the freshest event first, 50 a page
+    ("Next" pages on), with counts; each alert with its verdict (handled) or none yet (new).
+    Nothing about an objected company or person is shown."""
     f = AlertFilters(
         owner=owner or None,
         kind=kind or None,
         product_group=product_group or None,
         priority=priority or None,
+        handled=STATES.get(state or ""),
     )
-    with db.session() as s:
-        page = alert_page(s, f, before=before or None)
+    with ctx.db.session() as s:
+        page = alert_page(s, f, before=before or None, order="priority")
         alerts = [alert_json(a) for a in page.alerts]
-    older = None
+        judged = verdicts(s, (a["alert_id"] for a in alerts))
+        given = {alert_id: verdict_json(fb) for alert_id, fb in judged.items()}
+        counts = alert_counts(s, f)
+        groups = product_groups(s)
+    query = {k: v for k, v in f.model_dump().items() if v and k != "handled"}
+    if state in STATES:
+        query["state"] = state
+    more = None
     if page.next_before:
-        query = {k: v for k, v in f.model_dump().items() if v} | {"before": page.next_before}
-        older = "/ui/alerts?" + urlencode(query)
+        more = "/ui/alerts?" + urlencode(query | {"before": page.next_before, "start": start + len(alerts)})
+    filtered = any(query.values())
     return render(
         request,
         "alerts.html",
         who,
         alerts=alerts,
+        verdicts=given,
         f=f,
+        state=state if state in STATES else "",
+        options=filter_options(ctx, groups),
         labels=list(FeedbackLabel),
-        older=older,
+        counts=counts,
+        total=sum(counts.values()),
+        start=start,
+        more=more,
+        first=("/ui/alerts?" + urlencode(query)) if before else None,
+        filtered=filtered,
         withheld=page.withheld,
+        note_max=NOTE_MAX_CHARS,
     )
 
 
@@ -164,6 +223,8 @@ def feedback(
     note: str = Form(""),
     csrf: str = Form(""),
 ) -> HTMLResponse:
+    """A rep's verdict (and note). With htmx the alert's feedback block is swapped in place (the
+    verdict and a confirmation, no page load); without it a page confirms it."""
     check_csrf(request, csrf)
     try:
         verdict = FeedbackLabel(label)
@@ -174,12 +235,22 @@ def feedback(
         if alert is None:
             raise HTTPException(404, "no such alert")
         try:
-            record_feedback(s, alert, verdict, given_by=who.name, note=note or None)
+            given = verdict_json(
+                record_feedback(s, alert, verdict, given_by=who.name, note=note.strip() or None)
+            )
         except NoteTooLong as exc:
             raise HTTPException(422, str(exc)) from exc
-    if request.headers.get("hx-request"):
-        return render(request, "_feedback_done.html", who, label=verdict.value, alert_id=alert_id)
-    return render(request, "feedback_done.html", who, label=verdict.value, alert_id=alert_id)
+    page = "_feedback_fragment.html" if request.headers.get("hx-request") else "feedback_done.html"
+    return render(
+        request,
+        page,
+        who,
+        a={"alert_id": alert_id},
+        verdict=given,
+        just_given=True,
+        labels=list(FeedbackLabel),
+        note_max=NOTE_MAX_CHARS,
+    )
 
 
 @router.get("/ui/companies/{business_id}")
@@ -205,7 +276,7 @@ def target_groups_page(
 ) -> HTMLResponse:
     with ctx.db.session() as s:
         groups = target_groups(s)
-    return render(request, "target_groups.html", who, groups=groups, rules=ctx.rules)
+    return render(request, "target_groups.html", who, groups=groups, rules=ctx.rules, ruleset=ctx.ruleset)
 
 
 @router.get("/ui/ops")
@@ -214,19 +285,27 @@ def ops_page(
 ) -> HTMLResponse:
     now = ctx.clock()
     with ctx.db.session() as s:
-        page = {
+        checks = sorted(
+            source_checks(s), key=lambda c: (not (c.enabled and c.status in DEAD_CHECKS), c.source)
+        )
+        page: dict[str, Any] = {
             "now": now,
             "sources": source_statuses(s, ctx.expected, now, totals=False),
-            "checks": source_checks(s),
+            "checks": checks,
+            "dead_checks": [c.source for c in checks if c.enabled and c.status in DEAD_CHECKS],
             "backlog": backlog(s),
-            "lag": consumer_lag(ctx.lag_metrics_urls),
+            "services": check_services(ctx.stream_services),
             "dead": dead_letter_counts(s),
-            "deliveries": delivery_stats(s),
+            "deliveries": delivery_outcomes(s),
+            "delivery_problems": delivery_problems(s),
             "chart": chart_svg_data(daily_counts(s, now)),
             "open_dead_letters": open_dead_letters(s),
             "replayed": request.query_params.get("replayed"),
             "readiness": readiness(s),  # .warning(): no scores to match against, and the next step
             "dismissed": request.query_params.get("dismissed"),
+            "check_status": CHECK_STATUS,
+            "check_mode": CHECK_MODE,
+            "delivery_status": DELIVERY_STATUS,
         }
     return render(request, "ops.html", who, **page)
 
