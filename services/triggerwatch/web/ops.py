@@ -50,13 +50,17 @@ def consumer_lag(urls: Sequence[str], *, timeout_s: float = 1.0) -> tuple[list[L
     unreachable: list[str] = []
     futures = {url: _POOL.submit(_read, url, timeout_s) for url in urls}
     wait(futures.values(), timeout=timeout_s)
+    silent = f"no answer within {timeout_s:g} s"
     for url, future in futures.items():
         if not future.done():
             future.cancel()
-            unreachable.append(f"{url}: no answer within {timeout_s:g} s")
+            unreachable.append(f"{url}: {silent}")
             continue
         try:
             families = list(text_string_to_metric_families(future.result()))
+        except httpx.TimeoutException:  # the read timed out just as the wait ended: the same silence
+            unreachable.append(f"{url}: {silent}")
+            continue
         except (httpx.HTTPError, ValueError) as exc:
             unreachable.append(f"{url}: {type(exc).__name__}")
             continue
