@@ -89,7 +89,7 @@ def expansion(view: ClauseView) -> list[Candidate]:
     for cue, rule in ((L.OPEN, "open_site"), (L.FOUND, "found_site"), (L.BUILD, "build_site")):
         for i in view.hits(cue):  # "avaa uuden datakeskuksen", "rakentaa tehtaan"
             site = object_noun(view, i, L.SITE, 6)
-            if site is None or not view.tokens[site].cases & OBJECT:
+            if site is None or not _site_object(view, site):
                 continue  # "käynnistää neuvottelut tehtaalla": the site is where, not what
             company = agent(view, i)
             if company is not None:
@@ -100,8 +100,9 @@ def expansion(view: ClauseView) -> list[Candidate]:
             continue
         grows = view.tokens[i].low.startswith(("nost", "lisä"))
         capacity = object_noun(view, i, L.CAPACITY, 5) is not None
-        if grows and not capacity:
-            continue
+        by_people = any(view.tokens[j].cases & {"ade"} for j in view.hits(L.JOBS, lo=i + 1))
+        if (grows and not capacity) or by_people:
+            continue  # "kasvattaa keskustaan sadalla tutkijalla": growing by people is recruitment
         if (
             capacity
             or object_noun(view, i, L.SITE, 5) is not None
@@ -110,8 +111,10 @@ def expansion(view: ClauseView) -> list[Candidate]:
         ):
             out.append(make(view, EXPANSION, "expand", i, [Arg(company, "subject")], **attrs))
     for i in view.hits(L.INVEST) + view.hits(L.INVESTMENT_N):  # "investoi 30 miljoonaa euroa"
-        if not amount:
-            continue
+        if not amount or not (_capacity_in_sentence(view) or place_destination(view, i, PLACES)):
+            continue  # money for R&D, marketing or funds is no new site or capacity
+        if view.has(L.FINANCIAL):
+            continue  # "sijoittaa kasvurahastoihin": an investor's portfolio
         if [s for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",)) if s.cases & {"ill"}] or any(
             view.tokens[j].cases & {"ill"} for j in view.hits(L.BUSINESS, lo=i + 1)
         ):
@@ -133,6 +136,32 @@ def expansion(view: ClauseView) -> list[Candidate]:
         if company is not None and place_destination(view, i, PLACES):
             out.append(make(view, EXPANSION, "enter_market", i, [Arg(company, "subject")]))
     return out
+
+
+def _capacity_in_sentence(view: ClauseView) -> bool:
+    """A site or capacity in the sentence (also the antecedent of "johon investoidaan")."""
+    return any(L.SITE.hit(t) or L.CAPACITY.hit(t) for t in view.tokens if t.word and not t.capital)
+
+
+def _site_object(view: ClauseView, site: int) -> bool:
+    """The site noun is the verb's object itself: in an object case, not the first part of a
+    truncated compound ("konesali- ja lähiverkkopalveluistaan": services) and not the modifier of
+    another noun ("avaa Suomen-toimistonsa ovet")."""
+    tokens = view.tokens
+    tok = tokens[site]
+    if site + 1 < view.hi and tokens[site + 1].text == "-" and tokens[site + 1].start == tok.end:
+        return False
+    if not tok.cases & OBJECT:
+        return False
+    nxt = view.next_word(site)
+    return not (
+        nxt is not None
+        and not nxt.capital
+        and "nimisana" in nxt.classes
+        and "verb" not in nxt.flags
+        and nxt.cases & OBJECT
+        and not nxt.cases & {"ade", "ine", "ess", "ill", "all", "ela", "abl"}
+    )
 
 
 def _place_in(view: ClauseView, after: int) -> bool:

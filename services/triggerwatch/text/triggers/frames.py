@@ -207,23 +207,57 @@ def blocked(
         return "background"
     if pastish and any(hedges.past_time.hit(t) for _, t in own):
         return "background"
+    if pastish and view.clause.opener in _WHEN:
+        return "background"  # "..., kun Microsoft osti Nokian puhelinliiketoiminnan": a time anchor
+    nxt = view.next_word(cue)
+    if view.language == "fi" and "gen" in cue_tok.cases and nxt is not None and nxt.low.startswith(_AFTER):
+        return "background"  # "konkurssin jälkeen", "Nokia-kaupan jälkeen": what followed an event
     if view.language == "fi" and cue_tok.flags & {"participle_agent"}:
         return "background"  # "Nokian ostama Alcatel": an earlier deal named in passing
     if view.language == "fi" and cue_tok.flags & {"participle_past_passive", "participle_past_active"}:
         before = [t for t in tokens[max(view.lo, cue - 4) : cue] if t.word]
-        nxt = view.next_word(cue)
-        attributive = (
-            nxt is not None
-            and not nxt.capital
-            and "verb" not in nxt.flags
-            and bool(nxt.cases & cue_tok.cases)
-        )
-        if not any(t.low in _OLLA for t in before) and attributive:
-            return "background"  # an adjectival participle: "vuonna 2012 ostettu yhtiö"
+        if not any(t.low in _OLLA for t in before) and _participle_not_predicate(view, cue):
+            return "background"  # "vuonna 2012 ostettu yhtiö", "kesällä nimitetty Terry Myerson"
     return None
 
 
 _OLLA = words("on ovat oli olivat ole olleet ollut olisi ollaan oltiin ei eivät olemme olen olet")
+_WHEN = frozenset({"kun", "jolloin", "when", "när", "då"})
+_AFTER = ("jälkeen", "jälkei")
+
+
+def _participle_not_predicate(view: ClauseView, cue: int) -> bool:
+    """A past participle that modifies what follows it or is a noun itself, not the predicate:
+    "ostettu yhtiö", "kesällä nimitetty Terry Myerson vieraili", "keväällä aloittanut Rovion
+    johtaja", "Microsoftin irtisanotut tarvitsevat" (the ones laid off)."""
+    tok = view.tokens[cue]
+    nxt = view.next_word(cue)
+    if nxt is None:
+        return False
+    if not nxt.capital and "verb" not in nxt.flags and nxt.cases & tok.cases:
+        return True  # an adjective before its noun
+    if "plural" in tok.flags and "verb" in nxt.flags and tok.cases & {"nom"}:
+        before = view.tokens[cue - 1] if cue > view.lo else None
+        counted = before is not None and (before.text[0].isdigit() or "lukusana" in before.classes)
+        return not counted  # a plural participle as the subject: "irtisanotut tarvitsevat"
+    if not nxt.capital:
+        return False
+    # before a name: the participle modifies the person or the position after the name's genitive
+    j = cue + 1
+    while j < view.hi and view.tokens[j].word and view.tokens[j].capital:
+        j += 1
+    head = view.tokens[j] if j < view.hi else None
+    person = view.span_at(cue + 1)
+    if person is not None and person.kind == "person" and person.cases & tok.cases:
+        return any("verb" in t.flags for t in view.tokens[person.last : view.hi] if t.word)
+    return (
+        head is not None
+        and head.word
+        and "verb" not in head.flags
+        and bool(head.cases & tok.cases)
+        and "gen" in nxt.cases
+        and any("verb" in t.flags for t in view.tokens[j + 1 : view.hi] if t.word)
+    )
 
 
 def statistics(view: ClauseView, hedges: Hedges) -> bool:

@@ -52,13 +52,21 @@ MAJORITY = cue(
     r"(?:osake-enemmist|enemmist|määräysval)",
 )
 
+#: a deal or an offering that was called off ("kauppa kaatui", "listautuminen raukesi")
+CALLED_OFF = cue(
+    "kariutua",
+    r"kariutua|kariutunut|kaatua|kaatunut|raueta|rauennut|peruuntua|peruuntunut|epäonnistua|"
+    r"epäonnistunut|tyssätä|tyssännyt",
+    r"(?:kariutu|kaatu|kaatui|raukea|raukes|raukeni|rauen|peruuntu|epäonnistu|tyssä)",
+)
+
 # --- bankruptcy --------------------------------------------------------------------------------
 BANKRUPTCY = cue(
     "konkurssi",
-    r"konkurssi|konkurssihakemus|konkurssipesä|konkurssimenettely|yrityssaneeraus|yrityssaneerausmenettely|"
+    r"konkurssi|konkurssihakemus|konkurssimenettely|yrityssaneeraus|yrityssaneerausmenettely|"
     r"yrityssaneeraushakemus|yrityssaneerausohjelma|saneerausmenettely|saneerausohjelma|saneeraushakemus|"
     r"selvitystila|maksukyvyttömyys",
-    r"(?:konkurssi(?!uh|ti|en)|konkurssihake|konkurssipes|yrityssaneerau|saneerausmenettel|saneerausohjelm|"
+    r"(?:konkurssi(?!uh|ti|en|pes)|konkurssihake|yrityssaneerau|saneerausmenettel|saneerausohjelm|"
     r"saneeraushakem|selvitystil|maksukyvyttömyy)",
 )
 BANKRUPT_THREAT = cue(
@@ -145,6 +153,14 @@ NOT_FUNDING = cue(
     r".*(?:rahoitusala|rahoitusyhtiö|rahoituslaitos|rahoitusmarkkina|rahoituskulu|rahoitustuotto|"
     r"rahoitusasema|rahoituslaskelma|rahoitusneuvonta|sijoitustuote|sijoitusrahasto|sijoituspalvelu)",
     r"\w*(?:rahoitusal|rahoitusyhti|rahoituslaitok|rahoitusmarkkin|rahoituskul|rahoitustuot|sijoitusrahast)",
+)
+
+#: where an investor's money goes (a portfolio, not the company's own capacity)
+FINANCIAL = cue(
+    "rahasto",
+    r".*(?:rahasto|osake|arvopaperi|joukkovelkakirja|kasvuyritys|startup|startup-yritys|sijoituskohde|"
+    r"kohdeyritys|pääomasijoitus)",
+    r"\w*(?:rahasto|osakkei|arvopaper|joukkovelkakir|kasvuyrity|startup|sijoituskohte|kohdeyrity)",
 )
 
 # --- recruitment --------------------------------------------------------------------------------
@@ -304,14 +320,15 @@ HEDGE = cue(
     r"kannattaa|pitäisi|tulisi|mahdollinen|mahdollisesti|mahdollisuus|todennäköisesti|ehkä|kenties|"
     r"jos|mikäli|harkinta|aie|aikomus|tiettävästi|väittää|väite|epävirallinen|kaavailu|pohdinta|"
     r"kiinnostus|kiinnostunut|vastustaa|vaatia|pelastaa|estää|vaarantaa|hylätä|perua|peruuttaa|"
-    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras",
+    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras|myöhemmin|"
+    r"kariutua|raueta|peruuntua|epäonnistua",
     r"(?:harkit|harkin|suunnittel|selvittä|selvitt|selvity|kaavail|pohti|pohdi|mietti|miettii|valmistel|"
     r"neuvottel(?!u)|neuvotteli|kiistä|kiisti|kieltä|kielsi|torju|epäil|arvel|arvail|spekul|huhu|tavoittel|"
     r"halua|halus|yrittä|yritti|toivo|uhka|uhkaa|uhkas|vältt|välty|pelkä|pelko|voi$|voisi|voivat|voidaan|"
     r"voitaisiin|saatta|saattoi|kannatt|pitäisi|tulisi|mahdolli|todennäköi|ehkä|kenties|jos$|mikäli|aie|"
     r"aikeis|tiettäväst|väittä|väite|epävirallis|kiinnostu|vastust|vaati|pelast|estä|vaarant|hylkä|hylät|"
     r"hylkäsi|peru(?:i|u|tt|ttiin|taan)|peruut|keskeyt|jäädyt|valitus|valitukse|valittaa|valitti\b|lykkä|"
-    r"lykät|partaal)",
+    r"lykät|partaal|myöhemmin|kariutu|raukes|raukea|peruuntu|epäonnistu)",
 )
 #: rumour and unnamed-source markers: the whole sentence is in doubt
 RUMOUR = cue(
