@@ -22,6 +22,7 @@ from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.linker import CompanyLinker, LinkResult
 from triggerwatch.text.triggers import calibration, genres
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView, Hedges, blocked
+from triggerwatch.text.triggers.gazetteer import is_public_buyer
 from triggerwatch.text.triggers.language import language_of
 from triggerwatch.text.triggers.names import Span, find_spans, name_support
 from triggerwatch.text.triggers.tokens import Sentence, split_clauses, split_sentences, tokenise
@@ -310,6 +311,8 @@ def _block(
         return "no company"  # only "the company" of an article that names none
     if view.sentence.position == "body" and not any(a.span.key in headline_keys for a in args):
         return "in passing"
+    if cand.kind is EventKind.PROCUREMENT_OPEN and not any(is_public_buyer(a.span.name) for a in args):
+        return "private buyer"  # a company choosing a supplier: no public call for tenders
     return None
 
 

@@ -98,6 +98,10 @@ def _merger_args(m: _Match, shape: str) -> list[Arg] | None:
         return [Arg(buyer, "acquirer"), Arg(target, "target")]
     if shape == "sell":
         buyer, obj = m.after(m.lex.to, m.last), m.object()
+        if obj is None and buyer is not None:
+            # "säljer Akademiska bokhandeln till Bonnier": a name before "till" is what is sold
+            between = [s for s in m.view.companies(kinds=("company",), lo=m.last + 1, hi=buyer.first)]
+            obj = next((s for s in between if m._free(s)), None)
         if agent is None or not (obj or (buyer and m.business())):
             return None
         args = [Arg(agent, "seller")]
@@ -130,8 +134,8 @@ def _args(m: _Match, frame: Frame) -> list[Arg] | None:
     free = [s for s in m.view.companies(kinds=("company",)) if m._free(s)]
     public = find_public_body(m.view.tokens, m.view.lo, m.first)
     company = (
-        agent
-        or public
+        public
+        or agent
         or m.after(m.lex.at, m.last)
         or (free[0] if free else None)
         or m.view.carry

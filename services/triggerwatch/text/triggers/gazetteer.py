@@ -30,6 +30,7 @@ PLACES: frozenset[str] = words("""
     savonlinna raahe imatra hamina kemi tornio naantali loviisa lovisa kirkkonummi tuusula sipoo
     uusimaa pirkanmaa varsinais-suomi pohjanmaa lappi kainuu karjala savo häme satakunta ahvenanmaa
     åland keski-suomi pääkaupunkiseutu
+    yhdysvalta yhdysvaltain
     tukholma stockholm göteborg malmö oslo kööpenhamina köpenhamn copenhagen tallinna tallinn riika riga
     pietari moskova moskva moscow berliini berlin lontoo london pariisi paris new york san francisco
     piilaakso silicon valley peking beijing shanghai tokio tokyo bryssel brussels
@@ -82,6 +83,31 @@ PUBLIC_BODY_HEADS: tuple[str, ...] = (
     "agency",
     "authority",
 )
+
+#: public buyers known by a name of their own (casefolded; the first word of the name), besides the
+#: ones named by a kind (:data:`PUBLIC_BODY_HEADS`) and the municipalities named by their place
+PUBLIC_BUYERS: frozenset[str] = words("""
+    kela fpa hansel hus hus-yhtymä hsl hsy yle senaatti-kiinteistöt puolustusvoimat försvarsmakten
+    traficom väylä väylävirasto liikennevirasto vero verohallinto skatteförvaltningen poliisi tulli
+    valtori apotti sitra tekes finnvera vr fingrid kuntaliitto kuntien eduskunta valtioneuvosto
+    tilastokeskus maanmittauslaitos metsähallitus
+    """)
+
+
+def is_public_buyer(name: str) -> bool:
+    """A name of a public body that buys under procurement law: a kind ("Tampereen kaupunki",
+    "Väestörekisterikeskus", "City of Espoo", "Vasa stad"), a known agency ("Kela", "Hansel", "HUS")
+    or a municipality by its place name ("Espoo", "Tampereen")."""
+    parts = name.casefold().replace("-", " ").split()
+    if not parts:
+        return False
+    if parts[0] in PUBLIC_BUYERS or name.casefold().split()[0] in PUBLIC_BUYERS:
+        return True
+    definite = [w[:-2] if w.endswith(("en", "et")) else w[:-1] if w.endswith("n") else w for w in parts]
+    if any(w.endswith(PUBLIC_BODY_HEADS) for w in (*parts, *definite)):
+        return True  # also Swedish definite forms: "Regionen", "Staden", "Verket"
+    return len(parts) == 1 and place_of(parts[0]) is not None
+
 
 #: common first names (Finnish, Finland-Swedish, English) for person detection without Voikko
 FIRST_NAMES: frozenset[str] = words("""

@@ -212,9 +212,10 @@ EN = Lexicon(
             K.PROCUREMENT_OPEN,
             "tender",
             "buyer",
-            r"call for tenders?|invitation to tender|invites? tenders|"
+            r"call for (?:tenders?|bids)|invitation to tender|invit(?:es?|ed|ing) (?:tenders|bids|offers)|"
             r"request for (?:proposals?|tenders?|quotations?)",
-            r"issued? a tender|tender notice|launch(?:es|ed)? a (?:tender|procurement)|is tendering",
+            r"issued? a tender|tender notice|launch(?:es|ed)? an? (?:public |open )?(?:tender|procurement)|"
+            r"is tendering",
             r"opens? (?:a |the )?tender|opened (?:a |the )?tender|public procurement (?:for|of)",
         ),
     ),

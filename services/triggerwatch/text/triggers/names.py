@@ -233,7 +233,13 @@ def _excluded(name: str) -> bool:
     return low in PLACES or low in NOT_COMPANIES or first in NOT_COMPANIES or low in _NOT_NAMES
 
 
-_NATIONALITY = re.compile(r"^[a-zäö]+(?:ish|ian|ese|ean|an)$")
+# nationality words ("Finnish", "Swedish-based"): -ish and -ese always, -(i)an/-ean only when common
+# (a name such as "Yousician" ends in -ian too)
+_NATIONALITY = re.compile(
+    r"^(?:[a-zäö]+(?:ish|ese)|american|canadian|indian|russian|estonian|norwegian|italian|australian|"
+    r"asian|african|european|korean|german|latvian|lithuanian|hungarian|austrian|belgian|brazilian|"
+    r"mexican|ukrainian|nigerian|egyptian|scandinavian)$"
+)
 # heads of hyphen compounds that name the company itself
 _COMPANY_HEADS = ("konserni", "yhtiö", "yhtymä", "ryhmä", "group", "yritys", "talo", "kauppa-ketju")
 
@@ -255,6 +261,20 @@ def _same_case_name(a: Token, b: Token) -> bool:
     return b.word and b.capital and bool(b.cases) and b.cases == a.cases and not common_head
 
 
+def _subject_not_genitive(last: Token, nxt: Token | None) -> bool:
+    """An unknown name ending in -n right before a finite verb is its subject, not a genitive:
+    "Yousician keräsi", "Zalando Chin avaa" (a genitive does not precede a finite verb)."""
+    return (
+        not last.known
+        and ":" not in last.text
+        and last.cases == frozenset({"gen"})
+        and nxt is not None
+        and "verb" in nxt.flags
+        and not any(f.startswith("participle") for f in nxt.flags)
+        and nxt.low not in ("on", "oli", "ovat")  # "X:n on määrä", "Jollan oli": necessive, possessive
+    )
+
+
 def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
     """A public body named between ``lo`` and ``hi`` by its kind ("Helsingin kaupunki",
     "Liikennevirasto", "Helsingfors stad"), with the capitalised word before it."""
@@ -264,8 +284,12 @@ def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
             continue
         if any(lemma.endswith(PUBLIC_BODY_HEADS) for lemma in tok.lemmas):
             k = j - 1 if j > lo and tokens[j - 1].capital else j
-            name = " ".join(t.text for t in tokens[k : j + 1])
-            return Span("company", k, j + 1, tokens[k].start, tok.end, name, name, frozenset({"nom"}))
+            end = j + 1
+            if end + 1 < len(tokens) and tokens[end].low == "of" and tokens[end + 1].capital:
+                end += 2  # "City of Espoo"
+            name = " ".join(t.text for t in tokens[k:end])
+            last = tokens[end - 1]
+            return Span("company", k, end, tokens[k].start, last.end, name, name, frozenset({"nom"}))
     return None
 
 
@@ -385,6 +409,9 @@ def find_spans(
         run = tokens[i:j]
         last = run[-1]
         name = " ".join([*(t.text for t in run[:-1]), base_word(last)])
+        cases = last.cases or frozenset({"nom"})
+        if _subject_not_genitive(last, tokens[j] if j < n else None):
+            name, cases = " ".join(t.text for t in run), frozenset({"nom", "gen"})
         head = ""
         if (
             len(run) > 1
@@ -421,7 +448,7 @@ def find_spans(
                     last.end,
                     " ".join(t.text for t in run),
                     name,
-                    last.cases or frozenset({"nom"}),
+                    cases,
                     company_id,
                     False,
                     0.6 if company_id else 0.5,
