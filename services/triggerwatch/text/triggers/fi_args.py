@@ -172,4 +172,5 @@ def main_stand_in(view: ClauseView, i: int) -> Span:
 
 
 def first_company(view: ClauseView) -> Span | None:
-    return next(iter(view.companies(kinds=("company",))), None)
+    """The first company of the clause, not a source of speech ("Liiton mukaan", "Yhtiön mukaan")."""
+    return next((s for s in view.companies(kinds=("company",)) if not view.next_word_is(s, "mukaan")), None)

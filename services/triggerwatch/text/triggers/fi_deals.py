@@ -47,6 +47,10 @@ def _own(tok: Token) -> bool:
     )
 
 
+#: partitive endings of a word Voikko does not know (or without Voikko): "mainosaikaa", "sähköä"
+_PARTITIVE_GUESS = ("aa", "ää", "ea", "eä", "ia", "iä", "oa", "ua", "yä", "öä", "ta", "tä", "ja", "jä")
+
+
 def _goods(view: ClauseView, i: int) -> bool:
     """The verb's object is goods or a service in the partitive, not a company or a stake: "osti
     mainosaikaa", "ostaa muistipiirejä Toshibalta", "ostaa omia osakkeitaan" (a buyback)."""
@@ -61,7 +65,8 @@ def _goods(view: ClauseView, i: int) -> bool:
             "lukusana",
         } - {"nimisana"}:
             continue
-        if tok.cases != frozenset({"par"}) or _counted(view, j):
+        partitive = tok.cases == frozenset({"par"}) or (not tok.known and tok.low.endswith(_PARTITIVE_GUESS))
+        if not partitive or _counted(view, j):
             return False
         return not (L.SHARES.hit(tok) or L.BUSINESS.hit(tok) or L.MAJORITY.hit(tok))
     return False

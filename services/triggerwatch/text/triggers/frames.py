@@ -201,12 +201,17 @@ def blocked(
     elif not pastish:  # reported in the past: "Nokia kertoi aiemmin irtisanovansa"
         pastish = any("past" in t.flags and "verb" in t.flags for _, t in own)
     if view.language != "fi":
-        pastish = pastish or cue_tok.low.endswith("ed") or cue_tok.low in ("sold", "bought", "köpte", "sålde")
+        # no morphology: a past form by its ending, of the cue or (for a noun cue) of a verb of the clause
+        if _foreign_past(cue_tok.low, view.language) and any(t.low in _MONTHS for _, t in own):
+            return "background"  # "The company acquired Alcatel-Lucent in January"
+        pastish = pastish or any(_foreign_past(t.low, view.language) for t in (cue_tok, *(t for _, t in own)))
     years = [int(t.text) for _, t in view.words() if _YEAR.match(t.text)]
     if pastish and years and (published_year is None or max(years) < published_year):
         return "background"
     if pastish and any(hedges.past_time.hit(t) for _, t in own):
         return "background"
+    if _ago(view):
+        return "background"  # "viisi vuotta sitten", "two years ago", "för tre år sedan"
     if pastish and view.clause.opener in _WHEN:
         return "background"  # "..., kun Microsoft osti Nokian puhelinliiketoiminnan": a time anchor
     nxt = view.next_word(cue)
@@ -219,6 +224,51 @@ def blocked(
         if not any(t.low in _OLLA for t in before) and _participle_not_predicate(view, cue):
             return "background"  # "vuonna 2012 ostettu yhtiö", "kesällä nimitetty Terry Myerson"
     return None
+
+
+_MONTHS = words("""
+    january february march april june july august september october november december
+    januari februari mars maj juni juli augusti oktober
+    """)
+_IRREGULAR_PAST = words("""
+    sold bought cut took made began shut laid won raised closed left quit
+    köpte sålde sade tog gjorde började stängde vann
+    """)
+
+
+_AGO = frozenset({"sitten", "ago", "sedan"})
+_TIME_UNITS = (
+    "vuo",
+    "kuukau",
+    "viikko",
+    "päivä",
+    "year",
+    "month",
+    "week",
+    "day",
+    "år",
+    "månad",
+    "vecko",
+    "veck",
+)
+
+
+def _ago(view: ClauseView) -> bool:
+    """A time span back from now: "viisi vuotta sitten", "two years ago", "tre år sedan"."""
+    previous = None
+    for _, tok in view.words():
+        if tok.low in _AGO and previous is not None and previous.low.startswith(_TIME_UNITS):
+            return True
+        previous = tok
+    return False
+
+
+def _foreign_past(low: str, language: str) -> bool:
+    if low in _IRREGULAR_PAST:
+        return True
+    if language == "en":
+        return low.endswith("ed") and len(low) > 4
+    return low.endswith(("ade", "dde", "tte")) and len(low) > 4
 
 
 _OLLA = words("on ovat oli olivat ole olleet ollut olisi ollaan oltiin ei eivät olemme olen olet")

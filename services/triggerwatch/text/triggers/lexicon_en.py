@@ -36,7 +36,11 @@ EN = Lexicon(
             r"mull|weigh|denied|cancel|withdr[ae]w|postpone|suspend|halt)",
         ),
         rumour=cue("rumour", None, r"(?:rumou?r|reportedly|speculat|unnamed|anonymous)"),
-        past_time=cue("previously", None, r"(?:previously|formerly|earlier|ago$|newly|recently|last$)"),
+        past_time=cue(
+            "previously",
+            None,
+            r"(?:previously|formerly|earlier|ago$|newly|recently|last$)",
+        ),
         statistics=cue("statistics", None, r"(?:statistic|survey|average|barometer|index$)"),
         year_words=frozenset({"in", "during"}),
     ),

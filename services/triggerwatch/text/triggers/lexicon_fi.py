@@ -56,8 +56,8 @@ MAJORITY = cue(
 CALLED_OFF = cue(
     "kariutua",
     r"kariutua|kariutunut|kaatua|kaatunut|raueta|rauennut|peruuntua|peruuntunut|epäonnistua|"
-    r"epäonnistunut|tyssätä|tyssännyt",
-    r"(?:kariutu|kaatu|kaatui|raukea|raukes|raukeni|rauen|peruuntu|epäonnistu|tyssä)",
+    r"epäonnistunut|tyssätä|tyssännyt|tulokseton",
+    r"(?:kariutu|kaatu|kaatui|raukea|raukes|raukeni|rauen|peruuntu|epäonnistu|tyssä|tuloksetto)",
 )
 
 # --- bankruptcy --------------------------------------------------------------------------------
@@ -340,8 +340,13 @@ RUMOUR = cue(
 PAST_TIME = cue(
     "aiemmin",
     r"aiemmin|aikoinaan|aikanaan|aiempi|viime|sitten|entinen|takavuosi|aikaisemmin|tuolloin|silloin|"
-    r"alun perin|alunperin",
-    r"(?:aiemmin|aikoinaan|aikanaan|aiemp|viime|sitten$|takavuos|aikaisemmin|tuolloin|silloin)",
+    r"alun perin|alunperin|"
+    # a month or a season told with a past verb: an earlier event ("kertoi heinäkuussa sulkevansa")
+    r"tammikuu|helmikuu|maaliskuu|huhtikuu|toukokuu|kesäkuu|heinäkuu|elokuu|syyskuu|lokakuu|"
+    r"marraskuu|joulukuu|kevät|kesä|syksy|talvi|alkuvuosi|loppuvuosi",
+    r"(?:aiemmin|aikoinaan|aikanaan|aiemp|viime|sitten$|takavuos|aikaisemmin|tuolloin|silloin|"
+    r"(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)kuussa|keväällä|"
+    r"kesällä|syksyllä|talvella|alkuvuodesta|loppuvuodesta)",
 )
 #: statistics and market overviews
 STATISTICS = cue(

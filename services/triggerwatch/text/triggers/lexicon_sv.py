@@ -27,7 +27,11 @@ SV = Lexicon(
             r"utred|avser|funderar|avbryt|avbröt|ställer in|skjuter upp|dementer)",
         ),
         rumour=cue("rykte", None, r"(?:rykt|spekul|anonyma|källor)"),
-        past_time=cue("tidigare", None, r"(?:tidigare|fjol|sedan$|förra|tillbakablick)"),
+        past_time=cue(
+            "tidigare",
+            None,
+            r"(?:tidigare|fjol|sedan$|förra|tillbakablick|våras|somras|höstas|vintras)",
+        ),
         statistics=cue("statistik", None, r"(?:statistik|antalet|undersökning|genomsnitt|barometer)"),
         year_words=frozenset({"år", "i"}),
     ),

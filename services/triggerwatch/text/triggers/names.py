@@ -379,7 +379,8 @@ def find_spans(
             i = j
             continue
         if not (tok.word and tok.capital) or (
-            _sentence_start(tokens, i) and _common_start_word(tokens, i, language, headline, support)
+            _sentence_start(tokens, i)
+            and _common_start_word(tokens, i, language, headline and i == 0, support)
         ):
             i += 1
             continue
