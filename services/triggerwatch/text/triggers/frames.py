@@ -52,6 +52,9 @@ class Candidate:
     cue: int  # token index of the cue in the sentence
     attributes: dict[str, AttrValue] = field(default_factory=dict)
     blocked: str | None = None  # negated, hypothetical, rumour, background, statistics, quote
+    #: only completes the subjects of a trigger of its kind found elsewhere in the article (the
+    #: predecessor who leaves, the company a newcomer comes from); never a trigger of its own
+    support: bool = False
 
     @property
     def named(self) -> list[Arg]:

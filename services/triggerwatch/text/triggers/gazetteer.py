@@ -123,7 +123,7 @@ FIRST_NAMES: frozenset[str] = words("""
     aino aila anna anne anneli annika anu arja auli eija eila elina eliisa elisa emilia emma erja
     eveliina hanna hannele heidi helena helinä helmi hilkka irja irma jaana jenni johanna kaarina kaisa
     kaija katariina kati katja kirsi kirsti krista kristiina laura leena liisa lotta maarit maija
-    marja marjatta marjo marketta merja mervi minna mira mirja noora outi paula pauliina piia pirjo
+    mari marja marjatta marjo marketta merja mervi minna mira mirja noora outi paula pauliina piia pirjo
     pirkko päivi riikka riitta ritva sari sanna satu seija sirpa suvi susanna taina tanja tarja tea
     terhi tiina tuija tuula ulla ulla-maija virpi ann birgitta christina eva ingrid karin kristina
     maria marie

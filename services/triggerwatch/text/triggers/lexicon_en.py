@@ -144,9 +144,22 @@ EN = Lexicon(
             "appoint",
             "appoint",
             r"appoints?|appointed|names?|named|has named|elects?|elected|promotes?|promoted|hires?|hired",
-            r"welcomes?|joins?|joined|will join|to join|to succeed|succeeds|succeeded",
+            r"welcomes?|joins?|joined|will join|to join",
             r"starts? as|will start as|takes? over as|took over as|assumes? the (?:role|position) of",
             r"new (?:ceo|cfo|cto|cio|chief|managing director|president|chair\w*|head)",
+        ),
+        frame(
+            K.DECISION_MAKER_CHANGE,
+            "succeed",
+            "succeed",
+            r"to succeed|succeeds|succeeded|replaces|replaced|will replace|to replace|takes over from",
+        ),
+        frame(
+            K.DECISION_MAKER_CHANGE,
+            "from",
+            "from",
+            r"comes? from|came from|joins? (?:\w+ )?from|joined (?:\w+ )?from",
+            r"previously (?:served|worked) at",
         ),
         frame(
             K.DECISION_MAKER_CHANGE,

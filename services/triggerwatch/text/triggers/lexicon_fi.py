@@ -264,6 +264,13 @@ RISE = cue(
 )
 NEW = cue("uusi", r"uusi", r"uu(?:si|de|tt|sia)")
 SUCCESSOR = cue("seuraaja", r"seuraaja|seuraajaehdokas", r"seuraaj")
+FOLLOW = cue("seurata", r"seurata", r"(?:seuraa|seurasi)")
+#: holding a job: "on työskennellyt viimeksi X:n talousjohtajana", "on toiminut Fujitsussa"
+WORK_AS = cue(
+    "työskennellä",
+    r"työskennellä|työskennellyt|toimia|toiminut|vastata|vastannut|johtaa|johtanut",
+    r"(?:työskennel|toimi|toimin|vastann|vastasi|johtanut|johti)",
+)
 RESIGN = cue(
     "erota",
     r"erota|eronnut|eroava|eroanomus|erohakemus",

@@ -118,10 +118,12 @@ SV = Lexicon(
             K.DECISION_MAKER_CHANGE,
             "appoint",
             "appoint",
-            r"utses|utsedd|utsetts|utnämns|utnämnd|har utsett|utser|utsåg|tillträder|blir ny|efterträder",
+            r"utses|utsedd|utsetts|utnämns|utnämnd|har utsett|utser|utsåg|tillträder|blir ny",
             r"ny (?:vd|verkställande direktör|finanschef|ekonomichef|styrelseordförande)|väljs|valdes",
             r"rekryterar|anställer|börjar som",
         ),
+        frame(K.DECISION_MAKER_CHANGE, "succeed", "succeed", r"efterträder|efterträdde|ersätter|ersatte"),
+        frame(K.DECISION_MAKER_CHANGE, "from", "from", r"kommer (?:närmast )?från|kom (?:närmast )?från"),
         frame(
             K.DECISION_MAKER_CHANGE,
             "leave",

@@ -32,7 +32,7 @@ from triggerwatch.text.triggers.tokens import DASHES, QUOTES, Token
 
 # acronyms and words that are capitalised but never a company
 _NOT_NAMES = words("""
-    ceo cfo cto cio coo cmo cso evp svp vp hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
+    ceo cfo cto cio coo cmo cso evp svp vp vd hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
     eur usd sek gbp nok dkk
     tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu marraskuu
     joulukuu january february march april may june july august september october november december
@@ -43,6 +43,7 @@ _NOT_NAMES = words("""
 _STARTERS = words("""
     the a an in on at for from with as by this that these those it its it's our we they he she his her
     after before during today yesterday also however meanwhile according following new last next
+    current former outgoing nuvarande tidigare förre avgående
     according under over about while when if although since because both all some many most several
     det den de en ett i på för från med som av detta denna dessa vi han hon hans hennes efter enligt
     under idag igår också nya nytt ny nu när om så
@@ -114,7 +115,9 @@ def _is_person_start(tokens: Sequence[Token], i: int) -> bool:
     first = tok.low.split("-")[0]
     if "etunimi" in tok.classes or first in FIRST_NAMES:
         return "nom" in tok.cases or not tok.cases or tok.text.endswith(("a", "o", "i", "e", "u"))
-    return False
+    # a name Voikko knows (as a place, "Mari") before a surname only ("Laaksonen"): a person
+    surname = nxt.known and "sukunimi" in nxt.classes and not nxt.classes & {"nimisana", "paikannimi"}
+    return surname and tok.known and bool(tok.classes & {"paikannimi", "nimi"}) and "nom" in tok.cases
 
 
 def _sentence_start(tokens: Sequence[Token], i: int) -> bool:
@@ -143,6 +146,8 @@ def _common_start_word(
     tok = tokens[i]
     if tok.low in _STARTERS or tok.low in _NOT_NAMES:
         return True
+    if language == "sv" and tok.low.endswith(_SV_DESCRIPTORS):
+        return True  # "It-bolaget Digia", "Borgåföretaget Nylands Textil Ab": a description
     if name_support(tok.low) in support:
         return False
     if language != "fi":
@@ -261,6 +266,40 @@ def _same_case_name(a: Token, b: Token) -> bool:
     return b.word and b.capital and bool(b.cases) and b.cases == a.cases and not common_head
 
 
+_COMPANY_NOUNS = ("yhtiö", "yritys", "konserni", "valmistaja", "startup")
+_SV_DESCRIPTORS = ("bolaget", "företaget", "koncernen", "firman", "tillverkaren", "leverantören", "jätten")
+
+
+def _descriptive_compound(tok: Token) -> bool:
+    """A Finnish compound naming a kind of company ("Akkukennoyhtiö keräsi", "kuljetusyhtiön
+    kuljettajat"): it stands for the company the article is about, like "yhtiö"."""
+    return (
+        tok.known
+        and not tok.proper
+        and any(
+            lemma.endswith(_COMPANY_NOUNS) and len(lemma) > len("valmistaja") + 2 for lemma in tok.lemmas[:1]
+        )
+    )
+
+
+def _genitive_name_head(genitive: Token, nxt: Token) -> bool:
+    """A capitalised common noun after a genitive is the head of one name ("Hämeen Valimo",
+    "Savon Kuidun", "Lakeuden Lämmölle", "Nokian Renkaat"): the genitive stays as written. Not a
+    place ("Nokian Salon tehdas"), not a compound with a common head ("Microsoftin Suomen-yksikkö");
+    without Voikko only after a place ("Keski-Suomen Kuljetus")."""
+    if not (nxt.word and nxt.capital and "gen" in genitive.cases) or is_common_compound_token(nxt):
+        return False
+    if place_of(base_word(nxt)) is not None or nxt.low in _NOT_NAMES or nxt.low in _STARTERS:
+        return False
+    if nxt.known:
+        return "nimisana" in nxt.classes and not nxt.classes & {"etunimi", "sukunimi"}
+    return not finnish.voikko_available() and place_of(genitive.text) is not None
+
+
+def is_common_compound_token(tok: Token) -> bool:
+    return "-" in tok.text and tok.text.rsplit("-", 1)[1][:1].islower()
+
+
 def _subject_not_genitive(last: Token, nxt: Token | None) -> bool:
     """An unknown name ending in -n right before a finite verb is its subject, not a genitive:
     "Yousician keräsi", "Zalando Chin avaa" (a genitive does not precede a finite verb)."""
@@ -350,9 +389,10 @@ def find_spans(
         if taken[i]:
             i += 1
             continue
-        if ((language == "fi" and tok.lemmas[0] in anaphors) or tok.low in anaphors) and not _plural(
-            tok, language
-        ):
+        if (
+            (language == "fi" and (tok.lemmas[0] in anaphors or _descriptive_compound(tok)))
+            or tok.low in anaphors
+        ) and not _plural(tok, language):
             spans.append(Span("anaphor", i, i + 1, tok.start, tok.end, tok.text, tok.text, tok.cases, None))
             i += 1
             continue
@@ -397,6 +437,7 @@ def find_spans(
                     and "nom" not in t.cases
                     and not (j < n and is_legal_form(tokens[j].low.split(":")[0]))
                     and not (j < n and _same_case_name(t, tokens[j]) and not _is_person_start(tokens, j))
+                    and not (j < n and _genitive_name_head(t, tokens[j]) and not _is_person_start(tokens, j))
                 ):
                     break  # an inflected word ends a Finnish name (Nokian | Rajeev Suri)
                 continue
@@ -419,8 +460,9 @@ def find_spans(
             and language == "fi"
             and all(t.cases == last.cases for t in run)
             and last.cases != {"nom"}
+            and "gen" not in last.cases
         ):
-            name = " ".join(base_word(t) for t in run)  # "Lakeuden Lämmön" → "Lakeus Lämpö"
+            name = " ".join(base_word(t) for t in run)  # "Keskisuomalaiselle Osakeyhtiölle"
         if "-" in last.text and last.text.rsplit("-", 1)[1][:1].islower():
             prefix, head = last.text.rsplit("-", 1)
             name = " ".join([*(t.text for t in run[:-1]), prefix])
@@ -436,7 +478,7 @@ def find_spans(
             head = tokens[j + 1].low  # "Microsoft Mobile -kaupan"
         if (
             not _excluded(name)
-            and not _excluded(base_word(run[0]))
+            and (not _excluded(base_word(run[0])) or (len(run) > 1 and _genitive_name_head(run[0], run[1])))
             and not all(t.low in _NOT_NAMES for t in run)
         ):
             company_id = unlinked.get(run[0].start)

@@ -362,7 +362,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         before = text[start : m.start()].rstrip()
-        last = re.search(r"([\w.]+)\.$", before)
+        last = re.search(r"(?<![\w:])([\w.]+)\.$", before)
         if last and "\n" not in m.group() and last.group(1).casefold() in _ABBREVIATIONS:
             continue
         if before.strip():
