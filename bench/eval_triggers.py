@@ -359,15 +359,15 @@ def evaluate(parts: list[str], show_errors: bool, brief: bool = False) -> list[s
     return out
 
 
-def calibrate() -> dict[str, list[int]]:
-    """Per rule|position(|anaphor): [right, wrong] on dev and dev2 (each kind's best candidate, any
-    confidence)."""
+def calibrate(parts: Iterable[str] = TUNING) -> dict[str, list[int]]:
+    """Per rule|position(|anaphor): [right, wrong] on the tuning parts (each kind's best candidate,
+    any confidence)."""
     from triggerwatch.text.triggers import calibration
     from triggerwatch.text.triggers.article import find_triggers
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     with calibration.priors_only():  # the counts must not depend on an earlier calibration
-        for item in (item for part in TUNING for item in load(part)):
+        for item in (item for part in parts for item in load(part)):
             gold = {str(label["kind"]) for label in item["labels"]}  # type: ignore[attr-defined]
             for mode in ("article", "headline"):
                 title, body = article(item) if mode == "article" else headline(item)
@@ -375,6 +375,40 @@ def calibrate() -> dict[str, list[int]]:
                     key = calibration.key(t.rule, t.position, not t.subjects)
                     counts[key][0 if t.kind.value in gold else 1] += 1
     return dict(sorted(counts.items()))
+
+
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+
+
+def threshold_scan() -> list[str]:
+    """The operating threshold, chosen without scoring a part on its own calibration: calibrate on
+    dev and score dev2, calibrate on dev2 and score dev; whole-article P, R and false alarms of the
+    two folds together, per threshold."""
+    from triggerwatch.text.triggers import calibration
+    from triggerwatch.text.triggers.article import find_triggers
+
+    found: dict[float, Scores] = {t: Scores() for t in THRESHOLDS}
+    for calibrated_on, scored in (("dev", "dev2"), ("dev2", "dev")):
+        with calibration.using(calibrate([calibrated_on])):
+            for item in load(scored):
+                title, body = article(item)
+                predicted = find_triggers(title, body or None, str(item["lang"]), threshold=0.0)
+                for t in THRESHOLDS:
+                    kept = [
+                        Predicted(p.kind.value, (), p.rule, p.confidence)
+                        for p in predicted
+                        if p.confidence >= t
+                    ]
+                    one = score([item], lambda *_, kept=kept: kept, "article")
+                    found[t] = merged((found[t], one))
+    out = ["== operating threshold (two folds: calibrated on dev scoring dev2, and the reverse) =="]
+    for t, s in found.items():
+        tp, fp, fn = sum(s.tp.values()), sum(s.fp.values()), sum(s.fn.values())
+        out.append(
+            f"  threshold {t:.2f}: precision {_ratio(tp, tp + fp)}  recall {_ratio(tp, tp + fn)}  "
+            f"false alarms {_ratio(s.false_alarms, s.news)} ({s.false_alarms}/{s.news})"
+        )
+    return out
 
 
 @contextmanager
@@ -401,7 +435,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brief", action="store_true", help="only the summary table")
     parser.add_argument("--no-voikko", action="store_true", help="run as if Voikko were not installed")
     parser.add_argument("--calibrate", action="store_true", help="write calibration.json from dev+dev2")
+    parser.add_argument(
+        "--threshold-scan", action="store_true", help="P/R/false alarms per threshold, cross-calibrated"
+    )
     args = parser.parse_args(argv)
+    if args.threshold_scan:
+        print("\n".join(threshold_scan()))
+        return 0
     if args.calibrate:
         counts = calibrate()
         payload = {

@@ -101,6 +101,19 @@ def prior(rule: str, position: str, anaphor: bool) -> float:
 
 
 _priors_only = False
+_override: dict[str, tuple[int, int]] | None = None
+
+
+@contextmanager
+def using(counts: dict[str, list[int]]) -> Iterator[None]:
+    """Within the block, confidences come from ``counts`` instead of calibration.json (the
+    cross-calibrated threshold scan of ``bench.eval_triggers``)."""
+    global _override
+    _override = {k: (int(v[0]), int(v[1])) for k, v in counts.items()}
+    try:
+        yield
+    finally:
+        _override = None
 
 
 @contextmanager
@@ -126,5 +139,6 @@ def table() -> dict[str, tuple[int, int]]:
 
 def confidence(rule: str, position: str, anaphor: bool) -> float:
     p = prior(rule, position, anaphor)
-    tp, fp = (0, 0) if _priors_only else table().get(key(rule, position, anaphor), (0, 0))
+    counts = _override if _override is not None else table()
+    tp, fp = (0, 0) if _priors_only else counts.get(key(rule, position, anaphor), (0, 0))
     return round((tp + K * p) / (tp + fp + K), 3)
