@@ -39,6 +39,24 @@ def _fires_a_person(view: ClauseView, i: int) -> bool:
     return False
 
 
+_SHARE_OF = frozenset(
+    {"koko", "kaikki", "osan", "osa", "puolet", "enemmistön", "noin", "jopa", "lähes", "yli"}
+)
+
+
+def _ends_a_contract(view: ClauseView, i: int) -> bool:
+    """The object is a thing, not staff: "irtisanoi sopimuksen", "irtisanoo vuokrasopimuksensa"."""
+    for j in range(i + 1, min(view.hi, i + 4)):
+        tok = view.tokens[j]
+        if not tok.word or tok.capital or tok.text[0].isdigit():
+            return False
+        if tok.low in _SHARE_OF:
+            continue  # "lomauttaa koko henkilöstön", "irtisanoo osan työntekijöistä"
+        if tok.known and "nimisana" in tok.classes and tok.cases & OBJECT:
+            return not (L.STAFF.hit(tok) or L.JOBS.hit(tok))
+    return False
+
+
 def layoffs(view: ClauseView) -> list[Candidate]:
     out: list[Candidate] = []
     count = headcount(view)
@@ -50,7 +68,11 @@ def layoffs(view: ClauseView) -> list[Candidate]:
         if company is not None:
             out.append(make(view, LAYOFFS, "talks", i, [Arg(company, "subject")], **attrs))
     for i in view.hits(L.LAYOFF):  # "Rovio irtisanoo 130", "Nokialla lomautetaan"
-        if "participle_agent" in view.tokens[i].flags or _fires_a_person(view, i):
+        if (
+            "participle_agent" in view.tokens[i].flags
+            or _fires_a_person(view, i)
+            or _ends_a_contract(view, i)
+        ):
             continue
         company = located(view) or modifier_of(view, i) if passive(view, i) else agent(view, i)
         if company is not None:
@@ -116,7 +138,8 @@ def expansion(view: ClauseView) -> list[Candidate]:
         if view.has(L.FINANCIAL):
             continue  # "sijoittaa kasvurahastoihin": an investor's portfolio
         if [s for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",)) if s.cases & {"ill"}] or any(
-            view.tokens[j].cases & {"ill"} for j in view.hits(L.BUSINESS, lo=i + 1)
+            view.tokens[j].cases & {"ill"} and not L.SITE.hit(view.tokens[j])
+            for j in view.hits(L.BUSINESS, lo=i + 1)
         ):
             continue  # investing in a company ("sijoittaa vetyyhtiöön"): funding
         company = agent(view, i) or modifier_of(view, i)

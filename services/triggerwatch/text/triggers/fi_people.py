@@ -134,7 +134,8 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
         if not (has_subject or new_roles):
             continue
         if pos is None:
-            if person is not None and view.lo <= person.first < i and (dest or source):
+            pronoun = any(view.tokens[j].low in ("hän", "he") for j in range(view.lo, i))
+            if ((person is not None and view.lo <= person.first < i) or pronoun) and (dest or source):
                 # a named person moves between companies ("Elop palaa Microsoftille"): weak, no position
                 moved = [Arg(dest[0], "appointed")] if dest else []
                 moved += [Arg(source[0], "leaving")] if source else []
