@@ -77,6 +77,13 @@ NEWS = [
     # terminating a contract is no layoff; an estate is no new bankruptcy
     ("Sonera irtisanoi sopimuksen Elisan kanssa", None, "fi"),
     ("Jollan konkurssipesä myy yhtiön varaston", None, "fi"),
+    # words about layoffs in general; growing a team's skills is no hiring
+    (
+        "Lomautettu voi hakea päivärahaa",
+        "Hakemus tehdään kassaan tai Kelaan ensimmäisestä lomautuspäivästä.",
+        "fi",
+    ),
+    ("Nokia kasvattaa tiiminsä osaamista", None, "fi"),
 ]
 
 
@@ -187,3 +194,13 @@ def test_descriptions_are_not_names(morphology: str) -> None:
 def test_an_unknown_name_in_n_before_its_verb_is_the_subject() -> None:
     found = the(K.FUNDING, "Yousician keräsi 8 miljoonaa dollaria", None)
     assert roles(found) == {("Yousician", "subject")}
+
+
+def test_growing_a_team_is_hiring(morphology: str) -> None:
+    body = "Tiedotteen mukaan Supercell kertoi asiasta tiistaina."
+    assert roles(the(K.RECRUITMENT, "Supercell kaksinkertaistaa Helsingin tiiminsä", body)) == {
+        ("Supercell", "employer")
+    }
+    assert roles(the(K.RECRUITMENT, "Unity to double its Helsinki team", None, "en")) == {
+        ("Unity", "employer")
+    }

@@ -84,6 +84,7 @@ PRIORS: dict[str, float] = {
     "decision_maker_change/resign_norole": 0.55,
     "recruitment/hire": 0.8,
     "recruitment/hire_bare": 0.6,
+    "recruitment/grow_staff": 0.7,
     "recruitment/seek": 0.75,
     "recruitment/new_jobs": 0.7,
     "recruitment/job_ad": 0.8,

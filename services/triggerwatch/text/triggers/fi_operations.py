@@ -15,6 +15,7 @@ from triggerwatch.text.triggers.fi_args import (
     main_stand_in,
     make,
     modifier_of,
+    modifies_next_noun,
     money,
     object_noun,
     passive,
@@ -64,6 +65,8 @@ def layoffs(view: ClauseView) -> list[Candidate]:
     for i in view.hits(L.LAYOFF_TALKS):  # "Wärtsilä aloittaa muutosneuvottelut", "Nokian yt-neuvottelut"
         if "plural" in view.tokens[i].flags and view.has(L.STATISTICS) and modifier_of(view, i) is None:
             continue
+        if L.ABOUT_LAYOFFS.hit(view.tokens[i]):
+            continue  # "lomautuspäivä", "irtisanomisaika", "muutosturva": words about layoffs in general
         company = about(view, i) or first_company(view)
         if company is not None:
             out.append(make(view, LAYOFFS, "talks", i, [Arg(company, "subject")], **attrs))
@@ -174,17 +177,7 @@ def _site_object(view: ClauseView, site: int) -> bool:
     tok = tokens[site]
     if site + 1 < view.hi and tokens[site + 1].text == "-" and tokens[site + 1].start == tok.end:
         return False
-    if not tok.cases & OBJECT:
-        return False
-    nxt = view.next_word(site)
-    return not (
-        nxt is not None
-        and not nxt.capital
-        and "nimisana" in nxt.classes
-        and "verb" not in nxt.flags
-        and nxt.cases & OBJECT
-        and not nxt.cases & {"ade", "ine", "ess", "ill", "all", "ela", "abl"}
-    )
+    return bool(tok.cases & OBJECT) and not modifies_next_noun(view, site)
 
 
 def _place_in(view: ClauseView, after: int) -> bool:

@@ -123,6 +123,8 @@ EN = Lexicon(
                 rf"(?:{_NUMBER}|dozens|hundreds|new|more|additional)",
             ),
             r"(?:is|are|we're|we are) hiring",
+            r"(?:double|triple|grow|expand)s? (?:its|their|the) (?:\w+ ){0,2}"
+            r"(?:team|staff|workforce|headcount)",
             rf"{_NUMBER} new (?:jobs|employees|positions|roles|hires)",
             rf"create (?:up to |some |about |over )?{_NUMBER} (?:new )?jobs",
             r"job openings",

@@ -83,6 +83,14 @@ LAYOFF_TALKS = cue(
     r"(?:\w*muutosneuvottel|yt-|yt:|\w*yhteistoimintaneuvottel|henkilöstövähenny|\w*lomautu|irtisanomi|"
     r"työpaikkavähenny|henkilöstöleikkau)",
 )
+#: compounds about layoffs in general, not a company's talks: "lomautuspäivä", "irtisanomisaika"
+ABOUT_LAYOFFS = cue(
+    "lomautuspäivä",
+    r".*(?:lomautus|irtisanomis|muutosneuvottelu|yt-)(?:päivä|raha|aika|laki|suoja|korvaus|etuus|turva|"
+    r"kassa|tilasto|uhka|käytäntö|menettely)",
+    r"\w*(?:lomautus|irtisanomis|muutosneuvottelu|yt-)(?:päiv|raha|rah|aika|ajan|lak|suoj|korvau|etuu|"
+    r"turv|kassa|tilasto|uh|käytän)",
+)
 LAYOFF = cue(
     "irtisanoa",
     r"irtisanoa|irtisanonut|irtisanottu|irtisanottava|lomauttaa|lomauttanut|lomautettu",
@@ -178,6 +186,17 @@ JOBS = cue(
     r"\w*(?:työntekij|henkilö|osaaj|asiantuntij|kehittäj|ohjelmoij|koodar|insinöör|myyj|myyntiedustaj|"
     r"konsult|suunnittelij|harjoittelij|tekijä|tekijöi|ammattilai|asentaj|kuljettaj|hoitaj|lääkär|henkeä|"
     r"työpaik|väkeä|tutkij|analyytik|arkkitehd|arkkiteht|testaaj)",
+)
+GROW = cue(
+    "kasvattaa",
+    r"kasvattaa|kaksinkertaistaa|kolminkertaistaa|laajentaa|lisätä",
+    r"(?:kasvatta|kasvatti|kaksinkertais|kolminkertais|laajenta|laajensi|lisää|lisäsi)",
+)
+#: a company's staff as a whole
+TEAM = cue(
+    "henkilöstö",
+    r".*(?:henkilöstö|henkilökunta|tiimi|työntekijämäärä|henkilömäärä|työvoima)",
+    r"\w*(?:henkilöstö|henkilökun|tiimi|työntekijämäär|henkilömäär|työvoim)",
 )
 HIRING_FREEZE = cue(
     "rekrytointikielto",
