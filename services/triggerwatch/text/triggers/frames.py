@@ -184,6 +184,9 @@ def blocked(
         return "hypothetical"
     if any("conditional" in t.flags and "verb" in t.flags for _, t in own):
         return "hypothetical"
+    verbal = "verb" in tokens[cue].flags or any(f.startswith("participle") for f in tokens[cue].flags)
+    if verbal and any(t.low in _LATER for _, t in own):
+        return "hypothetical"  # "kilpailuttaa hankinnan uudelleen myöhemmin": some day, not now
     # a complement clause of a hedged or negated clause ("X harkitsee, että se ostaisi ...")
     if view.clause.opener in ("että", "jotta", "that", "att") and view.clause.index > 0:
         prev = clauses[view.clause.index - 1]
@@ -275,6 +278,7 @@ def _foreign_past(low: str, language: str) -> bool:
 
 
 _OLLA = words("on ovat oli olivat ole olleet ollut olisi ollaan oltiin ei eivät olemme olen olet")
+_LATER = frozenset({"myöhemmin", "tulevaisuudessa", "joskus", "later", "senare"})
 _WHEN = frozenset({"kun", "jolloin", "when", "när", "då"})
 _AFTER = ("jälkeen", "jälkei")
 

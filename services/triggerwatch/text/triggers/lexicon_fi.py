@@ -346,7 +346,7 @@ HEDGE = cue(
     r"kannattaa|pitäisi|tulisi|mahdollinen|mahdollisesti|mahdollisuus|todennäköisesti|ehkä|kenties|"
     r"jos|mikäli|harkinta|aie|aikomus|tiettävästi|väittää|väite|epävirallinen|kaavailu|pohdinta|"
     r"kiinnostus|kiinnostunut|vastustaa|vaatia|pelastaa|estää|vaarantaa|hylätä|perua|peruuttaa|"
-    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras|myöhemmin|"
+    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras|"
     r"kariutua|raueta|peruuntua|epäonnistua",
     r"(?:harkit|harkin|suunnittel|selvittä|selvitt|selvity|kaavail|pohti|pohdi|mietti|miettii|valmistel|"
     r"neuvottel(?!u)|neuvotteli|kiistä|kiisti|kieltä|kielsi|torju|epäil|arvel|arvail|spekul|huhu|tavoittel|"
@@ -354,7 +354,7 @@ HEDGE = cue(
     r"voitaisiin|saatta|saattoi|kannatt|pitäisi|tulisi|mahdolli|todennäköi|ehkä|kenties|jos$|mikäli|aie|"
     r"aikeis|tiettäväst|väittä|väite|epävirallis|kiinnostu|vastust|vaati|pelast|estä|vaarant|hylkä|hylät|"
     r"hylkäsi|peru(?:i|u|tt|ttiin|taan)|peruut|keskeyt|jäädyt|valitus|valitukse|valittaa|valitti\b|lykkä|"
-    r"lykät|partaal|myöhemmin|kariutu|raukes|raukea|peruuntu|epäonnistu)",
+    r"lykät|partaal|kariutu|raukes|raukea|peruuntu|epäonnistu)",
 )
 #: rumour and unnamed-source markers: the whole sentence is in doubt
 RUMOUR = cue(
