@@ -257,3 +257,40 @@ CONTEXT_PREFIXES: tuple[str, ...] = (
     "anställ",
     "utnämn",
 )
+
+
+# endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
+ABSTRACT_ENDINGS = ("us", "ys", "minen", "nti", "ntä", "ous", "öys", "uu", "yy")
+# what a company is called before its name: "Metsäkonevalmistaja Ponsse", "Peliyhtiö Rovio"
+DESCRIPTORS = (
+    "valmistaja",
+    "yhtiö",
+    "yritys",
+    "konserni",
+    "ketju",
+    "operaattori",
+    "jätti",
+    "pankki",
+    "talo",
+    "toimittaja",
+    "kehittäjä",
+    "tuottaja",
+    "yhtymä",
+    "startup",
+    "tukkuliike",
+    "liike",
+    "sijoittaja",  # "Pääomasijoittaja Inventure"
+    "rahasto",
+    "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
+    "läinen",
+)
+# common nouns that are often the subject of a sentence and are not a company
+GENERIC_AGENTS = words("""
+    hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
+    liitto ammattiliitto yritys yhtiö konserni pankki tilanne muutos kehitys kasvu tulos myynti kysyntä
+    markkina talous vienti tuonti kauppa asiakas kuluttaja ihminen suomalainen tutkimus selvitys kysely
+    tilasto ennuste hinta määrä osuus luku vuosi viikko päivä aika raportti uutinen päätös esitys
+    ehdotus sopimus neuvottelu lakko johtaja toimitusjohtaja puheenjohtaja ministeri presidentti
+    pääministeri virasto laitos järjestö yhdistys säätiö tiimi ryhmä osasto yksikkö palvelu sovellus
+    laite puhelin tuote ohjelma järjestelmä verkko sivusto tieto data raha euro henkilöstö väki
+    """)

@@ -18,9 +18,12 @@ from triggerwatch.text import finnish
 from triggerwatch.text.linker import LinkResult
 from triggerwatch.text.normalise import is_legal_form
 from triggerwatch.text.triggers.gazetteer import (
+    ABSTRACT_ENDINGS,
     AMBIGUOUS_NAMES,
     CONTEXT_PREFIXES,
+    DESCRIPTORS,
     FIRST_NAMES,
+    GENERIC_AGENTS,
     NOT_COMPANIES,
     PLACES,
     PUBLIC_BODY_HEADS,
@@ -155,7 +158,7 @@ def _common_start_word(
     lemmas = set(tok.lemmas)
     if lemmas & AMBIGUOUS_NAMES or tok.proper:
         return False
-    ordinary = bool(lemmas & _GENERIC_AGENTS) or any(lemma.endswith(_ABSTRACT) for lemma in lemmas)
+    ordinary = bool(lemmas & GENERIC_AGENTS) or any(lemma.endswith(ABSTRACT_ENDINGS) for lemma in lemmas)
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     if nxt is None or not nxt.word:
         return True
@@ -163,8 +166,8 @@ def _common_start_word(
     context = any(tokens[j].low.startswith(CONTEXT_PREFIXES) or fi_position(list(tokens), j) for j in after)
     if "gen" in tok.cases and not ordinary and context:
         return False  # "Rovion (entinen) toimitusjohtaja", "Koneen osake": whose but a company's
-    if nxt.capital and not lemmas & _GENERIC_AGENTS:
-        descriptor = any(lemma.endswith(_DESCRIPTORS) for lemma in lemmas)
+    if nxt.capital and not lemmas & GENERIC_AGENTS:
+        descriptor = any(lemma.endswith(DESCRIPTORS) for lemma in lemmas)
         return descriptor or bool(tok.classes & {"laatusana", "nimisana_laatusana"})
     if not tok.known:
         # Voikko knows the common words: a word it does not know is a name; without Voikko there is
@@ -180,43 +183,6 @@ def _common_start_word(
         and not ordinary
     )
     return not subject
-
-
-# endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
-_ABSTRACT = ("us", "ys", "minen", "nti", "ntä", "ous", "öys", "uu", "yy")
-# what a company is called before its name: "Metsäkonevalmistaja Ponsse", "Peliyhtiö Rovio"
-_DESCRIPTORS = (
-    "valmistaja",
-    "yhtiö",
-    "yritys",
-    "konserni",
-    "ketju",
-    "operaattori",
-    "jätti",
-    "pankki",
-    "talo",
-    "toimittaja",
-    "kehittäjä",
-    "tuottaja",
-    "yhtymä",
-    "startup",
-    "tukkuliike",
-    "liike",
-    "sijoittaja",  # "Pääomasijoittaja Inventure"
-    "rahasto",
-    "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
-    "läinen",
-)
-# common nouns that are often the subject of a sentence and are not a company
-_GENERIC_AGENTS = words("""
-    hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
-    liitto ammattiliitto yritys yhtiö konserni pankki tilanne muutos kehitys kasvu tulos myynti kysyntä
-    markkina talous vienti tuonti kauppa asiakas kuluttaja ihminen suomalainen tutkimus selvitys kysely
-    tilasto ennuste hinta määrä osuus luku vuosi viikko päivä aika raportti uutinen päätös esitys
-    ehdotus sopimus neuvottelu lakko johtaja toimitusjohtaja puheenjohtaja ministeri presidentti
-    pääministeri virasto laitos järjestö yhdistys säätiö tiimi ryhmä osasto yksikkö palvelu sovellus
-    laite puhelin tuote ohjelma järjestelmä verkko sivusto tieto data raha euro henkilöstö väki
-    """)
 
 
 _TECH = re.compile(r"^\d+[gk]$|^(?:lte|wifi|wlan|nfc|usb|hdmi|gps)$")
