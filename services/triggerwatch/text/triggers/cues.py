@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from triggerwatch.text.triggers.tokens import Token
 
 _PARTICIPLES = ("va", "vä", "nut", "nyt", "neet")
+#: (cue name, word, lemmas) -> hit: words repeat across clauses and articles (cue names are unique)
+_HITS: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+_MAX_HITS = 500_000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,15 @@ class Cue:
     surface: re.Pattern[str] | None
 
     def hit(self, tok: Token) -> bool:
+        key = (self.name, tok.text, tok.lemmas)
+        found = _HITS.get(key)
+        if found is None:
+            if len(_HITS) > _MAX_HITS:
+                _HITS.clear()
+            found = _HITS[key] = self._hit(tok)
+        return found
+
+    def _hit(self, tok: Token) -> bool:
         if tok.known and self.lemma is not None:
             if any(self.lemma.fullmatch(lemma) for lemma in tok.lemmas):
                 return True

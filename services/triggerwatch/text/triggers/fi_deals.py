@@ -185,8 +185,6 @@ _DEAL_ITSELF = frozenset({"nom", "gen", "par"})
 
 
 def merger(view: ClauseView) -> list[Candidate]:
-    if view.has(L.CALLED_OFF):
-        return []  # "yhdistyminen kaatui": a deal called off
     found: list[Candidate | None] = []
     found += [_buy(view, i) for i in view.hits(L.BUY) + view.hits(L.ACQUIRE)]
     found += [_sell(view, i) for i in view.hits(L.SELL)]
@@ -200,7 +198,7 @@ def merger(view: ClauseView) -> list[Candidate]:
             found.append(make(view, M, "ownership", i, [Arg(owner, "acquirer"), Arg(moved, "target")]))
     # compound deal nouns: "Microsoftin Nokia-kauppa"
     for span in compound_targets(view, view.lo):
-        if not span.cases & _DEAL_ITSELF or view.has(L.CALLED_OFF):
+        if not span.cases & _DEAL_ITSELF:
             continue  # "odottaa Alcatel-kaupasta säästöjä", "Uzbekistan-kauppoihin liittyvä": about a deal
         if span.head.startswith(("kaup", "osto", "fuusio", "yrityskau", "yritysost")):
             args = [Arg(span, "target")]
@@ -208,7 +206,10 @@ def merger(view: ClauseView) -> list[Candidate]:
             if buyer is not None:
                 args.insert(0, Arg(buyer, "acquirer"))
             found.append(make(view, M, "compound", span.first, args))
-    return [c for c in found if c is not None]
+    out = [c for c in found if c is not None]
+    if out and view.has(L.CALLED_OFF):
+        return []  # "yhdistyminen kaatui": a deal called off
+    return out
 
 
 # --- bankruptcy -------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ def _company(view: ClauseView, positions: list[Position], i: int) -> Span:
 
 
 def succession(view: ClauseView) -> list[Candidate]:
+    if not (view.has(L.FOLLOW) or view.has(L.SUCCESSOR) or view.has(L.MOVE) or view.has(L.WORK_AS)):
+        return []
     positions = fi_positions(view.tokens, view.lo, view.hi)
     sentence_positions = positions or fi_positions(view.tokens, 0, len(view.tokens))
     first = sentence_positions[0] if sentence_positions else None

@@ -87,6 +87,7 @@ class ClauseView:
         #: relative clause ("..., joka ostaa") the company it follows
         self.carry: Span | None = None
         self._hits: dict[str, list[int]] = {}  # cue name -> token indexes (cue names are unique)
+        self._words: list[tuple[int, Token]] | None = None  # the clause's words, for the cue scans
 
     @property
     def tokens(self) -> list[Token]:
@@ -101,7 +102,11 @@ class ClauseView:
         """Token indexes of the cue's words in the clause (between ``lo`` and ``hi``)."""
         found = self._hits.get(cue.name)
         if found is None:
-            found = [i for i in range(self.lo, self.hi) if self.tokens[i].word and cue.hit(self.tokens[i])]
+            if self._words is None:
+                tokens = self.sentence.tokens
+                self._words = [(i, tokens[i]) for i in range(self.lo, self.hi) if tokens[i].text[0].isalnum()]
+            hit = cue.hit
+            found = [i for i, tok in self._words if hit(tok)]
             self._hits[cue.name] = found
         if lo is None and hi is None:
             return found
