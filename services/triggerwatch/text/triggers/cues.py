@@ -26,6 +26,8 @@ class Cue:
     surface: re.Pattern[str] | None
 
     def hit(self, tok: Token) -> bool:
+        if not tok.known:
+            return self.surface is not None and bool(self.surface.match(tok.low))  # one cheap match
         key = (self.name, tok.text, tok.lemmas)
         found = _HITS.get(key)
         if found is None:
@@ -43,6 +45,11 @@ class Cue:
             if not any(lemma.endswith(_PARTICIPLES) for lemma in tok.lemmas):
                 return False
         return self.surface is not None and bool(self.surface.match(tok.low))
+
+
+def clear_cache() -> None:
+    """Forget the remembered cue hits (benchmarks of new text)."""
+    _HITS.clear()
 
 
 def cue(name: str, lemma: str | None = None, surface: str | None = None) -> Cue:
