@@ -87,7 +87,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
                     params=model.params,
                     metrics=model.summary(),
                     better_than_baseline=model.better_than_baseline,
-                    model=pickle.dumps(model.pipeline),
+                    model=pickle.dumps(model.artefact()),
                 )
             )
         for pg in published:  # customers (and reps' "already customer") are no longer prospects
@@ -99,7 +99,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             )
     groups = [g for pg in published for g in result.groups[pg]]
     scores = result.scores[result.scores["product_group"].isin(published)]
-    data = TargetFile(
+    targets = TargetFile(
         target_groups=[
             TargetGroupIn(
                 target_group_id=g.target_group_id,
@@ -121,7 +121,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             for r in scores.itertuples(index=False)
         ],
     )
-    counts = load_targets(db, data)
+    counts = load_targets(db, targets)
     keep = {g.target_group_id for g in groups}
     with db.session() as s:  # target groups of an earlier tree that no score refers to any more
         referenced = set(s.scalars(select(CompanyScore.target_group_id).distinct()))

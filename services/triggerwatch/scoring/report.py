@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from sklearn.tree import export_text, plot_tree
 
+from triggerwatch.scoring.labels import DESCRIPTIONS as LABEL_TEXT
 from triggerwatch.scoring.model import GroupModel
 from triggerwatch.scoring.segments import profiles, rfm, value_tiers
 from triggerwatch.scoring.targets import Dataset, ScoringResult
@@ -31,13 +32,14 @@ def _svg(fig: Any) -> Markup:
 
 
 def lift_chart(model: GroupModel) -> Markup:
-    y, p = model.test_labels, model.test_scores
-    order = np.argsort(-p, kind="stable")
-    deciles = np.array_split(y[order], 10)
-    base = y.mean() or 1.0
-    lift = [d.mean() / base if len(d) else 0 for d in deciles]
+    """Lift per held-out decile of the two candidate models and the plain depth-4 tree."""
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.bar(range(1, 11), lift, color="#3a7")
+    x = np.arange(1, 11)
+    for offset, (name, color) in zip(
+        (-0.27, 0.0, 0.27), (("tree", "#3a7"), ("hgb", "#37a"), ("reference", "#aaa")), strict=True
+    ):
+        lift = model.candidates[name].lift_deciles
+        ax.bar(x + offset, lift, width=0.27, color=color, label=CANDIDATES[name])
     ax.axhline(1.0, color="#a00", linestyle="--", label="baseline")
     ax.set(xlabel="decile by score (held-out)", ylabel="lift", title=f"Lift: {model.product_group}")
     ax.legend()
@@ -51,14 +53,17 @@ def score_histogram(scores: np.ndarray, title: str) -> Markup:
     return _svg(fig)
 
 
+CANDIDATES = {"tree": "tuned tree", "hgb": "gradient boosting", "reference": "plain depth-4 tree"}
+
+
 def tree_plot(model: GroupModel) -> Markup:
-    """The tree's top three levels as a figure (the full tree is in the text below it)."""
-    names = list(model.pipeline[0].get_feature_names_out())
+    """The readable tree's top three levels as a figure (the full tree is in the text below it)."""
+    names = list(model.encode.get_feature_names_out())
     fig, ax = plt.subplots(figsize=(11, 4.5))
     plot_tree(
-        model.pipeline[-1],
+        model.explainer,
         feature_names=names,
-        class_names=["other", "good"],
+        class_names=["other", "good"] if model.kind == "tree" else None,
         max_depth=3,
         filled=True,
         impurity=False,
@@ -91,21 +96,31 @@ def render(
     groups = []
     for pg, model in sorted(result.models.items()):
         scores = result.scores.loc[result.scores["product_group"] == pg, "score"].to_numpy()
-        names = list(model.pipeline[0].get_feature_names_out())
+        names = list(model.encode.get_feature_names_out())
         groups.append(
             {
                 "pg": pg,
                 "better": model.better_than_baseline,
                 "verdict": model.verdict(),
+                "label": LABEL_TEXT.get(model.label, model.label),
+                "kind": model.kind_name,
                 "m": model.metrics,
                 "b": model.baseline,
+                "rows": [
+                    (CANDIDATES[k] + (" (ranks)" if k == model.kind else ""), c)
+                    for k, c in model.candidates.items()
+                ]
+                + [("baseline (DummyClassifier)", model.baseline)],
+                "repeated": model.repeated,
+                "fidelity": model.fidelity,
+                "surrogate": model.kind != "tree",
                 "params": model.params,
                 "lift": lift_chart(model),
                 "hist": score_histogram(scores, f"Prospect scores: {pg}"),
                 "targets": result.groups[pg][:15],
                 "segments": profiles(data.features, data.customers, pg).head(20).to_dict("records"),
                 "tree_plot": tree_plot(model),
-                "tree": export_text(model.pipeline[-1], feature_names=names, max_depth=6),
+                "tree": export_text(model.explainer, feature_names=names, max_depth=6),
             }
         )
         if progress is not None:
