@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,8 @@ from triggerwatch.core.db import (
     Company,
     CompanyScore,
     Customer,
+    CustomerOffer,
+    CustomerValue,
     Database,
     Outbox,
     ScoringRun,
@@ -34,6 +38,7 @@ from triggerwatch.core.names import name_key
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
+from triggerwatch.scoring.offers import offers_for_company
 from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.rules import load_rules
@@ -140,13 +145,70 @@ def test_train_stores_publishes_and_the_worker_alerts(
     assert alert.target_group_id == best.target_group_id
     assert not [a for a in cold.alerts if a.product_group == "it-services"]  # below the minimum score
 
-    export = invoke(["score", "export"], monkeypatch, db).splitlines()
-    assert (
-        export[0] == "business_id,product_group,score,target_group_id,rule_path,expected_value,"
-        "target_group_size,scored_at"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        (CONFIG_DIR / "rules.yaml")
+        .read_text(encoding="utf-8")
+        .replace("by_region: {}", "by_region: {Uusimaa: rep-ville}"),
+        encoding="utf-8",
     )
-    assert any(line.startswith(f"{best.business_id},it-services,") for line in export)
-    assert len(export) == 1 + len(all_scores)
+    export = list(
+        csv.DictReader(io.StringIO(invoke(["score", "export", "--rules", str(rules)], monkeypatch, db)))
+    )
+    assert list(export[0]) == [
+        "business_id",
+        "company_name",
+        "region",
+        "owner",
+        "product_group",
+        "offer_rank",
+        "score",
+        "expected_value",
+        "target_group_id",
+        "rule_path",
+        "target_group_size",
+        "scored_at",
+    ]
+    assert len(export) == len(all_scores)
+    row = next(
+        r for r in export if (r["business_id"], r["product_group"]) == (best.business_id, "it-services")
+    )
+    assert (
+        row["company_name"].startswith("Demo ") and row["region"] == "Uusimaa" and row["owner"] == "rep-ville"
+    )
+    assert {r["owner"] for r in export if r["region"] != "Uusimaa"} == {"sales-team"}  # the fallback owner
+    ranks = [int(r["offer_rank"]) for r in export if r["business_id"] == best.business_id]
+    assert sorted(ranks) == list(range(1, len(ranks) + 1))  # what to offer first, per company
+
+    # existing customers: next-best-offers and lifetime values, stored and queryable per company
+    with db.session() as s:
+        offers = list(s.scalars(select(CustomerOffer)))
+        values = {v.business_id: v for v in s.scalars(select(CustomerValue))}
+    assert values.keys() == customers
+    assert {v.model for v in values.values()} == {"bg/nbd+gamma-gamma"}
+    assert all(0 <= v.clv_low <= v.clv_high for v in values.values())
+    # the mean of a skewed posterior (a likely lapsed customer) may fall outside its 90 % interval
+    assert sum(v.clv_low <= v.clv <= v.clv_high for v in values.values()) > 0.7 * len(values)
+    assert offers and {o.product_group for o in offers} <= {"cleaning", "it-services"}
+    bought = set(synthetic.customer_lines(codes, SPEC).groupby(["business_id", "product_group"]).size().index)
+    assert not bought & {(o.business_id, o.product_group) for o in offers}  # only what it does not buy yet
+    some = offers[0].business_id
+    company = offers_for_company(db, some)
+    assert company.is_customer and company.value is not None and company.value["clv"] == values[some].clv
+    assert [o.rank for o in company.offers] == list(range(1, len(company.offers) + 1))
+    assert company.offers[0].kind == "cross-sell" and company.offers[0].rule
+    prospect = offers_for_company(db, best.business_id)
+    assert not prospect.is_customer and prospect.offers[0].kind == "prospect"
+    assert {o.product_group for o in prospect.offers} == {"cleaning", "it-services"}
+    rep_list = list(
+        csv.DictReader(
+            io.StringIO(invoke(["score", "export", "--customers", "--rules", str(rules)], monkeypatch, db))
+        )
+    )
+    assert {r["business_id"] for r in rep_list} == customers
+    assert {"clv", "clv_low", "clv_high", "clv_model", "offer_rank", "product_group", "owner"} <= set(
+        rep_list[0]
+    )
 
     # retraining replaces scores idempotently: no duplicate rows, no orphan target groups
     invoke(["score", "train", "--seed", "3"], monkeypatch, db)

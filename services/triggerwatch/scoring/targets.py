@@ -16,9 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from triggerwatch.scoring.clv import COLUMNS as CLV_COLUMNS
+from triggerwatch.scoring.clv import customer_values
 from triggerwatch.scoring.features import Codes
 from triggerwatch.scoring.labels import DEFAULT_LABEL
 from triggerwatch.scoring.model import GroupModel, Leaf, train_all
+from triggerwatch.scoring.offers import OFFER_COLUMNS, next_best_offers
 
 
 @dataclass
@@ -70,6 +73,10 @@ class ScoringResult:
     groups: dict[str, list[TargetGroupRow]]  # product group -> target groups, best first
     scores: pd.DataFrame  # business_id, product_group, target_group_id, score, rule_path
     trained_at: datetime
+    # existing customers: cross-sell offers of the publishable models, and lifetime values
+    offers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFER_COLUMNS))
+    values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLV_COLUMNS))
+    value_models: dict[str, Any] = field(default_factory=dict)
 
 
 def confident_rate(leaf: Leaf, z: float = 1.96) -> float:
@@ -158,6 +165,8 @@ def run(
     for pg, model in models.items():
         groups[pg], scores = score_prospects(model, prospects(data, pg))
         frames.append(scores)
+        if progress is not None:
+            progress()
     scores = (
         pd.concat(frames, ignore_index=True)
         if frames
@@ -172,7 +181,10 @@ def run(
             ]
         )
     )
-    return ScoringResult(models, refused, groups, scores, datetime.now(UTC))
+    publishable = {pg: m for pg, m in models.items() if m.better_than_baseline}
+    offers = next_best_offers(publishable, data.features, data.customers, data.known_customers)
+    values, value_models = customer_values(data.customers, data.orders, today or datetime.now(UTC).date())
+    return ScoringResult(models, refused, groups, scores, datetime.now(UTC), offers, values, value_models)
 
 
 def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
@@ -206,6 +218,33 @@ def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
             "n_test": m.n_test,
             "top_target_groups": [g.as_dict() for g in result.groups[pg][:top]],
         }
+    offers, values = result.offers, result.values
+    out["existing_customers"] = {
+        "customers": len(values),
+        "offers": len(offers),
+        "offers_by_product_group": {
+            str(k): int(v) for k, v in offers["product_group"].value_counts().items()
+        },
+        "lifetime_value": {
+            "models": {str(k): int(v) for k, v in values["model"].value_counts().items()},
+            "total_clv": round(float(values["clv"].sum()), 2),
+            "fits": result.value_models,
+        },
+        "top_customers": [
+            {
+                "business_id": r.business_id,
+                "clv": r.clv,
+                "clv_low": r.clv_low,
+                "clv_high": r.clv_high,
+                "model": r.model,
+                "best_offer": best_offer.get(r.business_id),
+            }
+            for best_offer in [
+                offers[offers["rank"] == 1].set_index("business_id")["product_group"].to_dict()
+            ]
+            for r in values.head(top).itertuples(index=False)
+        ],
+    }
     return out
 
 
