@@ -9,7 +9,7 @@ APT_STAMP := $(VENV)/.apt-installed
 # Debian packages the project needs: Voikko (Finnish morphology) and Chromium (browser tests).
 APT_PACKAGES := libvoikko1 voikko-fi chromium
 
-.PHONY: demo up test lint bench install system-deps clean
+.PHONY: demo up test lint bench eval install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# quality figures next to their baselines (scoring: planted-segment generator, dev seeds)
+eval: install
+	$(BIN)/python -m bench.eval_scoring
 
 clean:
 	rm -rf .triggerwatch .pytest_cache .mypy_cache .ruff_cache

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.scoring.conftest import SPEC
 from triggerwatch.cli import app
+from triggerwatch.core.db import Company, Database, ScoringRun
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
 
@@ -73,3 +76,37 @@ def test_refuses_clearly_when_data_is_too_small(tmp_path: Path) -> None:
     assert out["product_groups"] == {}
     assert "need at least 100 buyers" in out["refused"]["it-services"]
     assert "no product group has enough data to train and validate a model" in result.stderr
+
+
+def test_the_sales_ops_path_names_every_missing_step(
+    tmp_path: Path, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIGGERWATCH_DATABASE__URL", sqlite_db.url)
+    csv_path = tmp_path / "asiakkaat.csv"
+    csv_path.write_bytes("y-tunnus;tuoteryhmä;myynti;kate\n0112038-9;it;100;20\n".encode("cp1252"))
+    # no registry yet: a clear error naming the step, not 1 row of "unknown company" and exit 0
+    result = CliRunner().invoke(app, ["customers", "import", str(csv_path)])
+    assert result.exit_code == 1
+    assert "triggerwatch registry load" in result.stderr and "Traceback" not in result.output
+    # nothing to train on: the missing step is named, no empty run is saved
+    result = CliRunner().invoke(app, ["score", "train"])
+    assert result.exit_code == 1 and "triggerwatch registry load" in result.stderr
+    with sqlite_db.session() as s:
+        s.add(Company(business_id="0112038-9", name="Nokia Oyj", name_key="nokia"))
+    result = CliRunner().invoke(app, ["score", "train"])
+    assert result.exit_code == 1 and "triggerwatch customers import" in result.stderr
+    with sqlite_db.session() as s:
+        assert s.scalars(select(ScoringRun)).first() is None
+    # a file none of whose rows imports exits non-zero
+    bad = tmp_path / "bad.csv"
+    bad.write_text("business_id,product_group,revenue,gross_margin\n7654321-2,it,1,1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["customers", "import", str(bad)])
+    assert result.exit_code == 1 and "no row of" in result.stderr
+    assert json.loads(result.stdout)["issues"][0]["code"] == "unknown_company"
+    # the Finnish Excel file imports once the registry is there
+    result = CliRunner().invoke(app, ["customers", "import", str(csv_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows_imported"] == 1
+    # an unknown label is refused by name
+    result = CliRunner().invoke(app, ["score", "train", "--label", "profit"])
+    assert result.exit_code == 2 and "margin_rate" in result.output
