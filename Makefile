@@ -45,7 +45,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check services tests bench
-	$(BIN)/mypy services
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench

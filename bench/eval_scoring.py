@@ -73,7 +73,8 @@ def report(seeds: tuple[int, ...], title: str) -> bool:
     rows = {seed: run_seed(seed) for seed in seeds}
     print(f"\n{title} (seeds {', '.join(map(str, seeds))}; {CUSTOMERS} customers, {COMPANIES} companies)")
     print(
-        f"{'product group':16} {'plant':18} {'auc':>6} {'rep':>6} {'depth-4':>8} {'model':>5} {'pub':>4}  rule"
+        f"{'product group':16} {'plant':18} {'auc':>6} {'rep':>6} {'depth-4':>8} {'model':>5}"
+        f" {'pub':>4}  rule"
     )
     ok = True
     for pg, (plant, _, floor, ceiling) in PLANTS.items():

@@ -126,7 +126,7 @@ def db_upgrade() -> None:
 
 @targets_app.command("load")
 def targets_load(path: Path) -> None:
-    """Load companies, target groups and scores from a YAML/JSON file (see services/triggerwatch/demo/targets.yaml)."""
+    """Load companies, target groups and scores from a YAML/JSON file (format: the demo targets.yaml)."""
     from triggerwatch.core.db import Database
     from triggerwatch.core.targets import load_targets, read_target_file
 
@@ -152,7 +152,8 @@ def parse(
     from datetime import UTC, datetime
 
     from triggerwatch.collectors.base import RawPayload
-    from triggerwatch.collectors.registry import PARSE_FORMATS, load_sources
+    from triggerwatch.collectors.formats import PARSE_FORMATS
+    from triggerwatch.collectors.registry import load_sources
     from triggerwatch.collectors.runner import RunReport, parse_payloads
 
     settings: CollectorSettings = load(CollectorSettings)
@@ -232,41 +233,11 @@ def collectors() -> None:
 @app.command()
 def relay() -> None:
     """Service: publish the outbox to Kafka; replay it after a broker loss."""
-    from triggerwatch.core.broker import wait_until_answers
-    from triggerwatch.core.db import Database
-    from triggerwatch.core.kafka import KafkaEventPublisher, admin_client, broker_epoch, ensure_topics
-    from triggerwatch.core.outbox import Relay
+    from triggerwatch.relay.service import run_relay
 
     settings: RelaySettings = load(RelaySettings)
     setup_logging(settings.log_level)
-    stop = stop_event()
-    wait_until_answers(settings.bootstrap_servers, 60)
-    admin_holder: dict[str, Any] = {}
-
-    def admin() -> Any:
-        if "a" not in admin_holder:
-            admin_holder["a"] = admin_client(settings.bootstrap_servers)
-        return admin_holder["a"]
-
-    def probe() -> str | None:
-        try:
-            return broker_epoch(settings, admin=admin())
-        except Exception:
-            admin_holder.pop("a", None)
-            raise
-
-    publisher = KafkaEventPublisher(settings.bootstrap_servers, client_id="triggerwatch-relay")
-    r = Relay(
-        Database(settings.database.url),
-        publisher,
-        settings,
-        epoch_probe=probe,
-        ensure_topics=lambda: ensure_topics(settings, admin=admin()),
-    )
-    try:
-        r.run(stop)
-    finally:
-        publisher.close()
+    run_relay(settings, stop_event())
 
 
 @app.command()
@@ -286,7 +257,9 @@ def notifier() -> None:
     from triggerwatch.notifier.app import create_app
 
     settings: NotifierSettings = load(NotifierSettings)
-    settings.check_sinks()
+    from triggerwatch.notifier.sinks.table import check_sinks
+
+    check_sinks(settings)
     run_worker(create_app(settings), loglevel=settings.log_level)
 
 
@@ -328,7 +301,9 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
     env = child_env(overrides)
     os.environ.update(overrides)
     settings: NotifierSettings = load(NotifierSettings)
-    settings.check_sinks()
+    from triggerwatch.notifier.sinks.table import check_sinks
+
+    check_sinks(settings)
     setup_logging(settings.log_level)
     sources = load_sources(load(CollectorSettings).sources_file)
     db = Database(settings.database.url)

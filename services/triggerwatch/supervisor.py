@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import IO
 
 from sqlalchemy import func, select
 
-from triggerwatch.core.broker import EmbeddedBroker
+from triggerwatch.core.broker import EmbeddedBroker, terminate
 from triggerwatch.core.db import Alert, CollectorState, Database, Delivery, Event, Outbox
 from triggerwatch.core.settings import BaseServiceSettings
 
@@ -52,14 +51,8 @@ class Child:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        if self.process is not None:
+            terminate(self.process, timeout_s)
         if self._log:
             self._log.close()
             self._log = None

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import RECORDINGS, free_port
+from tests.conftest import RECORDINGS, TRIGGERWATCH, DemoRun, clean_env, free_port
 from tests.integration.conftest import wait_for
 from triggerwatch.core.broker import port_open
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.kafka import admin_client
 
 REPO = Path(__file__).resolve().parents[2]
-TRIGGERWATCH = [sys.executable, "-m", "triggerwatch.cli"]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIGGERWATCH_", "KAFKA_"))}
-    env.update(extra)
-    return env
 
 
 def wait_for_line(proc: subprocess.Popen[bytes], needle: str, timeout_s: float) -> list[str]:
@@ -80,25 +70,10 @@ def test_broker_command_starts_creates_topics_and_stops_cleanly(tmp_path: Path) 
 
 
 @pytest.mark.integration
-def test_demo_once_prints_an_explained_alert_and_exits_zero(tmp_path: Path) -> None:
-    env = clean_env(
-        TRIGGERWATCH_KAFKA__EMBEDDED_PORT=str(free_port()),
-        TRIGGERWATCH_WORKER_PORT=str(free_port()),
-        TRIGGERWATCH_NOTIFIER_PORT=str(free_port()),
-        TRIGGERWATCH_WEB_PORT=str(free_port()),
-    )
-    started = time.monotonic()
-    result = subprocess.run(
-        [*TRIGGERWATCH, "demo", "--once", "--run-dir", str(tmp_path / "demo")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    elapsed = time.monotonic() - started
+def test_demo_once_prints_an_explained_alert_and_exits_zero(demo_once: DemoRun) -> None:
+    result = demo_once.result
     assert result.returncode == 0, result.stdout + result.stderr
-    assert elapsed < 90
+    assert demo_once.elapsed_s < 90
     out = result.stdout
     assert "ALERT [high] Kela (0246246-0) recruitment" in out
     for needed in (

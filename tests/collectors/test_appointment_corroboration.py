@@ -14,15 +14,16 @@ from datetime import UTC, datetime
 
 from tests.conftest import RECORDINGS
 from triggerwatch.collectors.base import RawPayload
-from triggerwatch.collectors.registry import SourceConfig, build_source
+from triggerwatch.collectors.registry import build_source
 from triggerwatch.collectors.runner import RunReport, parse_payloads
 from triggerwatch.core.contracts import EventKind, encode
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
+from triggerwatch.core.sources import SourceConfig
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.resolve import LinkingResolver
-from triggerwatch.worker.rules import load_rules
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

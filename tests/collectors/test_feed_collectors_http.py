@@ -21,10 +21,11 @@ from tests.collectors.test_http import (
     state_row,
 )
 from tests.conftest import FIXTURES
-from triggerwatch.collectors.http import HttpFetcher, RetryPolicy, RobotsDisallowedError
-from triggerwatch.collectors.registry import Source, SourceConfig, build_source
+from triggerwatch.collectors.registry import Source, build_source
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.core.db import Database, DeadLetter, Event
+from triggerwatch.core.http import HttpFetcher, RetryPolicy, RobotsDisallowedError
+from triggerwatch.core.sources import SourceConfig
 
 FEEDS = FIXTURES / "feeds"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

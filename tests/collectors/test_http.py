@@ -20,11 +20,12 @@ import pytest
 
 from tests.conftest import RECORDINGS
 from triggerwatch.collectors.base import CursorState
-from triggerwatch.collectors.http import HttpFetcher, RetryPolicy, parse_retry_after
-from triggerwatch.collectors.registry import Source, SourceConfig, build_source
+from triggerwatch.collectors.registry import Source, build_source
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.core.db import CollectorState, Database, Event
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
+from triggerwatch.core.http import HttpFetcher, RetryPolicy, parse_retry_after
+from triggerwatch.core.sources import SourceConfig
 
 JOB_FEED = (RECORDINGS / "mol_fi_tyopaikat_rss_2014.xml").read_bytes()
 USER_AGENT = "triggerwatch-test/0.1 (+https://example.invalid/triggerwatch)"

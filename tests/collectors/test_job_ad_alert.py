@@ -14,10 +14,10 @@ from triggerwatch.collectors.registry import load_sources
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.core.contracts import EventKind, Priority, encode
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DEMO_TARGETS = RECORDINGS.parent / "targets.yaml"

@@ -19,11 +19,12 @@ from sqlalchemy import select
 from tests.collectors.test_http import FeedServer, Reply, SleepRecorder
 from tests.conftest import FIXTURES
 from triggerwatch.collectors.base import CursorState
-from triggerwatch.collectors.http import HttpFetcher, RateLimiter, RetryPolicy
-from triggerwatch.collectors.registry import SourceConfig, build_source
+from triggerwatch.collectors.registry import build_source
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.core.businessid import check_digit
 from triggerwatch.core.db import CollectorState, Database, DeadLetter, Event
+from triggerwatch.core.http import HttpFetcher, RateLimiter, RetryPolicy
+from triggerwatch.core.sources import SourceConfig
 from triggerwatch.registry.ytj import HELSINKI
 
 NOKIA = json.loads((FIXTURES / "registry" / "ytj_v3_companies_businessId_0112038-9.json").read_text())

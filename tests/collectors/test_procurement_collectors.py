@@ -24,14 +24,15 @@ from sqlalchemy import select
 from tests.conftest import FIXTURES
 from triggerwatch.collectors.base import CursorState
 from triggerwatch.collectors.hilma import HilmaCollector, decode_notice_xml, parse_winners
-from triggerwatch.collectors.http import HttpFetcher, RetryPolicy
-from triggerwatch.collectors.registry import Source, SourceConfig, build_source
+from triggerwatch.collectors.registry import Source, build_source
 from triggerwatch.collectors.runner import run_once
 from triggerwatch.collectors.service import CollectorService
 from triggerwatch.core.contracts import CompanyRole, EventKind, TriggerEventV1
 from triggerwatch.core.db import CollectorState, Database, DeadLetter, Event
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.http import HttpFetcher, RetryPolicy
 from triggerwatch.core.settings import CollectorSettings
+from triggerwatch.core.sources import SourceConfig
 
 TED = FIXTURES / "procurement" / "ted"
 HILMA = FIXTURES / "procurement" / "hilma"
@@ -365,7 +366,8 @@ def test_hilma_winner_strings_and_base64_bodies() -> None:
 
 
 def test_hilma_collector_type_is_registered() -> None:
-    from triggerwatch.collectors.registry import COLLECTOR_TYPES, PARSE_FORMATS
+    from triggerwatch.collectors.formats import PARSE_FORMATS
+    from triggerwatch.collectors.registry import COLLECTOR_TYPES
 
     assert COLLECTOR_TYPES["hilma"] is HilmaCollector
     assert {"ted-xml", "ted-search", "hilma-search"} <= set(PARSE_FORMATS)

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from tests.conftest import RECORDINGS, REPO
-from triggerwatch.collectors.base import Schedule
-from triggerwatch.collectors.registry import COLLECTOR_TYPES, SourceConfig, build_source, load_sources
+from triggerwatch.collectors.registry import COLLECTOR_TYPES, build_source, load_sources
 from triggerwatch.collectors.rss import RssCollector, RssOptions
 from triggerwatch.core.contracts import CompanyRole, EventKind
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.sources import Schedule, SourceConfig
 
 SOURCES_FILE = REPO / "deploy" / "config" / "sources.yaml"
 

@@ -15,14 +15,16 @@ import pytest
 from tests.conftest import FIXTURES
 from triggerwatch.collectors.base import Collector, RawPayload
 from triggerwatch.collectors.cision import CisionCollector
+from triggerwatch.collectors.formats import PARSE_FORMATS
 from triggerwatch.collectors.html import HtmlCollector, article_links, decode_html
 from triggerwatch.collectors.nasdaq import NasdaqCollector, parse_release_body
-from triggerwatch.collectors.registry import PARSE_FORMATS, SourceConfig, build_source
+from triggerwatch.collectors.registry import build_source
 from triggerwatch.collectors.rss import RssCollector
 from triggerwatch.collectors.runner import RunReport, parse_payloads
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
 from triggerwatch.core.contracts import CompanyRole, EventKind, TriggerEventV1
 from triggerwatch.core.errors import ConfigError, InvalidInputError
+from triggerwatch.core.sources import SourceConfig
 
 FEEDS = FIXTURES / "feeds"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 
 from tests.collectors.test_http import FeedServer, Reply, SeenRequest
 from tests.conftest import RECORDINGS, REPO
-from triggerwatch.collectors.registry import Source, SourceConfig, build_source, load_sources
+from triggerwatch.collectors.registry import Source, build_source, load_sources
 from triggerwatch.collectors.service import CollectorService, make_fetcher, trigger_for
 from triggerwatch.core.db import CollectorState, Database, Event
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import CollectorSettings
+from triggerwatch.core.sources import SourceConfig
 
 SOURCES_FILE = REPO / "deploy" / "config" / "sources.yaml"
 JOB_FEED = (RECORDINGS / "mol_fi_tyopaikat_rss_2014.xml").read_bytes()

@@ -33,12 +33,12 @@ from triggerwatch.core.contracts import (
 )
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR, NotifierSettings
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.render import render_blocks, render_crm, render_email, render_text
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 
 def _worker(db: Database) -> Callable[[bytes], Any]:

@@ -10,8 +10,9 @@ from triggerwatch.core.broker import EmbeddedBroker
 from triggerwatch.core.contracts import EventKind, TriggerEventV1, decode_event, topic_names
 from triggerwatch.core.db import BrokerEpoch, Database, Event, Outbox
 from triggerwatch.core.kafka import InMemoryEventPublisher, KafkaEventPublisher, admin_client, broker_epoch
-from triggerwatch.core.outbox import Relay, store_events
+from triggerwatch.core.outbox import store_events
 from triggerwatch.core.settings import RelaySettings
+from triggerwatch.relay.relay import Relay
 
 EVENTS = topic_names()["events"]
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

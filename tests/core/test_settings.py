@@ -44,16 +44,6 @@ def test_secrets_masked_and_placeholders_refused(monkeypatch: pytest.MonkeyPatch
         load(NotifierSettings)
 
 
-def test_enabled_sink_without_its_settings_fails_at_start() -> None:
-    with pytest.raises(ConfigError, match="SLACK_WEBHOOK_URL"):
-        NotifierSettings(sinks=["console", "slack"]).check_sinks()
-    with pytest.raises(ConfigError, match="EMAIL_TO"):
-        NotifierSettings(sinks=["email"]).check_sinks()
-    with pytest.raises(ConfigError, match="unknown sinks"):
-        NotifierSettings(sinks=["pager"]).check_sinks()
-    NotifierSettings(sinks=["console"]).check_sinks()
-
-
 def test_invalid_value_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIGGERWATCH_KAFKA__PARTITIONS", "zero")
     with pytest.raises(ConfigError, match=r"kafka\.partitions"):

@@ -30,6 +30,7 @@ from triggerwatch.core.settings import (
     WorkerSettings,
     load,
 )
+from triggerwatch.notifier.sinks.table import check_sinks
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -415,7 +416,7 @@ def test_env_example_is_safe_and_parses(monkeypatch: pytest.MonkeyPatch) -> None
         for cls in ALL_SETTINGS:
             settings = load_with(monkeypatch, cls, env)
             if isinstance(settings, NotifierSettings):
-                settings.check_sinks()
+                check_sinks(settings)
 
 
 # ----------------------------------------------------------------------------------------- the image

@@ -21,12 +21,12 @@ from tests.integration.conftest import HttpStub, Services, SmtpCollector, wait_f
 from tests.integration.test_pipeline import DEMO_TARGETS, SINKS, count, synthetic_targets
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.db import Alert, Database, Delivery, NotificationDecision, SuppressedAlert
+from triggerwatch.core.objections import add_objection
 from triggerwatch.core.outbox import store_events
 from triggerwatch.core.settings import CONFIG_DIR, NotifierSettings
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.notifier.digest import run_digest
 from triggerwatch.notifier.dispatcher import Dispatcher
-from triggerwatch.notifier.objections import add_objection
 from triggerwatch.notifier.sinks.console import ConsoleSink
 
 pytestmark = pytest.mark.integration

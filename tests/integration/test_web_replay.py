@@ -68,7 +68,7 @@ def test_a_silent_source_ops_alert_is_delivered_by_the_notifier(
     from datetime import timedelta
 
     from triggerwatch.core.db import CollectorState, Delivery
-    from triggerwatch.web.ops import check_silent_sources
+    from triggerwatch.web.watchdog import check_silent_sources
 
     db = sqlite_db
     services.env["TRIGGERWATCH_DATABASE__URL"] = db.url

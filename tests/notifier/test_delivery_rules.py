@@ -15,18 +15,17 @@ from sqlalchemy import select
 
 from triggerwatch.core.contracts import AlertV1, CompanyRef, Routing
 from triggerwatch.core.db import Alert, Database, Delivery, Event, NotificationDecision
+from triggerwatch.core.objections import add_objection, is_objected, list_objections, remove_objection
+from triggerwatch.core.rules import DeliveryRules, QuietHours, RoutingRules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.notifier.digest import run_digest
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import NoiseGate
-from triggerwatch.notifier.objections import add_objection, is_objected, list_objections, remove_objection
 from triggerwatch.notifier.retention import REMOVED, run_retention
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink, verify_signature
 from triggerwatch.notifier.sinks.dynamics import DynamicsSink
 from triggerwatch.notifier.sinks.slack import SlackSink
-from triggerwatch.worker.rules import DeliveryRules, QuietHours
-from triggerwatch.worker.rules import Routing as RoutingRules
 
 from .conftest import SECRET_NEW, SECRET_OLD, FakeClock, SmtpServer, StubServer, make_email_sink
 

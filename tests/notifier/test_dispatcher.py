@@ -13,12 +13,13 @@ from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, Delivery
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.notifier.dispatcher import Dispatcher, build_sinks
+from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.sinks.base import Sink
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink
 from triggerwatch.notifier.sinks.email import EmailSink
 from triggerwatch.notifier.sinks.slack import SlackSink
+from triggerwatch.notifier.sinks.table import build_sinks, check_sinks
 
 from .conftest import SECRET_NEW, SECRET_OLD, FakeClock, SmtpServer, StubServer, make_email_sink
 
@@ -309,3 +310,13 @@ def test_build_sinks_constructs_the_configured_sinks() -> None:
 def test_build_sinks_refuses_misconfiguration(overrides: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         build_sinks(settings(**overrides))
+
+
+def test_enabled_sink_without_its_settings_fails_at_start() -> None:
+    with pytest.raises(ConfigError, match="SLACK_WEBHOOK_URL"):
+        check_sinks(NotifierSettings(sinks=["console", "slack"]))
+    with pytest.raises(ConfigError, match="EMAIL_TO"):
+        check_sinks(NotifierSettings(sinks=["email"]))
+    with pytest.raises(ConfigError, match="unknown sinks"):
+        check_sinks(NotifierSettings(sinks=["pager"]))
+    check_sinks(NotifierSettings(sinks=["console"]))

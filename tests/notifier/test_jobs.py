@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR, NotifierSettings
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.jobs import schedule_jobs
-from triggerwatch.worker.rules import load_rules
 
 
 def test_jobs_are_scheduled_in_helsinki_time(sqlite_db: Database) -> None:

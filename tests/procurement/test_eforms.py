@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from triggerwatch.core.errors import InvalidInputError
-from triggerwatch.procurement.eforms import Notice, classify, parse_notice
+from triggerwatch.procurement.eforms import Notice, notice_type_of, parse_notice
 
 TED = FIXTURES / "procurement" / "ted"
 HILMA = FIXTURES / "procurement" / "hilma"
@@ -137,7 +137,7 @@ def test_hilma_synthetic_e4_national_award_winner() -> None:
     ],
 )
 def test_classify(form: str, subtype: str, expected: str) -> None:
-    assert classify(form, subtype) == expected
+    assert notice_type_of(form, subtype) == expected
 
 
 @pytest.mark.parametrize(

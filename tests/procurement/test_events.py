@@ -13,13 +13,13 @@ from triggerwatch.collectors.base import RawPayload
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.core.contracts import CompanyRole, EventKind, TriggerEventV1, decode_event, encode
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.procurement.cpv import cpv_label, describe, matches_prefix, normalise_code
 from triggerwatch.procurement.eforms import parse_notice
-from triggerwatch.procurement.events import dedup_key, notice_events
+from triggerwatch.procurement.events import notice_events, procurement_dedup_key
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 TED = FIXTURES / "procurement" / "ted"
 HILMA = FIXTURES / "procurement" / "hilma"
@@ -131,7 +131,7 @@ def test_ted_and_hilma_twins_share_the_dedup_key_and_event_id() -> None:
     [ted_event] = notice_events(xml_notice, source="ted-fi", observed_at=OBSERVED)
     [hilma_event] = notice_events(hilma_notice, source="hilma", observed_at=OBSERVED, notice_number="2024-1")
     assert ted_event.attributes["dedup_key"] == hilma_event.attributes["dedup_key"]
-    assert dedup_key(twin["fullEFormsId"]) == dedup_key(xml_notice.notice_id.upper())
+    assert procurement_dedup_key(twin["fullEFormsId"]) == procurement_dedup_key(xml_notice.notice_id.upper())
     # within one source the record and the XML give the same event id (the XML's is stored first)
     [hilma_xml_event] = notice_events(xml_notice, source="hilma", observed_at=OBSERVED)
     assert hilma_xml_event.event_id == hilma_event.event_id

@@ -16,9 +16,10 @@ from lxml import etree
 
 from tests.conftest import FIXTURES
 from triggerwatch.collectors.base import RawPayload
-from triggerwatch.collectors.registry import SourceConfig, build_source
+from triggerwatch.collectors.registry import build_source
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.sources import SourceConfig
 from triggerwatch.procurement.eforms import parse_notice
 from triggerwatch.procurement.events import notice_events
 

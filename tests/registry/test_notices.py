@@ -10,9 +10,9 @@ from triggerwatch.core.contracts import EventKind
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.registry.notices import (
     CodeListCache,
-    Notice,
-    notice_events,
+    RegisterNotice,
     parse_description,
+    register_notice_events,
     snapshot,
     split_notices,
     to_notice,
@@ -27,7 +27,7 @@ def events_of(data: object) -> list:  # type: ignore[type-arg]
     out = []
     for company, notice in split_notices(data):
         out.extend(
-            notice_events(
+            register_notice_events(
                 "prh-notices",
                 to_notice(company, notice),
                 ec_labels=cache.labels("EC"),
@@ -68,15 +68,16 @@ def test_real_tr_v1_notices() -> None:
 
 
 def test_entry_code_mapping_and_unknown_codes_are_kept() -> None:
-    base = Notice("0831312-4", "Digia Oyj", "2026/1", None, "M", ())
+    base = RegisterNotice("0831312-4", "Digia Oyj", "2026/1", None, "M", ())
 
     def one(code: str, nrt: str = "M") -> object:
-        notice = Notice(
+        notice = RegisterNotice(
             base.business_id, base.company_name, base.record_number, None, nrt, (code,) if code else ()
         )
-        return notice_events("s", notice, ec_labels={"XYZ": "JOTAIN UUTTA"}, nrt_labels={}, observed_at=NOW)[
-            0
-        ]
+        events = register_notice_events(
+            "s", notice, ec_labels={"XYZ": "JOTAIN UUTTA"}, nrt_labels={}, observed_at=NOW
+        )
+        return events[0]
 
     assert one("NIMO").attributes["role"] == "signatory"  # type: ignore[attr-defined]
     assert one("TJ").attributes["role"] == "managing_director"  # type: ignore[attr-defined]

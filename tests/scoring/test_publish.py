@@ -34,14 +34,14 @@ from triggerwatch.core.db import (
     ScoringRun,
     TargetGroup,
 )
+from triggerwatch.core.feedback import FeedbackLabel, record_feedback
 from triggerwatch.core.names import name_key
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
 from triggerwatch.scoring.offers import offers_for_company
-from triggerwatch.web.feedback import FeedbackLabel, record_feedback
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PLANTED = "TOL K (64–66) and region Uusimaa"

@@ -15,20 +15,35 @@ from tests.conftest import RECORDINGS, package_file
 from triggerwatch.collectors.base import RawPayload
 from triggerwatch.collectors.registry import load_sources
 from triggerwatch.collectors.runner import RunReport, parse_payloads
-from triggerwatch.core.contracts import TriggerEventV1, encode
+from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1, encode
 from triggerwatch.core.db import CollectorState, Database
 from triggerwatch.core.outbox import store_events
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR, WebSettings
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.web.app import create_app
 from triggerwatch.web.auth import Role, create_token
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 JOB_FEED = RECORDINGS / "mol_fi_tyopaikat_rss_2014.xml"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def xss_job_ad(**fields: object) -> TriggerEventV1:
+    """A Kela job ad whose title carries script and markup (as a hostile feed could send it)."""
+    return TriggerEventV1.create(
+        source="te-jobs-jyvaskyla",
+        source_item_id="xss-1",
+        kind=EventKind.RECRUITMENT,
+        occurred_at=NOW - timedelta(hours=1),
+        observed_at=NOW,
+        companies=[CompanyRef(name="Kela", role=CompanyRole.EMPLOYER)],
+        title=f"{XSS}, Kela, Jyväskylä",
+        **fields,
+    )
 EXPECTED = {"te-jobs-jyvaskyla": 7200.0, "ampparit-news": 3600.0}
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import select, text
 from tests.web.conftest import NOW, Web
 from triggerwatch.core.contracts import DeadLetterV1, decode_event, example_payloads
 from triggerwatch.core.db import Alert, ApiToken, DeadLetter, Feedback, Outbox
+from triggerwatch.core.feedback import feedback_precision, training_labels
+from triggerwatch.core.objections import add_objection
 from triggerwatch.core.outbox import store_dead_letter
-from triggerwatch.notifier.objections import add_objection
-from triggerwatch.web.api import AlertFilters, trigger_page
 from triggerwatch.web.auth import Role, hash_token
-from triggerwatch.web.feedback import feedback_precision, training_labels
+from triggerwatch.web.queries import AlertFilters, trigger_page
 
 KELA_ALERT = "c9a93418-55a0-5e49-8dd9-9b37cc402ac6"  # Kela (0246246-0) recruitment → it-services, high
 DIGIA_ALERT = "ffd2caef-1c6a-5574-a3e3-98d0d0822f97"  # Digia Oyj (0831312-4) → recruitment-services

@@ -16,9 +16,8 @@ from sqlalchemy import select
 
 from tests.conftest import free_port
 from tests.integration.conftest import wait_for
-from tests.web.conftest import EXPECTED, NOW, recorded_events, seed
-from tests.web.test_ui import XSS
-from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1
+from tests.web.conftest import EXPECTED, NOW, recorded_events, seed, xss_job_ad
+from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.db import Database, Feedback
 from triggerwatch.core.settings import WebSettings
 from triggerwatch.web.app import create_app
@@ -105,15 +104,7 @@ def test_rep_logs_in_sees_the_demo_alert_marks_it_useful_and_opens_the_company(
 
 
 def test_an_xss_payload_in_a_feed_title_is_rendered_as_text(browser: Any, tmp_path: Path) -> None:
-    event = TriggerEventV1.create(
-        source="te-jobs-jyvaskyla",
-        source_item_id="xss-1",
-        kind=EventKind.RECRUITMENT,
-        occurred_at=NOW - timedelta(hours=1),
-        observed_at=NOW,
-        companies=[CompanyRef(name="Kela", role=CompanyRole.EMPLOYER)],
-        title=f"{XSS}, Kela, Jyväskylä",
-    )
+    event = xss_job_ad()
     site = make_site(tmp_path, [event])
     try:
         page = browser.new_page()

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli.test_cli import TRIGGERWATCH, clean_env
-from tests.conftest import free_port
+from tests.conftest import DemoRun
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WebSettings
 from triggerwatch.web.app import create_app
@@ -19,23 +15,10 @@ from triggerwatch.web.auth import Role, create_token
 pytestmark = pytest.mark.integration
 
 
-def test_metrics_after_a_demo_run(tmp_path: Path) -> None:
-    env = clean_env(
-        TRIGGERWATCH_KAFKA__EMBEDDED_PORT=str(free_port()),
-        TRIGGERWATCH_WORKER_PORT=str(free_port()),
-        TRIGGERWATCH_NOTIFIER_PORT=str(free_port()),
-        TRIGGERWATCH_WEB_PORT=str(free_port()),
-    )
-    run_dir = tmp_path / "demo"
-    result = subprocess.run(
-        [*TRIGGERWATCH, "demo", "--once", "--run-dir", str(run_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
-        cwd=tmp_path,
-    )
+def test_metrics_after_a_demo_run(demo_once: DemoRun) -> None:
+    result = demo_once.result
     assert result.returncode == 0, result.stdout + result.stderr
+    run_dir = demo_once.run_dir
     db = Database(f"sqlite:///{run_dir / 'triggerwatch.db'}")
     with db.session() as s:
         _row, token = create_token(s, role=Role.OPS, name="prometheus")

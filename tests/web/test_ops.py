@@ -13,7 +13,7 @@ from tests.web.conftest import EXPECTED, NOW, Web, make_web, recorded_events, se
 from triggerwatch.core.contracts import EventKind, decode_alert
 from triggerwatch.core.db import Alert, CollectorState, Database, Outbox, SilentSourceAlarm
 from triggerwatch.web.auth import Role
-from triggerwatch.web.ops import check_silent_sources
+from triggerwatch.web.watchdog import check_silent_sources
 
 
 def test_a_silent_source_raises_one_ops_alert_per_episode_through_the_outbox(web: Web) -> None:

@@ -42,7 +42,7 @@ def test_tokens_create_list_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_grafana_dashboard_uses_exported_series() -> None:
     dash = json.loads((REPO / "deploy" / "grafana" / "triggerwatch-dashboard.json").read_text())
     exprs = " ".join(t["expr"] for p in dash["panels"] for t in p["targets"])
-    web_src = package_file("triggerwatch.web", "app.py").read_text()
+    web_src = package_file("triggerwatch.web", "metrics.py").read_text()
     streams_src = package_file("triggerwatch.core", "streams.py").read_text()
     for name in set(re.findall(r"triggerwatch_[a-z_]+", exprs)):
         base = re.sub(r"_(bucket|count|sum)$", "", name)

@@ -1,21 +1,18 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.web.conftest import NOW, Web, make_web, seed
+from tests.web.conftest import Web, make_web, seed, xss_job_ad
 from tests.web.test_ops import login
-from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, TriggerEventV1
 from triggerwatch.core.db import Database, Feedback, Outbox
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.web.auth import Role
 from triggerwatch.web.i18n import MESSAGES
-from triggerwatch.worker.rules import load_rules
 
 KELA_ALERT = "c9a93418-55a0-5e49-8dd9-9b37cc402ac6"
-XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 
 
 def csrf_of(page: str) -> str:
@@ -71,16 +68,7 @@ def test_company_page_explains_why(web: Web) -> None:
 
 
 def test_source_content_is_escaped(db: Database) -> None:
-    event = TriggerEventV1.create(
-        source="te-jobs-jyvaskyla",
-        source_item_id="xss-1",
-        kind=EventKind.RECRUITMENT,
-        occurred_at=NOW - timedelta(hours=1),
-        observed_at=NOW,
-        companies=[CompanyRef(name="Kela", role=CompanyRole.EMPLOYER)],
-        title=f"{XSS}, Kela, Jyväskylä",
-        source_url="javascript:alert(1)",
-    )
+    event = xss_job_ad(source_url="javascript:alert(1)")
     seed(db, [event])
     web = make_web(db)
     login(web, Role.REP)

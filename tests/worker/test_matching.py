@@ -7,20 +7,22 @@ Hand-made events about the demo target companies (real business IDs of Kela and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.conftest import package_file
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1, encode
 from triggerwatch.core.db import Alert, Database
+from triggerwatch.core.rules import RuleSet, load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.resolve import Mention, NameResolver
-from triggerwatch.worker.rules import RuleSet, load_rules
+from triggerwatch.worker.resolve import NameResolver, Resolution
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
@@ -194,7 +196,13 @@ class FakeLinker:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    def resolve(self, text: str) -> Mention | None:
+    def prepare(self, session: Session, texts: Iterable[str]) -> None:
+        pass
+
+    def forget(self) -> None:
+        pass
+
+    def resolve(self, text: str) -> Resolution | None:
         self.asked.append(text)
         return FoundMention(KELA, "Kela", 0.5) if "Kansaneläkelaitos" in text else None
 

@@ -25,7 +25,7 @@ from triggerwatch.worker.offload import (
     make_processor,
     make_runner,
 )
-from triggerwatch.worker.processing import Outcome, count
+from triggerwatch.worker.outcome import Outcome, count
 
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")
 KELA = "0246246-0"

@@ -17,10 +17,10 @@ from triggerwatch.core.contracts import (
     example_payloads,
 )
 from triggerwatch.core.db import Alert, Database, DeadLetter, Event, SuppressedAlert
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
 from triggerwatch.core.targets import load_targets, read_target_file
 from triggerwatch.worker.processing import Processor
-from triggerwatch.worker.rules import load_rules
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DEMO_TARGETS = package_file("triggerwatch.demo", "targets.yaml")

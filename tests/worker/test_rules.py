@@ -6,8 +6,8 @@ import pytest
 
 from triggerwatch.core.contracts import EventKind, Priority
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import CONFIG_DIR
-from triggerwatch.worker.rules import load_rules
 
 
 def test_shipped_rules_load() -> None:

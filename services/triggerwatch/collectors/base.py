@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import TriggerEventV1
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 
 if TYPE_CHECKING:
     from triggerwatch.core.settings import CollectorSettings
@@ -32,26 +33,6 @@ if TYPE_CHECKING:
 
 class CollectorOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Schedule(BaseModel):
-    """Either a fixed interval or a crontab expression (APScheduler's CronTrigger syntax)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    interval_s: float | None = Field(None, ge=10)
-    cron: str | None = None
-    jitter_s: int = Field(30, ge=0)
-
-    @model_validator(mode="after")
-    def _one(self) -> Schedule:
-        if (self.interval_s is None) == (self.cron is None):
-            raise ValueError("a schedule needs exactly one of interval_s or cron")
-        if self.cron is not None:
-            from apscheduler.triggers.cron import CronTrigger
-
-            CronTrigger.from_crontab(self.cron)  # a bad expression fails when the config loads
-        return self
 
 
 @dataclass(frozen=True)

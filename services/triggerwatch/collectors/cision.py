@@ -22,13 +22,13 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import conditional_fetch, load_json, parse_iso
 from triggerwatch.collectors.rss import html_to_text
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 
 
 class CisionOptions(CollectorOptions):

@@ -32,20 +32,20 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import split_notice_page
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import ConfigError, InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 from triggerwatch.procurement.eforms import (
     Lot,
     Notice,
     Organisation,
     Winner,
-    classify,
     notice_subtypes,
+    notice_type_of,
     parse_notice,
 )
 from triggerwatch.procurement.events import notice_events
@@ -203,7 +203,7 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
         form_type=form_type,
         subtype=subtype,
         document_type=sdk[0] if sdk else None,
-        notice_type=classify(form_type, subtype),
+        notice_type=notice_type_of(form_type, subtype),
         publication_date=published.date() if published else None,
         language="FIN",
         title=_s(record.get("titleFi")) or _s(record.get("titleSv")) or _s(record.get("titleEn")),

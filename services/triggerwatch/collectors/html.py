@@ -30,13 +30,13 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import parse_iso
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 _BID = re.compile(r"(?:Y-tunnus|FO-nummer|Business ID)\s*:?\s*(\d{6,7}-\d)", re.IGNORECASE)

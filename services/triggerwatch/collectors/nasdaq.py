@@ -29,12 +29,12 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import conditional_fetch, load_json
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError, TransientError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 
 QUERY_URL = "https://api.news.eu.nasdaq.com/news/query.action"
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triggerwatch.collectors.base import Collector, CursorState, FetchOutcome, RawItem, RawPayload
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
 
 
 def conditional_fetch(

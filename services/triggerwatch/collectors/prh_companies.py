@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ClassVar
+from datetime import UTC, datetime, time, timedelta
+from typing import ClassVar
 
 from pydantic import Field, HttpUrl
 
@@ -25,11 +25,11 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.core.contracts import CompanyRef, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 from triggerwatch.registry.loader import iter_raw_records, normalise_raw, raw_text
 from triggerwatch.registry.ytj import HELSINKI, PRH_ATTRIBUTION, CompanyRecord
 
@@ -144,11 +144,3 @@ def fetch_pages(
             break
     return payloads
 
-
-def parse_companies_payload(raw: RawPayload) -> list[Any]:
-    """Raw records of any accepted shape (used by the ``prh-companies`` parse format)."""
-    return list(iter_raw_records(io.BytesIO(raw.content)))
-
-
-def today_helsinki() -> date:
-    return datetime.now(UTC).astimezone(HELSINKI).date()

@@ -23,13 +23,19 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.prh_companies import fetch_pages
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
-from triggerwatch.registry.notices import NOTICES_API, CodeListCache, notice_events, split_notices, to_notice
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
+from triggerwatch.registry.notices import (
+    NOTICES_API,
+    CodeListCache,
+    register_notice_events,
+    split_notices,
+    to_notice,
+)
 from triggerwatch.registry.ytj import HELSINKI, PRH_ATTRIBUTION
 
 
@@ -82,7 +88,7 @@ class PrhNoticesCollector(Collector[PrhNoticesOptions]):
 
     def parse_item(self, item: RawItem) -> list[TriggerEventV1]:
         company, notice = item.data
-        return notice_events(
+        return register_notice_events(
             self.name,
             to_notice(company, notice),
             ec_labels=self.codes.labels("EC", self.options.lang),

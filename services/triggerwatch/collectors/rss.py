@@ -24,12 +24,12 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import conditional_fetch
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 
 
 class RssOptions(CollectorOptions):

@@ -16,11 +16,11 @@ from pathlib import Path
 from prometheus_client import Counter, Gauge
 
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.registry import Source
 from triggerwatch.core.contracts import DeadLetterV1, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.db import CollectorState, Database, utcnow
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
+from triggerwatch.core.http import HttpFetcher
 from triggerwatch.core.outbox import store_dead_letter, store_events
 from triggerwatch.text.classify import classify
 

@@ -12,11 +12,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from triggerwatch.collectors.http import HttpFetcher, RetryPolicy
 from triggerwatch.collectors.registry import Source, load_sources
 from triggerwatch.collectors.runner import RunReport, run_once
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.http import HttpFetcher, RetryPolicy
 from triggerwatch.core.settings import CollectorSettings
 
 log = logging.getLogger(__name__)

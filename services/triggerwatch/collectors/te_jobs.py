@@ -26,14 +26,14 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import conditional_fetch, load_json, parse_iso
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.errors import ConfigError, InvalidInputError
+from triggerwatch.core.http import HttpFetcher
 from triggerwatch.core.settings import refuse_placeholder
+from triggerwatch.core.sources import Schedule
 
 AD_URL = "https://paikat.te-palvelut.fi/tpt/{id}"
 _DEADLINE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*kl\.?\s*(\d{1,2}):(\d{2}))?")

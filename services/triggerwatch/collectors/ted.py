@@ -30,19 +30,19 @@ from triggerwatch.collectors.base import (
     FetchOutcome,
     RawItem,
     RawPayload,
-    Schedule,
 )
-from triggerwatch.collectors.http import HttpFetcher
 from triggerwatch.collectors.payloads import split_notice_page
 from triggerwatch.core.contracts import TriggerEventV1
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.sources import Schedule
 from triggerwatch.procurement.eforms import (
     Lot,
     Notice,
     Organisation,
     Winner,
-    classify,
     notice_subtypes,
+    notice_type_of,
     parse_notice,
 )
 from triggerwatch.procurement.events import notice_events
@@ -213,7 +213,7 @@ def record_to_notice(record: dict[str, Any]) -> Notice:
         form_type=form_type,
         subtype=subtype,
         document_type=sdk[1][0] if sdk else None,
-        notice_type=classify(form_type, subtype),
+        notice_type=notice_type_of(form_type, subtype),
         publication_date=_day(record.get("publication-date") or record.get("PD")),
         title=_first(record.get("notice-title")) or _first(record.get("TI")),
         buyers=buyers,

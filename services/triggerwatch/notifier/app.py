@@ -15,11 +15,12 @@ from triggerwatch.core.contracts import AlertV1, DeadLetterV1, decode_alert, enc
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import store_dead_letter
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.core.streams import make_app
-from triggerwatch.notifier.dispatcher import Dispatcher, build_sinks
+from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
-from triggerwatch.worker.rules import load_rules
+from triggerwatch.notifier.sinks.table import build_sinks
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,10 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             return None
 
     async def handle(alert: AlertV1) -> None:
-        objection = await asyncio.to_thread(dispatcher.objection, alert)
+        objection = await asyncio.to_thread(dispatcher.objection, alert)  # the one check per alert
         if objection is not None:
             await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
+            outcome = await dispatcher.block(alert, objection)
         else:
             decision, reason = await asyncio.to_thread(gate.decide, alert)
             if decision == DIGEST:
@@ -86,7 +88,7 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             if decision == BLOCKED:
                 log.info("alert %s blocked: %s", alert.alert_id, reason)
                 return
-        outcome = await dispatcher.deliver(alert)  # checks the objection register again, records
+            outcome = await dispatcher.send(alert)
         log.info("alert %s: %s", alert.alert_id, outcome)
 
     async def handle_in_order(group: list[AlertV1]) -> None:

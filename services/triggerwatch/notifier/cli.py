@@ -33,7 +33,7 @@ def objections_add(
 ) -> None:
     """Register an objection; alerts for this business or naming this person are never delivered."""
     from triggerwatch.core.db import Database
-    from triggerwatch.notifier.objections import add_objection
+    from triggerwatch.core.objections import add_objection
 
     _, db = _db()
     assert isinstance(db, Database)
@@ -49,7 +49,7 @@ def objections_add(
 def objections_list() -> None:
     """Every registered objection, one per line (kind, value, since, reason)."""
     from triggerwatch.core.db import Database
-    from triggerwatch.notifier.objections import list_objections
+    from triggerwatch.core.objections import list_objections
 
     _, db = _db()
     assert isinstance(db, Database)
@@ -62,7 +62,7 @@ def objections_list() -> None:
 def objections_remove(kind: Kind, value: str) -> None:
     """Remove an objection (e.g. the person withdrew it)."""
     from triggerwatch.core.db import Database
-    from triggerwatch.notifier.objections import remove_objection
+    from triggerwatch.core.objections import remove_objection
 
     _, db = _db()
     assert isinstance(db, Database)

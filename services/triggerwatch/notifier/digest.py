@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,18 +18,10 @@ from sqlalchemy import select, update
 
 from triggerwatch.core.contracts import EVENT_NAMESPACE, AlertV1
 from triggerwatch.core.db import Database, NotificationDecision, utcnow
+from triggerwatch.notifier.sinks.base import Digest
 
 if TYPE_CHECKING:
     from triggerwatch.notifier.dispatcher import Dispatcher
-
-
-@dataclass(frozen=True)
-class Digest:
-    digest_id: str
-    owner: str | None
-    period: str  # daily | weekly
-    alerts: list[AlertV1]
-    channels: list[str] = field(default_factory=list)  # slack:<channel>, email:<address>
 
 
 def pending(db: Database) -> dict[str | None, list[tuple[str, int, AlertV1]]]:

@@ -18,24 +18,17 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import select
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from triggerwatch.core.contracts import AlertV1
-from triggerwatch.core.db import Database, Delivery, utcnow
+from triggerwatch.core.db import Database, Delivery, dialect_insert, utcnow
 from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError
+from triggerwatch.core.objections import is_objected
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.notifier.digest import Digest
-from triggerwatch.notifier.objections import is_objected
-from triggerwatch.notifier.sinks.base import Sink
-from triggerwatch.notifier.sinks.console import ConsoleSink
-from triggerwatch.notifier.sinks.crm import CrmSink
-from triggerwatch.notifier.sinks.dynamics import DynamicsSink
-from triggerwatch.notifier.sinks.email import EmailSink
-from triggerwatch.notifier.sinks.slack import SlackSink
+from triggerwatch.notifier.sinks.base import Digest, DigestSink, Sink
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +71,25 @@ class Dispatcher:
     async def deliver(self, alert: AlertV1) -> dict[str, str]:
         """Sink name → ``delivered`` | ``skipped`` | ``failed`` | ``blocked``.
 
-        The objection register is checked first: an objected alert reaches no sink and each sink's
-        delivery row is recorded as ``blocked`` with the reason. Raises only if the database fails.
+        The objection register is checked first: an objected alert reaches no sink (:meth:`block`),
+        any other is sent (:meth:`send`). Raises only if the database fails.
         """
         reason = await asyncio.to_thread(self.objection, alert)
         if reason is not None:
-            for sink in self.sinks:
-                key = alert.delivery_key(sink.name)
-                await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, BLOCKED, 0, reason)
-                DELIVERIES.labels(sink.name, BLOCKED).inc()
-            log.info("alert %s blocked: %s", alert.alert_id, reason)
-            return {sink.name: BLOCKED for sink in self.sinks}
+            return await self.block(alert, reason)
+        return await self.send(alert)
+
+    async def block(self, alert: AlertV1, reason: str) -> dict[str, str]:
+        """An objected alert: each sink's delivery row is recorded as ``blocked`` with the reason."""
+        for sink in self.sinks:
+            key = alert.delivery_key(sink.name)
+            await asyncio.to_thread(self._record, alert.alert_id, sink.name, key, BLOCKED, 0, reason)
+            DELIVERIES.labels(sink.name, BLOCKED).inc()
+        log.info("alert %s blocked: %s", alert.alert_id, reason)
+        return {sink.name: BLOCKED for sink in self.sinks}
+
+    async def send(self, alert: AlertV1) -> dict[str, str]:
+        """Deliver an alert whose objection check the caller has done (:meth:`deliver` does both)."""
         results = await asyncio.gather(
             *(self._deliver_one(alert, sink) for sink in self.sinks), return_exceptions=True
         )
@@ -107,9 +108,9 @@ class Dispatcher:
         """Send a digest to every sink that has ``send_digest``; idempotent per digest and sink."""
         outcomes: dict[str, str] = {}
         for sink in self.sinks:
-            send = getattr(sink, "send_digest", None)
-            if send is None:
+            if not isinstance(sink, DigestSink):
                 continue
+            send = sink.send_digest
             key = f"{digest.digest_id}:{sink.name}"
             if await asyncio.to_thread(self._status, key) == DELIVERED:
                 outcomes[sink.name] = SKIPPED
@@ -130,9 +131,7 @@ class Dispatcher:
 
     async def aclose(self) -> None:
         for sink in self.sinks:
-            close = getattr(sink, "aclose", None)
-            if close is not None:
-                await close()
+            await sink.aclose()
 
     # -----------------------------------------------------------------------------------------------
 
@@ -229,7 +228,7 @@ class Dispatcher:
             "delivered_at": now if status == DELIVERED else None,
         }
         with self.db.session() as session:
-            stmt = _insert_for(session.get_bind().dialect.name)(Delivery).values(row)
+            stmt = dialect_insert(session)(Delivery).values(row)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[Delivery.idempotency_key],
                 set_={
@@ -241,70 +240,3 @@ class Dispatcher:
                 where=Delivery.status != DELIVERED,
             )
             session.execute(stmt)
-
-
-def _insert_for(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
-def build_sinks(settings: NotifierSettings) -> list[Sink]:
-    """The sinks named in ``settings.sinks``; misconfiguration is a :class:`ConfigError` here, at start.
-
-    An explicitly set ``language`` overrides each alert's own; otherwise the alert's is used.
-    """
-    settings.check_sinks()
-    language = settings.language if "language" in settings.model_fields_set else None
-    sinks: list[Sink] = []
-    for name in dict.fromkeys(settings.sinks):
-        if name == "console":
-            sinks.append(ConsoleSink(language=language))
-        elif name == "slack" and (settings.slack_webhook_url or settings.slack_bot_token):
-            sinks.append(
-                SlackSink(
-                    settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else None,
-                    bot_token=settings.slack_bot_token.get_secret_value()
-                    if settings.slack_bot_token
-                    else None,
-                    base_url=settings.slack_api_url,
-                    default_channel=settings.slack_default_channel,
-                    min_interval_s=settings.slack_min_interval_s,
-                    language=language,
-                )
-            )
-        elif name == "dynamics" and settings.dynamics_client_secret is not None:
-            sinks.append(
-                DynamicsSink(
-                    api_url=settings.dynamics_api_url or "",
-                    token_url=settings.dynamics_token_url or "",
-                    client_id=settings.dynamics_client_id or "",
-                    client_secret=settings.dynamics_client_secret.get_secret_value(),
-                    scope=settings.dynamics_scope or "",
-                    business_id_field=settings.dynamics_business_id_field,
-                    entity=settings.dynamics_entity,
-                )
-            )
-        elif name == "email":
-            sinks.append(
-                EmailSink(
-                    host=settings.smtp_host,
-                    port=settings.smtp_port,
-                    sender=settings.email_from,
-                    recipients=settings.email_to,
-                    username=settings.smtp_username,
-                    password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                    starttls=settings.smtp_starttls,
-                    language=language,
-                )
-            )
-        elif name == "crm" and settings.crm_webhook_url:
-            secrets = [s.get_secret_value() for s in settings.crm_webhook_secrets]
-            sinks.append(CrmSink(settings.crm_webhook_url, secrets, timeout_s=settings.crm_timeout_s))
-        else:  # check_sinks() already refused this; keep the two in step
-            raise ConfigError(f"sink {name!r} is not configured")
-    return sinks

@@ -11,10 +11,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from triggerwatch.core.db import Database, utcnow
+from triggerwatch.core.rules import RuleSet
 from triggerwatch.notifier.digest import run_digest
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.retention import run_retention
-from triggerwatch.worker.rules import RuleSet
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.db import Database, NotificationDecision, insert_ignore, utcnow
-from triggerwatch.worker.rules import DeliveryRules, Routing
+from triggerwatch.core.rules import DeliveryRules, RoutingRules
 
 DELIVER, DIGEST, BLOCKED = "deliver", "digest", "blocked"
 
@@ -37,13 +37,13 @@ class NoiseGate:
         self,
         db: Database,
         delivery: DeliveryRules,
-        routing: Routing | None = None,
+        routing: RoutingRules | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.delivery = delivery
-        self.routing = routing or Routing()
+        self.routing = routing or RoutingRules()
         self.tz = ZoneInfo(delivery.timezone)
         self.clock = clock
         self._lock = threading.Lock()

@@ -10,10 +10,10 @@ notifier.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 
@@ -71,8 +71,13 @@ def run_retention(db: Database, days: float, *, clock: Callable[[], datetime] = 
         all_names = _patterns(set(names_by_event.values()))
         if not all_names:
             return result
-        for model, counter in ((Alert, "alerts"), (NotificationDecision, "decisions")):
-            for row in session.scalars(select(model)):
+        models: tuple[tuple[type[Alert] | type[NotificationDecision], str], ...] = (
+            (Alert, "alerts"),
+            (NotificationDecision, "decisions"),
+        )
+        for model, counter in models:
+            rows = cast("Iterable[Alert | NotificationDecision]", session.scalars(select(model)))
+            for row in rows:
                 payload = row.payload
                 related = set(payload.get("event_ids") or []) & set(names_by_event)
                 old = row.created_at < cutoff

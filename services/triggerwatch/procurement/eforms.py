@@ -136,7 +136,7 @@ def notice_subtypes() -> dict[str, tuple[str, str]]:
     return {s["subTypeId"]: (s["documentType"], s["type"]) for s in json.loads(text)["noticeSubTypes"]}
 
 
-def classify(form_type: str, subtype: str) -> NoticeType:
+def notice_type_of(form_type: str, subtype: str) -> NoticeType:
     if subtype.upper().startswith("E"):
         return "national"
     if form_type == "veat":
@@ -464,7 +464,7 @@ def _parse(root: etree._Element) -> Notice:
         form_type=form_type,
         subtype=subtype or "",
         document_type=sdk[0] if sdk else None,
-        notice_type=classify(form_type, subtype or ""),
+        notice_type=notice_type_of(form_type, subtype or ""),
         issue_date=issued[0] if issued else None,
         publication_date=published[0] if published else None,
         language=language,

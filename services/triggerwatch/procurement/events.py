@@ -31,7 +31,7 @@ TED_NOTICE_URL = "https://ted.europa.eu/en/notice/-/detail/{publication_number}"
 FORM_KINDS = {"pin": "PIN", "cn": "CN", "can": "CAN", "veat": "CAN"}
 
 
-def dedup_key(notice_id: str) -> str:
+def procurement_dedup_key(notice_id: str) -> str:
     """``notice:<eForms notice UUID>``, without the ``-01`` version suffix Hilma's ``fullEFormsId`` has."""
     value = notice_id.strip().lower()
     if len(value) == 39 and value[36] == "-" and value[37:].isdigit():
@@ -140,7 +140,7 @@ def notice_events(
     cpv_codes = notice.cpv_codes
     deadline = notice.deadline
     attributes: dict[str, str | int | float | bool | None] = {
-        "dedup_key": dedup_key(notice.notice_id),
+        "dedup_key": procurement_dedup_key(notice.notice_id),
         "notice_id": number,
         "eforms_notice_id": notice.notice_id,
         "notice_type": notice.notice_type,

@@ -31,7 +31,7 @@ from triggerwatch.core.errors import InvalidInputError, TransientError
 from triggerwatch.registry.ytj import PRH_ATTRIBUTION, parse_date
 
 if TYPE_CHECKING:
-    from triggerwatch.collectors.http import HttpFetcher
+    from triggerwatch.core.http import HttpFetcher
 
 NOTICES_API = "https://avoindata.prh.fi/opendata-registerednotices-api/v3"
 CODE_LISTS = ("EC", "NRT", "CF")
@@ -122,7 +122,7 @@ class CodeListCache:
 
 
 @dataclass(frozen=True)
-class Notice:
+class RegisterNotice:
     business_id: str | None
     company_name: str | None
     record_number: str
@@ -174,7 +174,7 @@ def _company_identity(company: dict[str, Any]) -> tuple[str | None, str | None]:
     return business_id, (str(name) if name else None)
 
 
-def to_notice(company: dict[str, Any], notice: dict[str, Any]) -> Notice:
+def to_notice(company: dict[str, Any], notice: dict[str, Any]) -> RegisterNotice:
     if not isinstance(notice, dict):
         raise InvalidInputError("a notice is not an object")
     business_id, name = _company_identity(company)
@@ -186,7 +186,7 @@ def to_notice(company: dict[str, Any], notice: dict[str, Any]) -> Notice:
     codes = notice.get("entryCodes") or []
     if not isinstance(codes, list):
         raise InvalidInputError("entryCodes is not a list")
-    return Notice(
+    return RegisterNotice(
         business_id=business_id,
         company_name=name,
         record_number=str(record),
@@ -197,9 +197,9 @@ def to_notice(company: dict[str, Any], notice: dict[str, Any]) -> Notice:
     )
 
 
-def notice_events(
+def register_notice_events(
     source: str,
-    notice: Notice,
+    notice: RegisterNotice,
     *,
     ec_labels: dict[str, str],
     nrt_labels: dict[str, str],
@@ -243,7 +243,7 @@ def notice_events(
                 observed_at=observed_at,
                 companies=[CompanyRef(business_id=notice.business_id, name=notice.company_name)],
                 title=title[:1000],
-                summary=f"{nrt_label or 'Notice'}: {label} ({code}). {PRH_ATTRIBUTION}",
+                summary=f"{nrt_label or 'RegisterNotice'}: {label} ({code}). {PRH_ATTRIBUTION}",
                 language="fi",
                 evidence=[
                     Evidence(

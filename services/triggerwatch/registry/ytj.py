@@ -62,10 +62,6 @@ class CompanyName(BaseModel):
     end_date: date | None = None
     version: int | None = None
 
-    @property
-    def is_current(self) -> bool:
-        return self.end_date is None
-
 
 class CompanySituation(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -218,8 +218,8 @@ def score_report(
     if customers is not None and companies is not None:
         data = _file_dataset(customers, companies, codes)
     else:
+        from triggerwatch.core.feedback import feedback_precision
         from triggerwatch.scoring.publish import dataset_from_db
-        from triggerwatch.web.feedback import feedback_precision
 
         db = _db()
         data = dataset_from_db(db, codes)
@@ -261,8 +261,8 @@ def score_export(
 
 def _owner_of(rules_file: Path | None) -> Any:
     """The owner rep of a row by the rules file's routing (CRM mapping, territory, product group)."""
+    from triggerwatch.core.rules import load_rules
     from triggerwatch.core.settings import WorkerSettings, load
-    from triggerwatch.worker.rules import load_rules
 
     path = rules_file or load(WorkerSettings).rules_file
     if not path.exists():

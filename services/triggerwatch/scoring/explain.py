@@ -7,6 +7,7 @@ ranking model's scores); either way each leaf is a target group with its rule.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,11 @@ class Leaf:
     positive_rate: float  # share of good customers among training rows in the leaf
     expected_value: float  # mean gross margin from the product group per training buyer in the leaf
     train_size: int
+
+
+def group_id(product_group: str, rule: str) -> str:
+    """A target group's id: its product group and a hash of its rule (stable across runs)."""
+    return f"{product_group}:{hashlib.sha1(rule.encode()).hexdigest()[:10]}"
 
 
 def _paths(tree: Any, names: list[str]) -> dict[int, list[tuple[str, bool, float]]]:

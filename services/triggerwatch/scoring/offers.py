@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triggerwatch.core.db import CompanyScore, CustomerOffer, CustomerValue, Database, TargetGroup
+from triggerwatch.scoring.explain import group_id  # the same target group ids as prospects'
 
 OFFER_COLUMNS = [
     "business_id",
@@ -52,8 +53,6 @@ def next_best_offers(
 
     ``models``: product group → a trained ``GroupModel`` (only publishable ones should be passed);
     ``known_customers``: (business_id, product_group) reps marked as already buying the group."""
-    from triggerwatch.scoring.targets import group_id  # the same target group ids as prospects'
-
     ids = pd.Index(customers["business_id"].unique())
     ids = ids[ids.isin(features.index)]
     feats = features.loc[ids]

@@ -28,11 +28,11 @@ from triggerwatch.core.db import (
     TargetGroup,
 )
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.feedback import FeedbackLabel, training_labels
 from triggerwatch.core.targets import ScoreIn, TargetFile, TargetGroupIn, load_targets
 from triggerwatch.scoring.customers import ImportResult, read_customers
 from triggerwatch.scoring.features import Codes, company_row_features, frame
 from triggerwatch.scoring.targets import Dataset, ScoringResult, today
-from triggerwatch.web.feedback import FeedbackLabel, training_labels
 
 
 class MissingStepError(ConfigError):
@@ -127,7 +127,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             )
     groups = [g for pg in published for g in result.groups[pg]]
     scores = result.scores[result.scores["product_group"].isin(published)]
-    targets = TargetFile(
+    target_file = TargetFile(
         target_groups=[
             TargetGroupIn(
                 target_group_id=g.target_group_id,
@@ -149,7 +149,7 @@ def store(db: Database, result: ScoringResult, data: Dataset, *, only_better: bo
             for r in scores.itertuples(index=False)
         ],
     )
-    counts = load_targets(db, targets)
+    counts = load_targets(db, target_file)
     counts |= store_customers(db, result)
     keep = {g.target_group_id for g in groups}
     with db.session() as s:  # target groups of an earlier tree that no score refers to any more

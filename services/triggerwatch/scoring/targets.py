@@ -8,7 +8,6 @@ prospects in the leaf).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,6 +17,7 @@ import pandas as pd
 
 from triggerwatch.scoring.clv import COLUMNS as CLV_COLUMNS
 from triggerwatch.scoring.clv import customer_values
+from triggerwatch.scoring.explain import group_id
 from triggerwatch.scoring.features import Codes
 from triggerwatch.scoring.labels import DEFAULT_LABEL
 from triggerwatch.scoring.model import GroupModel, Leaf, train_all
@@ -88,10 +88,6 @@ def confident_rate(leaf: Leaf, z: float = 1.96) -> float:
     centre = p + z * z / (2 * n)
     margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return (centre - margin) / (1 + z * z / n)
-
-
-def group_id(product_group: str, rule: str) -> str:
-    return f"{product_group}:{hashlib.sha1(rule.encode()).hexdigest()[:10]}"
 
 
 def prospects(data: Dataset, product_group: str) -> pd.DataFrame:

@@ -13,19 +13,19 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import faust
 from faust.types import EventT
 
 from triggerwatch.core.contracts import topic_names
 from triggerwatch.core.db import Database, utcnow
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import WorkerSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.worker.offload import make_runner
+from triggerwatch.worker.outcome import Emitted, count
 from triggerwatch.worker.pipeline import BatchPipeline
-from triggerwatch.worker.processing import Emitted, count
-from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,12 @@ def create_app(settings: WorkerSettings, db: Database | None = None) -> faust.Ap
         batches = cast("faust.Stream[bytes]", stream).noack_take(BATCH_SIZE, within=BATCH_WITHIN_S)
         try:
             async for batch in batches:
-                await pipeline.submit(batch)
+                await pipeline.submit(cast("Sequence[EventT]", batch))
         finally:  # stopping: what was not acked is processed again after the restart
             pipeline.cancel()
 
     @app.on_before_shutdown.connect
-    def _stop_processing(app: faust.App, **kwargs: object) -> None:
+    def _stop_processing(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         runner.close()
 
     return app

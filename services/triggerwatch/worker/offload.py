@@ -8,7 +8,7 @@ queued at the child (see :mod:`triggerwatch.worker.pipeline`). Measured on this 
 machine: see ``bench/bench_matching.py`` and ``docs/architecture.md``.
 
 The child owns its own database connection, rules and name index; it returns plain
-:class:`~triggerwatch.worker.processing.Emitted` values (bytes to send, labels to count), and the
+:class:`~triggerwatch.worker.outcome.Emitted` values (bytes to send, labels to count), and the
 worker counts the metrics (a child's Prometheus registry is never scraped). If the child dies,
 ``process`` raises ``BrokenProcessPool``: the worker exits without committing, and a restarted
 worker processes the batch again (at-least-once; every effect is idempotent).
@@ -32,10 +32,11 @@ from sqlalchemy.exc import OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from triggerwatch.core.db import Database
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import WorkerSettings
-from triggerwatch.worker.processing import Emitted, Processor, emitted
+from triggerwatch.worker.outcome import Emitted, emitted
+from triggerwatch.worker.processing import Processor
 from triggerwatch.worker.resolve import LinkingResolver
-from triggerwatch.worker.rules import load_rules
 
 log = logging.getLogger(__name__)
 

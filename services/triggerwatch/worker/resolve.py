@@ -2,9 +2,9 @@
 
 The worker resolves an event's company by business ID first; names (or, for events that name no
 company, the title) go to a :class:`NameResolver`. The default, :class:`ExactNameResolver`, is an
-exact name-key match against the company table (an ambiguous name never resolves). A text linker
-(e.g. ``triggerwatch.text.linker.CompanyLinker``) can be injected instead: anything with
-``resolve(text) -> Mention | None`` fits.
+exact name-key match against the company table (an ambiguous name never resolves);
+:class:`LinkingResolver` adds the Finnish-aware text linker (``triggerwatch.text.linker``). Anything
+with the three methods of :class:`NameResolver` fits.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 
 @runtime_checkable
-class Mention(Protocol):
-    """A company found in a text (structural: any object with these attributes fits)."""
+class Resolution(Protocol):
+    """A company a name resolved to (structural: a linker's mention fits)."""
 
     @property
     def company_id(self) -> str: ...  # the business ID
@@ -41,7 +41,13 @@ class Mention(Protocol):
 
 @runtime_checkable
 class NameResolver(Protocol):
-    def resolve(self, text: str) -> Mention | None: ...
+    def prepare(self, session: Session, texts: Iterable[str]) -> None:
+        """Before a batch: load what resolving ``texts`` needs, in the batch's read transaction."""
+
+    def forget(self) -> None:
+        """Before a batch: drop cached answers (the company table may have changed)."""
+
+    def resolve(self, text: str) -> Resolution | None: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class ExactNameResolver:
     def forget(self) -> None:
         self._cache.clear()
 
-    def resolve(self, text: str) -> Mention | None:
+    def resolve(self, text: str) -> Resolution | None:
         key = name_key(text)
         if key not in self._cache and self.db is not None:
             with self.db.session() as session:
@@ -136,7 +142,7 @@ class LinkingResolver:
     def forget(self) -> None:
         self.exact.forget()
 
-    def resolve(self, text: str) -> Mention | None:
+    def resolve(self, text: str) -> Resolution | None:
         exact = self.exact.resolve(text)
         if exact is not None:
             return exact

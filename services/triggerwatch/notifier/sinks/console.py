@@ -10,7 +10,7 @@ from triggerwatch.core.errors import TransientError
 from triggerwatch.notifier.render import company_label, one_line, render_digest, render_text, resolve_language
 
 if TYPE_CHECKING:
-    from triggerwatch.notifier.digest import Digest
+    from triggerwatch.notifier.sinks.base import Digest
 
 RULE = "-" * 72
 
@@ -37,6 +37,9 @@ class ConsoleSink:
     async def send_digest(self, digest: Digest, idempotency_key: str) -> None:
         _, text, _ = render_digest(digest.owner, digest.alerts, digest.period)
         self._write(f"{RULE}\nDIGEST {text}{RULE}\n")
+
+    async def aclose(self) -> None:
+        """Nothing held open."""
 
     def _write(self, text: str) -> None:
         stream = self._stream or sys.stdout

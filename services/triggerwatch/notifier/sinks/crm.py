@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import httpx
 
-from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
+from triggerwatch.core.http import parse_retry_after
 from triggerwatch.notifier.render import trigger_record
 
 SIGNATURE_VERSION = "v1"

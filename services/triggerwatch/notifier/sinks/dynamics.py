@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
+from triggerwatch.core.http import parse_retry_after
 from triggerwatch.notifier.render import render_text
 
 ODATA_HEADERS = {"OData-Version": "4.0", "OData-MaxVersion": "4.0", "Accept": "application/json"}

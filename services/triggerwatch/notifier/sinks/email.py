@@ -22,7 +22,7 @@ from triggerwatch.core.errors import PermanentDeliveryError, TransientError
 from triggerwatch.notifier.render import render_digest, render_email
 
 if TYPE_CHECKING:
-    from triggerwatch.notifier.digest import Digest
+    from triggerwatch.notifier.sinks.base import Digest
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,9 @@ class EmailSink:
         if alert.revision > 1:
             msg.replace_header("Subject", f"Update: {msg['Subject']}")
         await asyncio.to_thread(self._send_sync, msg, recipients)
+
+    async def aclose(self) -> None:
+        """Nothing held open: each message uses its own SMTP connection."""
 
     async def send_digest(self, digest: Digest, idempotency_key: str) -> None:
         subject, text, html = render_digest(digest.owner, digest.alerts, digest.period)

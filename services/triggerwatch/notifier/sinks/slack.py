@@ -29,13 +29,13 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from triggerwatch.collectors.http import parse_retry_after
 from triggerwatch.core.contracts import AlertV1
 from triggerwatch.core.errors import PermanentDeliveryError, TransientError
+from triggerwatch.core.http import parse_retry_after
 from triggerwatch.notifier.render import digest_lines, render_blocks, render_slack_fallback
 
 if TYPE_CHECKING:
-    from triggerwatch.notifier.digest import Digest
+    from triggerwatch.notifier.sinks.base import Digest
 
 
 class Pacer:

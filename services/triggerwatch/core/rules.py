@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -122,6 +123,13 @@ class Rule(BaseModel):
         return "*" in self.product_groups or product_group in self.product_groups
 
 
+class RuleMatch(NamedTuple):
+    """The rule an event matched and why it is relevant (``"any"``, ``"cpv 72000000"``, …)."""
+
+    rule: Rule
+    relevance: str
+
+
 class Rep(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -130,7 +138,7 @@ class Rep(BaseModel):
     daily_cap: int | None = Field(None, ge=0)  # overrides delivery.daily_cap
 
 
-class Routing(BaseModel):
+class RoutingRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     fallback_owner: str | None = None
@@ -221,7 +229,7 @@ class RuleSet(BaseModel):
     priority_high: float = Field(0.5, ge=0)
     priority_medium: float = Field(0.25, ge=0)
     rules: list[Rule] = Field(min_length=1)
-    routing: Routing = Routing()
+    routing: RoutingRules = RoutingRules()
     delivery: DeliveryRules = DeliveryRules()
 
     def match(
@@ -230,15 +238,25 @@ class RuleSet(BaseModel):
         product_group: str,
         attributes: dict[str, str | int | float | bool | None] | None = None,
         title: str = "",
-    ) -> Rule | None:
+    ) -> RuleMatch | None:
         """The first rule for the kind and product group whose relevance filter the event passes."""
         for rule in self.rules:
-            if (
-                rule.kind == kind
-                and rule.applies_to(product_group)
-                and rule.relevance.matches(attributes or {}, title) is not None
-            ):
-                return rule
+            if rule.kind == kind and rule.applies_to(product_group):
+                relevance = rule.relevance.matches(attributes or {}, title)
+                if relevance is not None:
+                    return RuleMatch(rule, relevance)
+        return None
+
+    def held_back(self, rule: Rule, age_days: float, recent_alert_id: str | None) -> str | None:
+        """Why a matching event does not alert (too old for the rule, or the company had an alert
+        of the same kind and product group within the cooldown), or None when it alerts."""
+        if age_days > rule.freshness_days:
+            return f"stale: happened {age_days:.0f} days ago (freshness {rule.freshness_days:g} days)"
+        if recent_alert_id is not None:
+            return (
+                f"cooldown: alert {recent_alert_id} for the same company, kind and "
+                f"product group within {self.cooldown_hours:g} h"
+            )
         return None
 
     def priority(self, priority_score: float) -> Priority:

@@ -1,0 +1,1 @@
+"""The relay service: the transactional outbox → Kafka (``relay.py``), wired by ``service.py``."""

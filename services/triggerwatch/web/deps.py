@@ -1,0 +1,108 @@
+"""What every route depends on, given through FastAPI ``Depends``: the service's context (database,
+clock, expected source intervals, rules), the caller's role, the UI's session and CSRF token, and
+page rendering."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from triggerwatch.core.db import Database
+from triggerwatch.web import auth
+from triggerwatch.web.auth import Principal, Role
+from triggerwatch.web.i18n import translator
+
+TEMPLATES_DIR = str(resources.files("triggerwatch.web").joinpath("templates"))
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """The web service's shared state, built once by ``create_app`` and kept on ``app.state``."""
+
+    db: Database
+    clock: Callable[[], datetime]
+    expected: dict[str, float]  # source → expected interval (s), for freshness and the watchdog
+    rules: dict[str, Any] = field(default_factory=dict)  # the rules the worker applies (read-only)
+    lag_metrics_urls: Sequence[str] = ()
+
+
+def context(request: Request) -> WebContext:
+    web: WebContext = request.app.state.web
+    return web
+
+
+def database(request: Request) -> Database:
+    return context(request).db
+
+
+Ctx = Annotated[WebContext, Depends(context)]
+Db = Annotated[Database, Depends(database)]
+
+
+def api_role(roles: frozenset[Role]) -> Callable[..., Principal]:
+    """An API route's caller (bearer token or the UI's session), admitted only with one of ``roles``."""
+
+    def dependency(request: Request, db: Db) -> Principal:
+        return auth.require(request, db, roles)
+
+    return dependency
+
+
+class LoginRequired(Exception):
+    """A page asked for without a login: the app redirects to ``/login``."""
+
+
+def page_role(roles: frozenset[Role]) -> Callable[..., Principal]:
+    """A UI page's logged-in user, admitted only with one of ``roles``."""
+
+    def dependency(request: Request, db: Db) -> Principal:
+        principal = auth.current_principal(request, db)
+        if principal is None:
+            raise LoginRequired()
+        if principal.role not in roles:
+            raise HTTPException(403, f"role {principal.role.value} may not see this page")
+        return principal
+
+    return dependency
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not hmac.compare_digest(str(expected), submitted or ""):
+        raise HTTPException(403, "CSRF token missing or wrong")
+
+
+_TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
+    )
+)
+
+
+def render(request: Request, name: str, who: Principal | None, **ctx: Any) -> HTMLResponse:
+    """A page in the session's language, with the CSRF token every form needs."""
+    lang = request.session.get("lang", "en")
+    return _TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {"t": translator(lang), "lang": lang, "who": who, "csrf": csrf_token(request), **ctx},
+    )
