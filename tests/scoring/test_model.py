@@ -7,13 +7,13 @@ from tests.scoring.conftest import SPEC
 from triggerwatch.scoring import synthetic
 from triggerwatch.scoring.features import Codes
 from triggerwatch.scoring.model import Condition, TooLittleDataError, rule_text, train_group
-from triggerwatch.scoring.targets import Dataset, evaluation, run
+from triggerwatch.scoring.targets import Dataset, ScoringResult, evaluation, run
 
 
 def test_planted_segment_is_the_top_target_group(
-    codes: Codes, planted_features: pd.DataFrame, planted_customers: pd.DataFrame
+    planted_result: ScoringResult, planted_features: pd.DataFrame, planted_customers: pd.DataFrame
 ) -> None:
-    result = run(Dataset(planted_features, planted_customers), codes, seed=3)
+    result = planted_result
     model = result.models["it-services"]
     assert model.label == "margin_rate"
     assert model.metrics.auc >= 0.85 and model.repeated.chosen_auc >= 0.85
@@ -23,9 +23,11 @@ def test_planted_segment_is_the_top_target_group(
     assert "excludes no gain" in model.verdict()
     assert set(model.candidates) == {"tree", "hgb", "reference"}
     assert len(model.metrics.lift_deciles) == 10 and model.metrics.lift_deciles[0] > 2
+    assert set(model.repeated.means) == {"tree", "reference", "hgb"}  # the depth-4 tree is a candidate
+    assert model.repeated.chosen_auc == max(model.repeated.means.values())  # the best mean ranks
     top = result.groups["it-services"][0]
-    assert top.rule.startswith("TOL K (64–66) and region Uusimaa")
-    assert top.rule_fi.startswith("TOL K (64–66) ja maakunta Uusimaa")
+    assert top.rule == "TOL K (64–66) and region Uusimaa"  # pruned: no noise splits inside the plant
+    assert top.rule_fi == "TOL K (64–66) ja maakunta Uusimaa"
     assert top.size > 0 and top.score > 0.9
     # every prospect's score carries its leaf's rule path; customers are not scored
     scores = result.scores[result.scores["product_group"] == "it-services"]
@@ -36,7 +38,7 @@ def test_planted_segment_is_the_top_target_group(
     assert scores.loc[planted, "score"].mean() > 0.85 > 0.3 > scores.loc[~planted, "score"].mean()
     # the weaker plant (TOL F in cleaning) is found too; office-supplies has nothing planted
     assert result.models["cleaning"].better_than_baseline
-    assert result.groups["cleaning"][0].rule.startswith("TOL F (41–43)")
+    assert result.groups["cleaning"][0].rule == "TOL F (41–43)"
     assert not result.models["office-supplies"].better_than_baseline
     out = evaluation(result)
     assert out["product_groups"]["it-services"]["top_target_groups"][0]["rule"] == top.rule
@@ -54,10 +56,8 @@ def test_random_labels_are_not_better_than_baseline(codes: Codes, planted_featur
     assert "not better than the baseline" in model.verdict()
 
 
-def test_leaf_explanations_name_the_rule_path(
-    codes: Codes, planted_features: pd.DataFrame, planted_customers: pd.DataFrame
-) -> None:
-    model = train_group(planted_features, planted_customers, "it-services", codes, seed=3)
+def test_leaf_explanations_name_the_rule_path(codes: Codes, planted_result: ScoringResult) -> None:
+    model = planted_result.models["it-services"]
     rules = sorted(leaf.rule for leaf in model.leaves.values())
     assert any(r.startswith("TOL K (64–66) and region Uusimaa") for r in rules)
     assert all(r.startswith(("TOL", "not TOL", "region", "age", "company form")) for r in rules)
