@@ -54,7 +54,7 @@ def next_best_offers(
     ``models``: product group → a trained ``GroupModel`` (only publishable ones should be passed);
     ``known_customers``: (business_id, product_group) reps marked as already buying the group."""
     ids = pd.Index(customers["business_id"].unique())
-    ids = ids[ids.isin(features.index)]
+    ids = ids[features.index.get_indexer(ids) >= 0]  # not Index.isin: slow on Arrow strings
     feats = features.loc[ids]
     feats = feats.assign(age_years=feats["age_years"].fillna(-1.0))
     frames = []
@@ -64,7 +64,7 @@ def next_best_offers(
             buyers |= set(known_customers.loc[known_customers["product_group"] == pg, "business_id"])
         scores, leaves = model.score(feats)
         frame = pd.DataFrame({"business_id": ids, "leaf": leaves, "score": scores})
-        frame["buys"] = frame["business_id"].isin(buyers)
+        frame["buys"] = pd.Index(sorted(buyers)).get_indexer(frame["business_id"]) >= 0
         adoption = frame.groupby("leaf")["buys"].mean()
         margin = (
             customers[customers["product_group"] == pg]

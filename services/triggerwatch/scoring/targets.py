@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from triggerwatch.scoring.clv import COLUMNS as CLV_COLUMNS
@@ -91,7 +92,11 @@ def confident_rate(leaf: Leaf, z: float = 1.96) -> float:
 
 
 def prospects(data: Dataset, product_group: str) -> pd.DataFrame:
-    return data.features[~data.features.index.isin(list(data.not_prospects(product_group)))]
+    # positions by the index's hash table: ``Index.isin`` on Arrow strings builds a scalar per value
+    keep = np.ones(len(data.features), dtype=bool)
+    found = data.features.index.get_indexer(pd.Index(list(data.not_prospects(product_group))))
+    keep[found[found >= 0]] = False
+    return data.features[keep]
 
 
 def score_prospects(
