@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.scoring.conftest import SPEC
+from tests.scoring.conftest import SMALL
 from triggerwatch.cli import app
 from triggerwatch.core.db import Company, Database, ScoringRun
 from triggerwatch.scoring import synthetic
@@ -17,13 +17,13 @@ from triggerwatch.scoring.features import Codes
 
 
 def test_evaluate_prints_metrics_and_target_groups(tmp_path: Path, codes: Codes) -> None:
-    customers, companies = synthetic.write_dataset(tmp_path, codes, SPEC)
+    customers, companies = synthetic.write_dataset(tmp_path, codes, SMALL)
     with companies.open("a") as f:
         f.write('{"businessId": {"value": "0112038-8"}}\n')  # reported on stderr, the rest goes on
     args = ["score", "evaluate", "--customers", str(customers), "--companies", str(companies)]
     result = CliRunner().invoke(app, [*args, "--seed", "3"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "line 2001: invalid business ID '0112038-8'" in result.stderr
+    assert f"line {SMALL.companies + 1}: invalid business ID '0112038-8'" in result.stderr
     out = json.loads(result.stdout)
     it = out["product_groups"]["it-services"]
     assert set(it) >= {"auc", "precision_at_10pct", "lift_top_decile", "baseline", "top_target_groups"}
@@ -32,7 +32,7 @@ def test_evaluate_prints_metrics_and_target_groups(tmp_path: Path, codes: Codes)
     top = it["top_target_groups"][0]
     assert top["rule"].startswith("TOL K (64–66) and region Uusimaa")
     assert top["size"] > 0 and top["expected_value"] > 0
-    assert it["label"] == "margin_rate" and it["ranking_model"] in ("tree", "hgb")
+    assert it["label"] == "margin_rate" and it["ranking_model"] in ("tree", "reference", "hgb")
     assert it["repeated_splits"]["ci_low"] > 0 and len(it["lift_deciles"]) == 10
     assert out["product_groups"]["office-supplies"]["better_than_baseline"] is False
     # the same seed gives the same answer
@@ -41,7 +41,7 @@ def test_evaluate_prints_metrics_and_target_groups(tmp_path: Path, codes: Codes)
 
 
 def test_report_on_random_labels_says_not_better_than_baseline(tmp_path: Path, codes: Codes) -> None:
-    spec = synthetic.Spec(companies=SPEC.companies, customers=SPEC.customers, seed=11, random_labels=True)
+    spec = synthetic.Spec(companies=SMALL.companies, customers=SMALL.customers, seed=11, random_labels=True)
     customers, companies = synthetic.write_dataset(tmp_path, codes, spec)
     html = tmp_path / "report.html"
     result = CliRunner().invoke(
@@ -57,6 +57,10 @@ def test_report_on_random_labels_says_not_better_than_baseline(tmp_path: Path, c
     assert "Lifecycle and RFM (from order lines)" in text and "<td>active</td>" in text
     assert "Segments (industry × region × form × age)" in text
     assert "|--- " in text  # the tree
+    # existing customers: lifetime values (order lines: BG/NBD), and no offers from useless models
+    assert "Existing customers: lifetime value and next-best-offers" in text
+    assert "Most valuable customers" in text and "<td>bg/nbd+gamma-gamma</td>" in text
+    assert "No offers: no product group's model is better than the baseline." in text
 
 
 def test_refuses_clearly_when_data_is_too_small(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The HTML report: per product group the verdict, lift chart, score distribution, segment table and
-the tree; matplotlib figures inlined as SVG into a Jinja2 template."""
+the tree; for existing customers their lifetime values and next-best-offers; matplotlib figures
+inlined as SVG into a Jinja2 template."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from sklearn.tree import export_text, plot_tree
@@ -32,11 +34,11 @@ def _svg(fig: Any) -> Markup:
 
 
 def lift_chart(model: GroupModel) -> Markup:
-    """Lift per held-out decile of the two candidate models and the plain depth-4 tree."""
+    """Lift per held-out decile of the three candidate models (the plain depth-4 tree among them)."""
     fig, ax = plt.subplots(figsize=(5, 3))
     x = np.arange(1, 11)
     for offset, (name, color) in zip(
-        (-0.27, 0.0, 0.27), (("tree", "#3a7"), ("hgb", "#37a"), ("reference", "#aaa")), strict=True
+        (-0.27, 0.0, 0.27), (("tree", "#3a7"), ("reference", "#aaa"), ("hgb", "#37a")), strict=True
     ):
         lift = model.candidates[name].lift_deciles
         ax.bar(x + offset, lift, width=0.27, color=color, label=CANDIDATES[name])
@@ -72,6 +74,55 @@ def tree_plot(model: GroupModel) -> Markup:
         ax=ax,
     )
     return _svg(fig)
+
+
+def existing_customers(result: ScoringResult, top: int = 20) -> dict[str, Any]:
+    """Lifetime values and next-best-offers of existing customers, as the report shows them."""
+    values, offers = result.values, result.offers
+    best = offers[offers["rank"] == 1].set_index("business_id") if len(offers) else offers
+    top_values = []
+    for r in values.head(top).itertuples(index=False):
+        offer = best.loc[r.business_id] if r.business_id in best.index else None
+        top_values.append(
+            {
+                "business_id": r.business_id,
+                "model": r.model,
+                "clv": float(r.clv),
+                "clv_low": float(r.clv_low),
+                "clv_high": float(r.clv_high),
+                "p_alive": None if pd.isna(r.p_alive) else float(r.p_alive),
+                "orders": None if pd.isna(r.orders) else int(r.orders),
+                "offer": None if offer is None else str(offer["product_group"]),
+                "offer_margin": None if offer is None else float(offer["expected_margin"]),
+            }
+        )
+    by_group = []
+    if len(offers):
+        for pg, g in offers.groupby("product_group"):
+            first = g[g["rank"] == 1]
+            rules = first["rule"].value_counts() if len(first) else g["rule"].value_counts()
+            by_group.append(
+                {
+                    "product_group": str(pg),
+                    "customers": int(g["business_id"].nunique()),
+                    "first_offer": len(first),
+                    "adoption": float(g["adoption_rate"].mean()),
+                    "expected_margin": float(g["expected_margin"].sum()),
+                    "rule": str(rules.index[0]),
+                    "rule_customers": int(rules.iloc[0]),
+                }
+            )
+    return {
+        "customers": len(values),
+        "models": {str(k): int(v) for k, v in values["model"].value_counts().items()},
+        "total_clv": float(values["clv"].sum()) if len(values) else 0.0,
+        "fits": result.value_models,
+        "values": top_values,
+        "offers": by_group,
+        "top_offers": offers.sort_values(["expected_margin", "score"], ascending=False)
+        .head(top)
+        .to_dict("records"),
+    }
 
 
 def render(
@@ -112,6 +163,7 @@ def render(
                 ]
                 + [("baseline (DummyClassifier)", model.baseline)],
                 "repeated": model.repeated,
+                "repeated_means": [(CANDIDATES[k], v) for k, v in model.repeated.means.items()],
                 "fidelity": model.fidelity,
                 "surrogate": model.kind != "tree",
                 "params": model.params,
@@ -141,6 +193,7 @@ def render(
             for t in ("top 5%", "top 20%", "rest")
         ],
         lifecycle=lifecycle,
+        existing=existing_customers(result),
         refused=result.refused,
         groups=groups,
         feedback=list(feedback),
