@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.scoring.conftest import SPEC
+from tests.scoring.conftest import SMALL
 from triggerwatch.cli import app
 from triggerwatch.core.contracts import (
     CompanyRef,
@@ -78,14 +78,15 @@ def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch, db: Database) -> st
 def test_train_stores_publishes_and_the_worker_alerts(
     db: Database,
     codes: Codes,
-    planted_records: list[dict[str, object]],
+    small_records: list[dict[str, object]],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    load_registry(db, planted_records, codes)
-    n_customers = synthetic.customer_lines(codes, SPEC)["business_id"].nunique()
+    load_registry(db, small_records, codes)
+    lines = synthetic.customer_lines(codes, SMALL)
+    n_customers = lines["business_id"].nunique()
     csv_path = tmp_path / "customers.csv"
-    synthetic.customer_lines(codes, SPEC).to_csv(csv_path, index=False)
+    lines.to_csv(csv_path, index=False)
     with csv_path.open("a") as f:
         f.write("0112038-8,it-services,1,1,,\n")  # bad check digit: reported, not stored
     report = json.loads(invoke(["customers", "import", str(csv_path)], monkeypatch, db))
@@ -110,7 +111,7 @@ def test_train_stores_publishes_and_the_worker_alerts(
         assert group.product_group == "it-services" and group.size and group.expected_value
         all_scores = list(s.scalars(select(CompanyScore)))
         # every non-customer, for the two useful models only
-        assert len(all_scores) == 2 * (SPEC.companies - n_customers)
+        assert len(all_scores) == 2 * (SMALL.companies - n_customers)
         assert not customers & {sc.business_id for sc in all_scores}
         scores = [sc for sc in all_scores if sc.product_group == "it-services"]
         best = max(scores, key=lambda sc: sc.score)
@@ -190,7 +191,7 @@ def test_train_stores_publishes_and_the_worker_alerts(
     # the mean of a skewed posterior (a likely lapsed customer) may fall outside its 90 % interval
     assert sum(v.clv_low <= v.clv <= v.clv_high for v in values.values()) > 0.7 * len(values)
     assert offers and {o.product_group for o in offers} <= {"cleaning", "it-services"}
-    bought = set(synthetic.customer_lines(codes, SPEC).groupby(["business_id", "product_group"]).size().index)
+    bought = set(lines.groupby(["business_id", "product_group"]).size().index)
     assert not bought & {(o.business_id, o.product_group) for o in offers}  # only what it does not buy yet
     some = offers[0].business_id
     company = offers_for_company(db, some)
@@ -200,6 +201,15 @@ def test_train_stores_publishes_and_the_worker_alerts(
     prospect = offers_for_company(db, best.business_id)
     assert not prospect.is_customer and prospect.offers[0].kind == "prospect"
     assert {o.product_group for o in prospect.offers} == {"cleaning", "it-services"}
+    # an existing customer's trigger alerts with its cross-sell offer (the shipped recruitment rule
+    # reaches customers too); its best offer above the rule's minimum score
+    offer = min((o for o in offers if o.score >= 0.5), key=lambda o: (o.rank, -o.score, o.business_id))
+    [customer_outcome] = processor.process_batch([encode(hiring(offer.business_id))])
+    [cross_sell] = [a for a in customer_outcome.alerts if a.product_group == offer.product_group]
+    assert cross_sell.recommended_offer == f"cross-sell: {offer.product_group}"
+    assert cross_sell.explanation.next_step.startswith(f"Existing customer: offer {offer.product_group}")
+    assert cross_sell.explanation.target_group_rule == offer.rule
+    assert cross_sell.score == round(offer.score, 4) and cross_sell.facts["offer_rank"] == str(offer.rank)
     rep_list = list(
         csv.DictReader(
             io.StringIO(invoke(["score", "export", "--customers", "--rules", str(rules)], monkeypatch, db))
@@ -209,13 +219,6 @@ def test_train_stores_publishes_and_the_worker_alerts(
     assert {"clv", "clv_low", "clv_high", "clv_model", "offer_rank", "product_group", "owner"} <= set(
         rep_list[0]
     )
-
-    # retraining replaces scores idempotently: no duplicate rows, no orphan target groups
-    invoke(["score", "train", "--seed", "3"], monkeypatch, db)
-    with db.session() as s:
-        assert len(list(s.scalars(select(CompanyScore)))) == len(all_scores)
-        referenced = set(s.scalars(select(CompanyScore.target_group_id)))
-        assert set(s.scalars(select(TargetGroup.target_group_id))) == referenced
 
     # reps' feedback on the alerts these scores produced shows in the report, per kind and group
     with db.session() as s:
@@ -233,10 +236,14 @@ def test_train_stores_publishes_and_the_worker_alerts(
         stored = s.get(Alert, alert.alert_id)
         assert stored is not None
         record_feedback(s, stored, FeedbackLabel.ALREADY_CUSTOMER, given_by="rep-anna")
+    # retraining replaces scores idempotently: no duplicate rows, no orphan target groups
     invoke(["score", "train", "--seed", "3"], monkeypatch, db)
     with db.session() as s:
         rescored = {
             sc.business_id
             for sc in s.scalars(select(CompanyScore).where(CompanyScore.product_group == "it-services"))
         }
+        assert len(list(s.scalars(select(CompanyScore)))) == len(all_scores) - 1
+        referenced = set(s.scalars(select(CompanyScore.target_group_id)))
+        assert set(s.scalars(select(TargetGroup.target_group_id))) == referenced
     assert best.business_id not in rescored and len(rescored) == len(scores) - 1
