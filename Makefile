@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := $(VENV)/.apt-installed
-# Debian packages the project needs: Voikko (Finnish morphology) and Chromium (browser tests).
-APT_PACKAGES := libvoikko1 voikko-fi chromium
+# Debian packages the project needs: Voikko (Finnish morphology), English and Swedish word lists
+# (the linker's common-word test) and Chromium (browser tests).
+APT_PACKAGES := libvoikko1 voikko-fi wamerican wswedish chromium
 
 .PHONY: demo up test lint bench eval install system-deps clean
 
@@ -51,8 +52,13 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-# quality figures next to their baselines (scoring: planted-segment generator, dev seeds)
+# quality on the labelled sets (dev and held-back parts, next to their baselines): trigger
+# classification, company linking (and the FiNER articles, skipped when ../shared is absent),
+# scoring on the planted-segment generator (dev seeds)
 eval: install
+	$(BIN)/python -m bench.eval_triggers
+	$(BIN)/python -m bench.eval_linking
+	$(BIN)/python -m bench.finer_eval
 	$(BIN)/python -m bench.eval_scoring
 
 clean:

@@ -6,7 +6,9 @@ carry the linker's word-start anchor (a leading space, scanned over " " + the lo
 so the raw scan reports the word-start hits the linker's automaton reports, not every substring hit
 inside words (which the linker never needs).
 ``TRIGGERWATCH_BENCH_SCALE`` (default 1.0) scales the index size and the document count; use 0.02
-for a smoke run. Goals: >= 20k docs/s per core, build < 10 s, < 1 GB.
+for a smoke run. Goals: >= 20k docs/s per core, build < 10 s, < 1 GB; the warm linking rate stays at
+least 0.33x the raw scan's (``linking.docs_per_s_warm.ratio_to_raw``, the ratio before issue 17); the
+warm pass runs three times, each next to a raw scan, and the best rate of each counts.
 """
 
 from __future__ import annotations
@@ -161,10 +163,19 @@ def run() -> Iterable[tuple[str, float, str]]:
     for doc in docs:
         linked += len(linker.link(doc))
     rate = len(docs) / (time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    for doc in docs:  # again: Voikko's and the word-class caches are warm, as in a long-running worker
-        linker.link(doc)
-    warm_rate = len(docs) / (time.perf_counter() - t0)
+    # again, three times, each warm pass next to a raw scan (the best of each): the caches are warm,
+    # as in a long-running worker, and a burst of load on the machine hits both figures alike
+    warm_rate = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for doc in docs:
+            for _ in raw.iter(" " + doc.lower()):
+                pass
+        raw_rate = max(raw_rate, len(docs) / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        for doc in docs:
+            linker.link(doc)
+        warm_rate = max(warm_rate, len(docs) / (time.perf_counter() - t0))
 
     yield "linking.index_names", float(len(rows)), "names"
     yield "linking.build_s", build, "s"
@@ -175,6 +186,9 @@ def run() -> Iterable[tuple[str, float, str]]:
     yield "linking.docs_per_s.baseline", raw_rate, "docs/s"
     yield "linking.docs_per_s_warm", warm_rate, "docs/s"
     yield "linking.docs_per_s_warm.baseline", raw_rate, "docs/s"
+    # the issue-17 goal: linking keeps at least 0.33x the raw scan's rate (warm), as before it
+    yield "linking.docs_per_s.ratio_to_raw", rate / raw_rate, "x"
+    yield "linking.docs_per_s_warm.ratio_to_raw", warm_rate / raw_rate, "x"
     yield "linking.mentions_per_doc", linked / len(docs), "mentions"
     yield "linking.raw_hits_per_doc.baseline", hits / len(docs), "hits"
 

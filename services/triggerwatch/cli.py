@@ -16,6 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from triggerwatch.analytics import cli as analytics_cli
+from triggerwatch.collectors.sources_cli import sources_app
 from triggerwatch.core.errors import ConfigError, TriggerwatchError
 from triggerwatch.core.settings import (
     BaseServiceSettings,
@@ -27,6 +29,7 @@ from triggerwatch.core.settings import (
     load,
 )
 from triggerwatch.notifier.cli import objections_app, retention_app
+from triggerwatch.onboarding.init import init_command
 from triggerwatch.registry.cli import app as registry_app
 from triggerwatch.scoring import cli as scoring_cli
 from triggerwatch.text.cli import link_command
@@ -51,6 +54,10 @@ app.command("link")(link_command)
 app.add_typer(objections_app, name="objections")
 app.add_typer(retention_app, name="retention")
 app.add_typer(_tokens_app, name="tokens")
+app.add_typer(sources_app, name="sources")
+app.command("export")(analytics_cli.export_command)
+app.command("backtest")(analytics_cli.backtest_command)
+app.command("init")(init_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -180,6 +187,97 @@ def parse(
 
 
 @app.command()
+def classify(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="text files (first line = title), '-' for stdin; with --payload: payload paths or URLs"
+        ),
+    ] = None,
+    payload: Annotated[
+        str | None,
+        typer.Option(
+            help="read INPUTS as recorded payloads of this source or format (see `triggerwatch parse --help`)"
+        ),
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="fi, sv or en (default: detected)")] = None,
+    names: Annotated[
+        Path | None,
+        typer.Option(help="CSV id,name: link subject companies to these (as `triggerwatch link`)"),
+    ] = None,
+    db: Annotated[bool, typer.Option("--db", help="link subject companies to the company table")] = False,
+    sources_file: Annotated[Path | None, typer.Option(help="for --payload with a source name")] = None,
+) -> None:
+    """Print the triggers of texts or recorded payload items as JSON lines (see docs/classification.md).
+
+    One line per trigger: kind, subject companies with roles (acquirer/target/seller,
+    appointed/leaving, subject, employer, buyer, investor), evidence sentence, calibrated confidence,
+    rule and attributes; ``"kind": "news"`` for an input without a trigger.
+    """
+    from triggerwatch.text.cli import classify_text, make_linker, trigger_records, write_records
+
+    linker = make_linker(names, db)
+    items = inputs or ["-"]
+    if payload is None:
+        for item in items:
+            text = sys.stdin.read() if item == "-" else _read_input(item).decode("utf-8")
+            write_records(classify_text(text, {"input": item}, language, linker))
+        return
+    from triggerwatch.text.classify import classify_all
+
+    for item in items:
+        for event in _payload_items(payload, item, sources_file):
+            found = classify_all(event.title, event.summary, language or event.language, linker=linker)
+            source = {"input": item, "source_item_id": event.source_item_id, "title": event.title}
+            write_records(trigger_records(found, source))
+
+
+def _read_input(item: str) -> bytes:
+    """A path, a file:// URL or an http(s) URL (e.g. a recorded payload served locally)."""
+    if item.startswith(("http://", "https://")):
+        import httpx
+
+        response = httpx.get(item, timeout=30, follow_redirects=True)
+        if response.status_code != 200:
+            raise TriggerwatchError(f"{item}: HTTP {response.status_code}")
+        return response.content
+    path = Path(item[len("file://") :] if item.startswith("file://") else item)
+    if not path.is_file():
+        raise ConfigError(f"{item}: no such file")
+    return path.read_bytes()
+
+
+def _payload_items(source: str, item: str, sources_file: Path | None) -> list[Any]:
+    """The news items of a recorded payload, as the collector of ``source`` parses them (unclassified)."""
+    from datetime import UTC, datetime
+
+    from triggerwatch.collectors.base import RawPayload
+    from triggerwatch.collectors.formats import PARSE_FORMATS
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.collectors.runner import RunReport, parse_payloads
+
+    raw = RawPayload(
+        source=source, url=None, content=_read_input(item), fetched_at=datetime.now(UTC), ref=item
+    )
+    report = RunReport(source=source)
+    settings: CollectorSettings = load(CollectorSettings)
+    sources = load_sources(sources_file or settings.sources_file, include_disabled=True)
+    if source in sources:
+        config = sources[source].config
+        unclassified = config.model_copy(update={"options": {**config.options, "classify": False}})
+        from triggerwatch.collectors.registry import build_source
+
+        records: list[Any] = parse_payloads(build_source(unclassified), [raw], report)
+    elif source in PARSE_FORMATS:
+        records = list(PARSE_FORMATS[source].parse(raw, report))
+    else:
+        raise ConfigError(f"unknown source or format {source!r}; formats: {', '.join(sorted(PARSE_FORMATS))}")
+    for dl in report.dead_letters:
+        err.print(json.dumps({"dead_letter": dl.reason, "error_type": dl.error_type}, ensure_ascii=False))
+    return [r for r in records if hasattr(r, "title") and hasattr(r, "summary")]
+
+
+@app.command()
 def collect(
     source: str,
     once: Annotated[bool, typer.Option("--once", help="one poll, then exit")] = False,
@@ -280,24 +378,42 @@ def web() -> None:
 
 
 # --------------------------------------------------------------------------------------- all in one
-def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, fresh: bool) -> None:
+def _run_pipeline(
+    *,
+    replay_dir: Path | None,
+    targets: Path | None,
+    once: bool,
+    timeout_s: float,
+    run_dir: Path,
+    fresh: bool,
+) -> None:
+    """Run every service. ``up`` (``replay_dir`` None) uses the database every command uses
+    (``TRIGGERWATCH_DATABASE__URL``, default ``sqlite:///triggerwatch.db``); the demo, which starts
+    afresh each time, has its own under ``run_dir`` unless that variable is set."""
     import os
 
     from triggerwatch.collectors.registry import load_sources
     from triggerwatch.core.db import Database
+    from triggerwatch.core.readiness import readiness
     from triggerwatch.core.targets import load_targets, read_target_file
+    from triggerwatch.onboarding.login import demo_login, ui_url, web_ready
+    from triggerwatch.onboarding.recordings import check_recordings
     from triggerwatch.supervisor import Supervisor, child_env, drain_status
 
+    demo = replay_dir is not None
+    sources = load_sources(load(CollectorSettings).sources_file, replay=demo)
+    if replay_dir is not None:
+        check_recordings(sources, replay_dir)  # before anything starts or is deleted
     if fresh and run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     overrides: dict[str, str] = {}
-    if "TRIGGERWATCH_DATABASE__URL" not in os.environ:
+    if demo and "TRIGGERWATCH_DATABASE__URL" not in os.environ:
         overrides["TRIGGERWATCH_DATABASE__URL"] = f"sqlite:///{(run_dir / 'triggerwatch.db').resolve()}"
     overrides.setdefault("TRIGGERWATCH_WORKER_DATA_DIR", str(run_dir / "worker"))
     overrides.setdefault("TRIGGERWATCH_NOTIFIER_DATA_DIR", str(run_dir / "notifier"))
-    if replay:
-        overrides["TRIGGERWATCH_REPLAY_DIR"] = str(demo_resource("recordings"))
+    if replay_dir is not None:
+        overrides["TRIGGERWATCH_REPLAY_DIR"] = str(replay_dir.resolve())
     env = child_env(overrides)
     os.environ.update(overrides)
     settings: NotifierSettings = load(NotifierSettings)
@@ -305,29 +421,59 @@ def _run_pipeline(*, replay: bool, once: bool, timeout_s: float, run_dir: Path, 
 
     check_sinks(settings)
     setup_logging(settings.log_level)
-    sources = load_sources(load(CollectorSettings).sources_file)
     db = Database(settings.database.url)
     db.upgrade()
-    if replay:
-        load_targets(db, read_target_file(demo_resource("targets.yaml")))
+    if demo:
+        load_targets(db, read_target_file(targets or demo_resource("targets.yaml")))
+    with db.session() as s:
+        warning = readiness(s).warning()
+    url = ui_url(load(WebSettings))
 
     stop = stop_event()
     sup = Supervisor(settings, env=env, run_dir=run_dir)
     started = time.monotonic()
     err.print(
-        f"[bold]triggerwatch[/] {'demo (replaying recorded payloads)' if replay else 'up'}: "
-        f"{len(sources)} sources, sinks {', '.join(settings.sinks)}; logs in {run_dir / 'logs'}"
+        f"[bold]triggerwatch[/] {'demo (replaying recorded payloads)' if demo else 'up'}: "
+        f"{len(sources)} sources, sinks {', '.join(settings.sinks)}; database "
+        f"{settings.database.url.split('@')[-1]}; logs in {run_dir / 'logs'}"
     )
+    if warning:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     sup.start()
     if sup.broker:
         err.print(f"embedded broker on {sup.broker.bootstrap}")
+    announced = False
+
+    def announce() -> None:
+        if demo:
+            err.print(
+                f"[bold]web UI:[/] {url}  log in with this token: {demo_login(db)}\n"
+                f"  (the demo's database; other commands use it with "
+                f"TRIGGERWATCH_DATABASE__URL={settings.database.url})",
+                highlight=False,
+            )
+        else:
+            err.print(
+                f"[bold]web UI:[/] {url}  log in with a token from "
+                "`triggerwatch tokens create --role admin --name you@example.fi`",
+                highlight=False,
+            )
+
     try:
         while not stop.wait(0.25):
             sup.tick()
+            if not announced and web_ready(url):
+                announce()
+                announced = True
             if not once:
                 continue
             status = drain_status(db)
             if status.alerts and status.drained(len(sources), len(settings.sinks)):
+                if not announced:  # --once: the login is part of what a run prints
+                    while time.monotonic() - started < timeout_s and not stop.wait(0.1):
+                        if web_ready(url):
+                            announce()
+                            break
                 err.print(
                     f"drained in {time.monotonic() - started:.1f}s: {status.events} events, "
                     f"{status.alerts} alerts, {status.delivered} deliveries"
@@ -348,8 +494,9 @@ def up(
     timeout: float = 600.0,
     run_dir: Path = Path(".triggerwatch/up"),
 ) -> None:
-    """Run everything locally against the live sources (embedded broker unless KAFKA_BOOTSTRAP_SERVERS)."""
-    _run_pipeline(replay=False, once=once, timeout_s=timeout, run_dir=run_dir, fresh=False)
+    """Run everything locally against the live sources (embedded broker unless KAFKA_BOOTSTRAP_SERVERS),
+    on the database every command uses; says so at start when there are no scores to alert on."""
+    _run_pipeline(replay_dir=None, targets=None, once=once, timeout_s=timeout, run_dir=run_dir, fresh=False)
 
 
 @app.command()
@@ -357,9 +504,24 @@ def demo(
     once: Annotated[bool, typer.Option("--once", help="exit 0 once the replay has drained")] = False,
     timeout: float = 90.0,
     run_dir: Path = Path(".triggerwatch/demo"),
+    recordings: Annotated[
+        Path | None,
+        typer.Option(help="replay your own recordings from here (each enabled source's replay_file)"),
+    ] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="companies, target groups and scores to match (default: the demo's)")
+    ] = None,
 ) -> None:
-    """Run everything locally, replaying recorded real payloads; prints each alert as it is delivered."""
-    _run_pipeline(replay=True, once=once, timeout_s=timeout, run_dir=run_dir, fresh=True)
+    """Run everything locally, replaying recorded real payloads; prints each alert as it is delivered,
+    and the web UI's address with a login once it answers. Its database is its own, made afresh."""
+    _run_pipeline(
+        replay_dir=recordings or demo_resource("recordings"),
+        targets=targets,
+        once=once,
+        timeout_s=timeout,
+        run_dir=run_dir,
+        fresh=True,
+    )
 
 
 def main() -> None:

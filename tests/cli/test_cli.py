@@ -124,3 +124,58 @@ def test_parse_accepts_a_registered_format_as_well_as_a_source() -> None:
     assert lines and all(e["kind"] == "news" and e["source"] == "rss" for e in lines)
     bad = CliRunner().invoke(app, ["parse", "no-such-format", str(feed)])
     assert bad.exit_code != 0
+
+
+@pytest.mark.integration
+def test_demo_prints_the_web_ui_and_a_login_that_works(demo_once: DemoRun) -> None:
+    import re
+
+    from triggerwatch.core.db import Database
+    from triggerwatch.web.auth import Role, verify_token
+
+    result = demo_once.result
+    [token] = re.findall(r"web UI: http://127\.0\.0\.1:\d+/  log in with this token: (tw_\S+)", result.stderr)
+    db_url = f"sqlite:///{(demo_once.run_dir / 'triggerwatch.db').resolve()}"
+    assert f"TRIGGERWATCH_DATABASE__URL={db_url}" in result.stderr  # how export and backtest reach it
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            principal = verify_token(s, token)
+        assert principal is not None and principal.role is Role.ADMIN
+    finally:
+        db.dispose()
+
+
+def test_demo_with_own_recordings_names_the_missing_ones(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from triggerwatch.cli import app
+    from triggerwatch.core.errors import ConfigError
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "mol_fi_tyopaikat_rss_2014.xml").write_bytes(
+        (RECORDINGS / "mol_fi_tyopaikat_rss_2014.xml").read_bytes()
+    )
+    run_dir = tmp_path / "run"
+    result = CliRunner().invoke(app, ["demo", "--once", "--recordings", str(mine), "--run-dir", str(run_dir)])
+    assert isinstance(result.exception, ConfigError)  # `triggerwatch` prints it and exits 2
+    message = str(result.exception)
+    assert message.startswith("no recording for the enabled sources")
+    assert "te-jobs-jyvaskyla" not in message  # that one is there
+    assert f"ampparit-news (expects {mine / 'ampparit_georss_atom_2013.xml'})" in message
+    assert not run_dir.exists()  # refused before anything started
+
+
+def test_own_recordings_are_checked_against_the_sources(tmp_path: Path) -> None:
+    from triggerwatch.collectors.registry import load_sources
+    from triggerwatch.core.errors import ConfigError
+    from triggerwatch.core.settings import CONFIG_DIR
+    from triggerwatch.onboarding.recordings import check_recordings
+
+    sources = load_sources(CONFIG_DIR / "sources.yaml")
+    assert sorted(check_recordings(sources, RECORDINGS)) == sorted(
+        s.config.replay_file for s in sources.values()
+    )
+    with pytest.raises(ConfigError, match="no such directory"):
+        check_recordings(sources, tmp_path / "nowhere")

@@ -84,12 +84,12 @@ def test_cron_trigger_keeps_the_jitter() -> None:
     assert monday <= fire <= monday + timedelta(seconds=120)
 
 
-# every enabled shipped source and the events its recording yields
+# every shipped source the demo replays and the events its recording yields
 SHIPPED_COUNTS = {"te-jobs-jyvaskyla": 17, "ampparit-news": 50, "prh-trade-notices": 2, "ted-fi": 1}
 
 
 def test_shipped_sources_get_their_declared_triggers() -> None:
-    sources = load_sources(SOURCES_FILE)
+    sources = load_sources(SOURCES_FILE, replay=True)
     triggers = {name: trigger_for(src) for name, src in sources.items()}
     intervals = {n: t.interval for n, t in triggers.items() if isinstance(t, IntervalTrigger)}
     assert intervals["te-jobs-jyvaskyla"] == timedelta(hours=1)
@@ -121,7 +121,7 @@ def test_replay_run_all_once_stores_events_for_every_source(db: Database) -> Non
     service = CollectorService(settings(replay_dir=RECORDINGS), db)
     assert service.http is None  # replay never touches the network
     reports = service.run_all_once()
-    # every enabled source, in the file's order
+    # every replayed source, in the file's order
     assert [(r.source, len(r.new_events), r.error) for r in reports] == [
         (name, n, None) for name, n in SHIPPED_COUNTS.items()
     ]
@@ -137,7 +137,7 @@ def test_replay_run_forever_runs_each_source_once_and_returns_on_stop(sqlite_db:
     service.run_forever(stop)
     counts = events_by_source(sqlite_db)
     assert counts == SHIPPED_COUNTS
-    assert set(counts) == set(load_sources(SOURCES_FILE))  # every enabled source ran
+    assert set(counts) == set(load_sources(SOURCES_FILE, replay=True))  # every replayed source ran
 
 
 # -------------------------------------------------------------------------------------------- live
@@ -160,6 +160,7 @@ def test_live_run_forever_schedules_one_job_per_source_and_stops(
                         {
                             **jobs_yaml,
                             "name": "local-jobs",
+                            "enabled": True,  # the shipped entry is the retired mol.fi feed: demo only
                             "options": {**jobs_yaml["options"], "url": feeds.url + "/jobs.rss"},
                         },
                         {

@@ -158,3 +158,46 @@ def test_examples_folder_is_packaged() -> None:
 def test_name_id_is_the_uuid5_of_the_name(name: str) -> None:
     # ids already stored were made with uuid.uuid5: the fast path must give the very same strings
     assert name_id(name) == str(uuid.uuid5(EVENT_NAMESPACE, name))
+
+
+def test_trigger_examples_carry_subject_companies_with_roles() -> None:
+    # issue 16: news classified into triggers names each subject company with its role
+    examples = example_payloads("events")
+    merger = decode_event(examples["merger_news_acquirer_target.json"])
+    assert [(c.name, c.role.value) for c in merger.companies] == [
+        ("Elisa", "acquirer"),
+        ("Fennia IT Oy", "target"),
+    ]
+    assert (
+        merger.attributes["deal_role"] == "acquirer" and merger.attributes["counterparty"] == "Fennia IT Oy"
+    )
+    change = decode_event(examples["decision_maker_change_news_appointed_leaving.json"])
+    assert [(c.name, c.role.value) for c in change.companies] == [
+        ("Microsoft", "appointed"),
+        ("Nokia", "leaving"),
+    ]
+    assert change.attributes["change"] == "appointed" and change.attributes["person_name"] == "Matti Virtanen"
+    layoffs = decode_event(examples["layoffs_news_second_trigger_of_item.json"])
+    # the second trigger of the same item: its own deterministic id, the item's id in the attributes
+    assert layoffs.attributes["item_event_id"] == merger.event_id
+    assert layoffs.event_id == TriggerEventV1.make_id(layoffs.source, f"{layoffs.source_item_id}#layoffs")
+
+
+def test_company_roles_are_an_additive_change() -> None:
+    data = json.loads(example_payloads("events")["recruitment_rss_name_only.json"])
+    for role in (
+        "subject",
+        "buyer",
+        "winner",
+        "employer",
+        "acquirer",
+        "target",
+        "seller",
+        "appointed",
+        "leaving",
+    ):
+        data["companies"][0]["role"] = role
+        assert decode_event(json.dumps(data)).companies[0].role.value == role
+    data["companies"][0]["role"] = "bystander"
+    with pytest.raises(InvalidInputError):
+        decode_event(json.dumps(data))

@@ -79,7 +79,7 @@ def test_recorded_feed_to_every_sink(
     db: Database = request.getfixturevalue("sqlite_db" if backend == "sqlite" else "pg_db")
     services.env["TRIGGERWATCH_DATABASE__URL"] = db.url
     load_targets(db, read_target_file(DEMO_TARGETS))
-    sources = load_sources(CONFIG_DIR / "sources.yaml")
+    sources = load_sources(CONFIG_DIR / "sources.yaml", replay=True)  # the sources the demo replays
     # the real parse path over every enabled source's recording
     for source in sources.values():
         assert run_once(source, db, None, replay_dir=RECORDINGS).error is None

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.skipif(DIRECTORY is None, reason="FiNER articles not av
 def test_org_linking_precision_and_recall_with_5000_distractors() -> None:
     result = finer_eval.evaluate(5000, DIRECTORY)
     assert result is not None
-    assert result.gold == 58  # ORG annotations of the 4 articles that name a company (see finer_eval)
+    # ORG annotations of the 4 articles that name a company (see finer_eval); 59 since "Bloomberg LP"
+    # normalises to "bloomberg" (LP is a legal form), so the annotation "Bloomberg" names it
+    assert result.gold == 59
     assert result.precision >= 0.95, result.errors
     assert result.recall >= 0.90, result.errors
 

@@ -44,6 +44,8 @@ def xss_job_ad(**fields: object) -> TriggerEventV1:
         title=f"{XSS}, Kela, Jyväskylä",
         **fields,
     )
+
+
 EXPECTED = {"te-jobs-jyvaskyla": 7200.0, "ampparit-news": 3600.0}
 
 
@@ -95,3 +97,41 @@ def web(db: Database) -> Iterator[Web]:
     w = make_web(db)
     yield w
     w.client.close()
+
+
+@pytest.fixture
+def sqlite_web(sqlite_db: Database) -> Iterator[Web]:
+    """``web`` on SQLite only: for tests of what the pages and the API show (the queries run on
+    both databases in the tests that use ``web``)."""
+    seed(sqlite_db, recorded_events())
+    w = make_web(sqlite_db)
+    yield w
+    w.client.close()
+
+
+def clone_alert(db: Database, alert_id: str, new_id: str, **payload: object) -> None:
+    """A copy of a stored alert under ``new_id`` (numbered like a new one), its payload changed."""
+    from sqlalchemy import func, select
+
+    from triggerwatch.core.db import Alert
+
+    with db.session() as s:
+        template = s.get(Alert, alert_id)
+        assert template is not None
+        last = s.scalar(select(func.max(Alert.change_seq))) or 0
+        s.add(
+            Alert(
+                alert_id=new_id,
+                event_id=template.event_id,
+                business_id=template.business_id,
+                kind=template.kind,
+                product_group=template.product_group,
+                score=template.score,
+                priority=template.priority,
+                payload={**template.payload, "alert_id": new_id, **payload},
+                created_at=template.created_at,
+                owner=template.owner,
+                revision=1,
+                change_seq=last + 1,
+            )
+        )

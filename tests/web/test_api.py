@@ -272,12 +272,18 @@ def test_crm_pull_and_csv_skip_objected_companies(web: Web) -> None:
     assert [r["company"] for r in rows] == ["Kela"]
 
 
-def test_cursor_is_opaque_base64(web: Web) -> None:
-    page = web.client.get("/api/v1/triggers?limit=1", headers=web.as_(Role.CRM)).json()
+def test_cursor_is_opaque_base64_of_the_change_number_and_old_cursors_still_work(web: Web) -> None:
+    crm = web.as_(Role.CRM)
+    page = web.client.get("/api/v1/triggers?limit=1", headers=crm).json()
     cursor = page["next_cursor"]
     decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    assert decoded[1] == page["items"][0]["alert_id"]
-    assert decoded[0].startswith((NOW - timedelta(0)).date().isoformat())
+    assert decoded == {"seq": page["items"][0]["change_seq"]}
+    # a cursor of the earlier [created_at, alert_id] form: what was created after it comes next
+    first = page["items"][0]
+    legacy = base64.urlsafe_b64encode(json.dumps([first["stored_at"], first["alert_id"]]).encode()).decode()
+    rest = web.client.get(f"/api/v1/triggers?cursor={legacy}", headers=crm).json()
+    assert [i["alert_id"] for i in rest["items"]] == [DIGIA_ALERT] and first["alert_id"] == KELA_ALERT
+    assert (NOW - timedelta(0)).isoformat() == first["stored_at"]
 
 
 def test_a_pull_page_costs_the_same_queries_however_many_alerts_it_checks(web: Web) -> None:
@@ -298,6 +304,7 @@ def test_a_pull_page_costs_the_same_queries_however_many_alerts_it_checks(web: W
                     priority=template.priority,
                     payload={**template.payload, "alert_id": f"copy-{i:03d}"},
                     created_at=template.created_at,
+                    change_seq=1000 + i,
                 )
             )
     statements: list[str] = []

@@ -139,3 +139,62 @@ def test_the_ops_page_shows_a_silent_source_after_its_expected_period(browser: A
         )
     finally:
         site.close()
+
+
+def overflow(page: Any) -> dict[str, int]:
+    return dict(
+        page.evaluate(
+            """() => ({
+                viewport: window.innerWidth,
+                document: document.documentElement.scrollWidth,
+                nav: document.querySelector('nav').scrollWidth,
+                navRight: Math.ceil(document.querySelector('nav .right').getBoundingClientRect().right),
+            })"""
+        )
+    )
+
+
+def test_a_phone_screen_fits_the_csp_holds_and_the_api_docs_work_offline_with_a_token(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = make_site(tmp_path, recorded_events())
+    try:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        page = context.new_page()
+        violations: list[str] = []
+        outside: list[str] = []
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(site.base) else None)
+        login(page, site, Role.ADMIN)  # the admin's top bar has the most links
+        page.wait_for_url(f"{site.base}/ui/alerts")
+        for path in ("/ui/alerts", "/ui/companies/0246246-0", "/ui/ops", "/ui/target-groups"):
+            page.goto(f"{site.base}{path}")
+            sizes = overflow(page)
+            assert sizes["nav"] <= 390 and sizes["navRight"] <= 390 and sizes["document"] <= 390, (
+                path,
+                sizes,
+            )
+        page.goto(f"{site.base}/ui/alerts")
+        page.locator("article", has_text="Kela").locator("button[data-label=useful]").click()
+        page.locator(".feedback-done").first.wait_for(timeout=10_000)  # htmx works under the CSP
+        assert violations == []
+        # /docs: Swagger UI from the service itself; "Authorize" takes a token, "Execute" uses it
+        page.goto(f"{site.base}/docs")
+        page.locator(".swagger-ui .info .title").wait_for(timeout=15_000)
+        page.click("button.authorize")
+        page.locator(".auth-container input").first.fill(site.tokens[Role.REP])
+        page.locator(".auth-btn-wrapper button.authorize").click()
+        page.locator(".auth-btn-wrapper button.btn-done").click()
+        op = page.locator("#operations-alerts-list_alerts_api_v1_alerts_get")
+        op.locator(".opblock-summary").click()
+        op.locator("button.try-out__btn").click()
+        op.locator("button.execute").click()
+        status = op.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for(timeout=15_000)
+        assert status.inner_text().strip() == "200"
+        assert outside == [] and violations == []  # no CDN, nothing the CSP had to block
+        context.close()
+    finally:
+        site.close()

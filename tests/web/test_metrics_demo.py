@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import DemoRun
+from tests.conftest import RECORDINGS, DemoRun
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WebSettings
 from triggerwatch.web.app import create_app
@@ -22,7 +22,9 @@ def test_metrics_after_a_demo_run(demo_once: DemoRun) -> None:
     db = Database(f"sqlite:///{run_dir / 'triggerwatch.db'}")
     with db.session() as s:
         _row, token = create_token(s, role=Role.OPS, name="prometheus")
-    client = TestClient(create_app(WebSettings(), db, silence_watch=False))
+    # the demo runs its web service in replay mode: it watches the sources the demo replays
+    settings = WebSettings(replay_dir=RECORDINGS)
+    client = TestClient(create_app(settings, db, silence_watch=False))
     text = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     m = {
         (s.name, tuple(sorted(s.labels.items()))): s.value

@@ -64,7 +64,7 @@ def test_health_ready_and_metrics_from_the_database(db: Database) -> None:
     assert m[("triggerwatch_source_failing", (("source", "src-b"),))] == 1
     assert m[("triggerwatch_source_failing", (("source", "src-a"),))] == 0
     # the silent-source threshold of each configured source, from sources.yaml
-    assert m[("triggerwatch_source_expected_interval_seconds", (("source", "te-jobs-jyvaskyla"),))] == 7200
+    assert m[("triggerwatch_source_expected_interval_seconds", (("source", "ted-fi"),))] == 90000
 
 
 def test_ready_fails_without_database(tmp_path: object) -> None:

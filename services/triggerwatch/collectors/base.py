@@ -82,6 +82,11 @@ class Collector(ABC, Generic[OptionsT]):
         self.name = name
         self.options = options
 
+    def check_url(self) -> str | None:
+        """The URL a poll starts from (``sources check`` reports its robots.txt verdict)."""
+        url = getattr(self.options, "url", None)
+        return str(url) if url else None
+
     def configure(self, settings: CollectorSettings) -> None:
         """At start, before any poll: take secrets from the settings; raise ConfigError when missing."""
 

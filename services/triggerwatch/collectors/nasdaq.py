@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -94,11 +94,13 @@ def parse_release_body(text: str) -> dict[str, str]:
     return out
 
 
-def _release_time(value: Any) -> datetime | None:
+def _release_time(value: Any, zone: tzinfo = CET) -> datetime | None:
+    """``releaseTime`` / ``published``: local time of the zone the query asked for (``timeZone``;
+    CET/CEST unless ``timeZone=UTC``)."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CET)
+        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
     except ValueError:
         return None
 
@@ -199,7 +201,8 @@ class NasdaqCollector(Collector[NasdaqOptions]):
                     raw=item.raw,
                     error_type="missing_field",
                 )
-        when = _release_time(releases[0].get("releaseTime") or releases[0].get("published"))
+        zone = UTC if self.options.params.get("timeZone", "").upper() == "UTC" else CET
+        when = _release_time(releases[0].get("releaseTime") or releases[0].get("published"), zone)
         if when is None:
             raise InvalidInputError(
                 f"bad releaseTime {releases[0].get('releaseTime')!r}", raw=item.raw, error_type="bad_date"
@@ -249,7 +252,7 @@ class NasdaqCollector(Collector[NasdaqOptions]):
                         url=r.get("messageUrl"),
                         source=self.name,
                         title=str(r["headline"])[:300],
-                        published_at=_release_time(r.get("published")) or when,
+                        published_at=_release_time(r.get("published"), zone) or when,
                     )
                     for r in releases
                 ],

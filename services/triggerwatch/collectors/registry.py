@@ -15,14 +15,22 @@ from pydantic import ValidationError
 
 from triggerwatch.collectors.base import Collector
 from triggerwatch.collectors.cision import CisionCollector
+from triggerwatch.collectors.greenhouse import GreenhouseCollector
 from triggerwatch.collectors.hilma import HilmaCollector
 from triggerwatch.collectors.html import HtmlCollector
+from triggerwatch.collectors.jobposting import JobPostingCollector
+from triggerwatch.collectors.lever import LeverCollector
 from triggerwatch.collectors.nasdaq import NasdaqCollector
 from triggerwatch.collectors.prh_companies import PrhCompaniesCollector
 from triggerwatch.collectors.prh_notices import PrhNoticesCollector
+from triggerwatch.collectors.reachmee import ReachMeeCollector
+from triggerwatch.collectors.recruitee import RecruiteeCollector
 from triggerwatch.collectors.rss import RssCollector
+from triggerwatch.collectors.smartrecruiters import SmartRecruitersCollector
 from triggerwatch.collectors.te_jobs import TeJobsCollector, TyomarkkinatoriCollector
+from triggerwatch.collectors.teamtailor import TeamtailorCollector
 from triggerwatch.collectors.ted import TedCollector
+from triggerwatch.collectors.workday import WorkdayCollector
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.sources import Schedule, SourceConfig, read_source_configs
 
@@ -37,7 +45,21 @@ COLLECTOR_TYPES: dict[str, type[Collector[Any]]] = {
     TyomarkkinatoriCollector.type_name: TyomarkkinatoriCollector,
     TedCollector.type_name: TedCollector,
     HilmaCollector.type_name: HilmaCollector,
+    # job ads from the employers' own applicant-tracking systems and career pages (issue 18)
+    TeamtailorCollector.type_name: TeamtailorCollector,
+    RecruiteeCollector.type_name: RecruiteeCollector,
+    GreenhouseCollector.type_name: GreenhouseCollector,
+    LeverCollector.type_name: LeverCollector,
+    SmartRecruitersCollector.type_name: SmartRecruitersCollector,
+    WorkdayCollector.type_name: WorkdayCollector,
+    ReachMeeCollector.type_name: ReachMeeCollector,
+    JobPostingCollector.type_name: JobPostingCollector,
 }
+
+# Families that give job ads (recruitment) of one configured employer: `sources discover` writes these.
+JOB_AD_TYPES = frozenset(
+    {"teamtailor", "recruitee", "greenhouse", "lever", "smartrecruiters", "workday", "reachmee", "jobposting"}
+)
 
 
 class Source:
@@ -74,8 +96,11 @@ def build_source(config: SourceConfig) -> Source:
     return Source(config, cls(config.name, options))
 
 
-def load_sources(path: Path, *, include_disabled: bool = False) -> dict[str, Source]:
+def load_sources(path: Path, *, include_disabled: bool = False, replay: bool = False) -> dict[str, Source]:
+    """The enabled sources of ``path`` (``replay``: those replay mode replays; ``include_disabled``: all)."""
     return {
         name: build_source(config)
-        for name, config in read_source_configs(path, include_disabled=include_disabled).items()
+        for name, config in read_source_configs(
+            path, include_disabled=include_disabled, replay=replay
+        ).items()
     }

@@ -12,6 +12,7 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from bs4 import BeautifulSoup
@@ -92,6 +93,11 @@ class RssCollector(Collector[RssOptions]):
                 "entry has neither title nor link", raw=item.raw, error_type="empty_entry"
             )
         item_id = entry.get("id") or link or hashlib.sha256(title.encode()).hexdigest()
+        if link and not urlsplit(link).scheme:
+            # a relative <link> resolves against the feed's URL (the item's id stays as the feed
+            # wrote it); the contract keeps only http(s) links: anything else, e.g. javascript:,
+            # stays as text (Evidence.url_text, source_url_text)
+            link = urljoin(item.payload.url or str(opts.url), link)
         published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"))
         observed = item.payload.fetched_at
         summary = html_to_text(entry.get("summary") or "")[: opts.max_summary_chars] or None

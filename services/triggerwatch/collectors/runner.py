@@ -17,12 +17,22 @@ from prometheus_client import Counter, Gauge
 
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
 from triggerwatch.collectors.registry import Source
-from triggerwatch.core.contracts import DeadLetterV1, EventKind, Evidence, TriggerEventV1
+from triggerwatch.core.businessid import normalise_business_id
+from triggerwatch.core.contracts import (
+    CompanyRef,
+    CompanyRole,
+    DeadLetterV1,
+    EventKind,
+    Evidence,
+    TriggerEventV1,
+)
 from triggerwatch.core.db import CollectorState, Database, utcnow
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 from triggerwatch.core.http import HttpFetcher
 from triggerwatch.core.outbox import store_dead_letter, store_events
-from triggerwatch.text.classify import classify
+from triggerwatch.text.classify import Classification, classify_all
+from triggerwatch.text.linker import CompanyLinker
+from triggerwatch.text.normalise import normalise_name
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +87,9 @@ def _dead_letter(source: str, stage: str, exc: Exception, raw: bytes | str | Non
     )
 
 
-def parse_payloads(source: Source, payloads: list[RawPayload], report: RunReport) -> list[TriggerEventV1]:
+def parse_payloads(
+    source: Source, payloads: list[RawPayload], report: RunReport, linker: CompanyLinker | None = None
+) -> list[TriggerEventV1]:
     events: list[TriggerEventV1] = []
     collector = source.collector
     for payload in payloads:
@@ -96,32 +108,87 @@ def parse_payloads(source: Source, payloads: list[RawPayload], report: RunReport
                 report.dead_letters.append(_dead_letter(source.name, "collect", exc, item.raw))
         events.extend(payload_events)
     if getattr(collector.options, "classify", False):
-        events = [classify_event(e) for e in events]
+        events = [found for e in events for found in classify_event(e, linker)]
     return events
 
 
-def classify_event(event: TriggerEventV1) -> TriggerEventV1:
-    """Pure enrichment from the item's text (``triggerwatch.text.classify``).
+def classify_event(event: TriggerEventV1, linker: CompanyLinker | None = None) -> list[TriggerEventV1]:
+    """Pure enrichment from the item's text (``triggerwatch.text.classify.classify_all``).
 
-    A ``news`` event whose text reports a trigger gets that kind, its attributes and the evidence
-    sentence (``attributes.evidence_sentence``). A ``decision_maker_change`` whose source gave no
-    role (e.g. an exchange release category) keeps its kind and gains the role, the person and the
-    evidence sentence, so that it corroborates the same appointment from other sources. Anything
-    else is returned as is.
+    A ``news`` event whose text reports triggers becomes one event per trigger kind (an acquisition
+    with layoffs is two events), strongest first. The strongest keeps the item's event id; each
+    further one gets the deterministic id of ``<source_item_id>#<kind>`` and every one carries the
+    item's id in ``attributes.item_event_id``. Each gets its kind's attributes, the evidence
+    sentence (``attributes.evidence_sentence``), the calibrated confidence
+    (``attributes.classifier_confidence``) and its subject companies with their roles first in
+    ``companies`` (acquirer/target/seller, appointed/leaving, subject, employer, buyer, investor),
+    followed by the source's own companies that the text did not name.
+
+    A ``decision_maker_change`` whose source gave no role (e.g. an exchange release category) keeps
+    its kind and id and gains the role, change, person, evidence and company roles, so that it
+    corroborates the same appointment from other sources. Anything else is returned as is: ``[event]``.
     """
+    year = event.occurred_at.year  # "vuonna 2015" in a 2015 item is the present, not background
     if event.kind is EventKind.NEWS:
-        found = classify(event.title, event.summary, event.language)
-        if found is None:
-            return event
-        return event.model_copy(
-            update={"kind": found.kind, "attributes": {**event.attributes, **found.attributes}}
-        )
+        found = classify_all(event.title, event.summary, event.language, linker=linker, published_year=year)
+        if not found:
+            return [event]
+        events = []
+        for n, c in enumerate(found):
+            event_id = (
+                event.event_id
+                if n == 0
+                else TriggerEventV1.make_id(event.source, f"{event.source_item_id}#{c.kind.value}")
+            )
+            attributes = {**event.attributes, **c.attributes, "item_event_id": event.event_id}
+            update = {
+                "event_id": event_id,
+                "kind": c.kind,
+                "attributes": attributes,
+                "companies": _companies(c, event.companies),
+            }
+            events.append(event.model_copy(update=update))
+        return events
     if event.kind is EventKind.DECISION_MAKER_CHANGE and not event.attributes.get("role"):
-        found = classify(event.title, event.summary, event.language)
-        if found is None or found.kind is not EventKind.DECISION_MAKER_CHANGE:
-            return event
-        return event.model_copy(update={"attributes": {**found.attributes, **event.attributes}})
-    return event
+        found = classify_all(event.title, event.summary, event.language, linker=linker, published_year=year)
+        dmc = next((c for c in found if c.kind is EventKind.DECISION_MAKER_CHANGE), None)
+        if dmc is None:
+            return [event]
+        merged: dict[str, str | int | float | bool | None] = {**dmc.attributes, **event.attributes}
+        update = {"attributes": merged, "companies": _companies(dmc, event.companies)}
+        return [event.model_copy(update=update)]
+    return [event]
+
+
+def _companies(found: Classification, source_refs: list[CompanyRef]) -> list[CompanyRef]:
+    """The trigger's subject companies with their roles, then the source's other companies.
+
+    A subject the source also named (same business ID or normalised name) keeps the source's
+    business ID and takes the trigger's role.
+    """
+    refs: list[CompanyRef] = []
+    used: set[int] = set()
+    for subject in found.subjects:
+        business_id = normalise_business_id(subject.company_id or "")
+        key = normalise_name(subject.name)
+        for n, src in enumerate(source_refs):
+            if n in used:
+                continue
+            if (business_id and src.business_id == business_id) or (
+                key and normalise_name(src.name or "") == key
+            ):
+                used.add(n)
+                business_id = business_id or src.business_id
+                break
+        try:
+            role = CompanyRole(subject.role)
+        except ValueError:
+            role = CompanyRole.SUBJECT
+        ref = CompanyRef(business_id=business_id, name=subject.name[:500] or None, role=role)
+        if not any(r.key() == ref.key() and r.role == ref.role for r in refs):
+            refs.append(ref)
+    refs += [src for n, src in enumerate(source_refs) if n not in used]
+    return refs
 
 
 def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayload:

@@ -48,7 +48,11 @@ class CollectorService:
     ) -> None:
         self.settings = settings
         self.db = db
-        self.sources = sources if sources is not None else load_sources(settings.sources_file)
+        self.sources = (
+            sources
+            if sources is not None
+            else load_sources(settings.sources_file, replay=settings.replay_dir is not None)
+        )
         if not self.sources:
             raise ConfigError(f"no enabled sources in {settings.sources_file}")
         for source in self.sources.values():

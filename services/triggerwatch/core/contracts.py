@@ -17,13 +17,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.errors import InvalidInputError
@@ -67,6 +77,13 @@ class CompanyRole(StrEnum):
     BUYER = "buyer"
     WINNER = "winner"
     EMPLOYER = "employer"
+    # issue 16 (compatible additions): the company's part in a text-borne trigger
+    ACQUIRER = "acquirer"  # merger: buys
+    TARGET = "target"  # merger: is bought (or merged into another)
+    SELLER = "seller"  # merger: sells a company or a business
+    APPOINTED = "appointed"  # decision-maker change: the company a person joins (or is appointed at)
+    LEAVING = "leaving"  # decision-maker change: the company a person leaves
+    INVESTOR = "investor"  # funding: puts money in (the funded company is the subject)
 
 
 class Priority(StrEnum):
@@ -98,12 +115,60 @@ class CompanyRef(_Frozen):
         return self.business_id or (self.name or "").strip().lower()
 
 
+WEB_URL_SCHEMES = ("http", "https")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace and control characters
+
+
+def web_url(value: object) -> str | None:
+    """``value`` when it is an absolute http(s) URL with a host, stripped; else None.
+
+    Only such URLs are links anywhere (UI, Slack, e-mail, CRM, exports): ``javascript:``,
+    ``data:``, ``file:``, relative or malformed references never are."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or _NOT_IN_URL.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_URL_SCHEMES or not host:
+        return None
+    return text
+
+
+def _url_or_text(data: Any, url_field: str, text_field: str) -> Any:
+    """Keep an http(s) URL in ``url_field``; move anything else there into ``text_field`` (a
+    reference kept as text, never a link)."""
+    if not isinstance(data, dict):
+        return data
+    url = data.get(url_field)
+    if url is None:
+        return data
+    link = web_url(url)
+    if link == url:
+        return data
+    data = {**data, url_field: link}
+    if link is None and isinstance(url, str) and url.strip() and not data.get(text_field):
+        data[text_field] = url.strip()[:2000]
+    return data
+
+
 class Evidence(_Frozen):
-    url: str | None = None
+    url: str | None = None  # an absolute http(s) URL, or None (see ``url_text``)
     source: str
     title: str | None = None
     excerpt: str | None = Field(None, max_length=2000)
     published_at: AwareDatetime | None = None
+    # a reference that is not an http(s) URL (written only when there is one)
+    url_text: str | None = Field(None, max_length=2000, exclude_if=lambda v: v is None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _web_links_only(cls, data: Any) -> Any:
+        return _url_or_text(data, "url", "url_text")
 
 
 class TriggerEventV1(_Frozen):
@@ -122,6 +187,13 @@ class TriggerEventV1(_Frozen):
     evidence: list[Evidence] = Field(default_factory=list)
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     raw_ref: str | None = None
+    # a source reference that is not an http(s) URL (written only when there is one)
+    source_url_text: str | None = Field(None, max_length=2000, exclude_if=lambda v: v is None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _web_links_only(cls, data: Any) -> Any:
+        return _url_or_text(data, "source_url", "source_url_text")
 
     @classmethod
     def make_id(cls, source: str, source_item_id: str) -> str:

@@ -30,9 +30,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+# Dialect-neutral upserts (PostgreSQL, SQLite, SQL Server) live in core/upsert.py; re-exported here.
+from triggerwatch.core.upsert import insert_ignore as insert_ignore
+from triggerwatch.core.upsert import upsert as upsert
 
 
 def utcnow() -> datetime:
@@ -118,6 +123,17 @@ class CompanyScore(Base):
 
 class Event(Base):
     __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_company_time", "business_id", "occurred_at"),
+        Index("ix_events_observed_at", "observed_at"),  # the ops page: events per day and per source
+        # the backlog the ops page shows: only unprocessed events are in it, so it stays small
+        Index(
+            "ix_events_unprocessed",
+            "processed_at",
+            sqlite_where=text("processed_at IS NULL"),
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
@@ -149,8 +165,22 @@ class Outbox(Base):
 
 
 class Alert(Base):
+    """Every alert once, in its latest revision. The columns beside the payload are what the feeds
+    filter and page on in SQL (owner, kind, priority, company; newest first) and what pull clients
+    follow: ``change_seq`` is taken from the ``alerts`` counter (:func:`take_sequence`) whenever
+    an alert is created or gets a new revision, so it only grows, in commit order."""
+
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_cooldown", "business_id", "kind", "created_at"),)
+    __table_args__ = (
+        # a company's alerts newest first: its timeline, and the worker's cooldown (business_id IN …
+        # AND created_at >= …); it replaced (business_id, kind, created_at), which no query used whole
+        Index("ix_alerts_company_feed", "business_id", "created_at", "alert_id"),
+        Index("ix_alerts_feed", "created_at", "alert_id"),
+        Index("ix_alerts_owner_feed", "owner", "created_at", "alert_id"),
+        Index("ix_alerts_kind_feed", "kind", "created_at", "alert_id"),
+        Index("ix_alerts_priority_feed", "priority", "created_at", "alert_id"),
+        Index("ix_alerts_change_seq", "change_seq", unique=True),
+    )
 
     alert_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -161,6 +191,21 @@ class Alert(Base):
     priority: Mapped[str] = mapped_column(String(10))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # issue 21: the routing owner as a column, the revision, and the change sequence pull clients follow
+    owner: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None]
+
+
+class ChangeCounter(Base):
+    """Monotonic counters (one row per name, e.g. ``alerts``): :func:`take_sequence` takes numbers
+    under the row's lock, held until the transaction commits, so numbers are visible in order."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SuppressedAlert(Base):
@@ -206,6 +251,26 @@ class CollectorState(Base):
     events_emitted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SourceCheck(Base):
+    """The last ``triggerwatch sources check`` of each configured source (the ops page shows it)."""
+
+    __tablename__ = "source_checks"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checked_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(10))  # live | offline
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))  # ok | empty | dead | disallowed | no_credentials | ...
+    reachable: Mapped[bool | None] = mapped_column(Boolean)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    robots_allowed: Mapped[bool | None] = mapped_column(Boolean)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    newest_item_at: Mapped[datetime | None]
+    credentials_missing: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[datetime | None]
+
+
 class DeadLetter(Base):
     __tablename__ = "dead_letters"
 
@@ -217,6 +282,25 @@ class DeadLetter(Base):
     raw: Mapped[str] = mapped_column(Text, doc="base64 of the raw payload")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     replayed_at: Mapped[datetime | None]
+    dismissed_at: Mapped[datetime | None]  # ops decided it needs no replay (the reason is audited)
+
+
+class DeadLetterAction(Base):
+    """The audit of what ops did with a dead letter: replayed (as it was, or corrected), dismissed,
+    or a replay refused, by whom and when, with the event sent or the reason."""
+
+    __tablename__ = "dead_letter_actions"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    dead_letter_id: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # replayed | corrected | dismissed | refused
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    event_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str | None] = mapped_column(Text, doc="the dismissal's or refusal's reason")
+    payload: Mapped[str | None] = mapped_column(Text, doc="the corrected event as sent")
 
 
 class BrokerEpoch(Base):
@@ -383,6 +467,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """A UI login: the signed cookie carries a random session id, only its SHA-256 is stored.
+    Logging out (or revoking the token) ends it on the server, whatever copy of the cookie exists."""
+
+    __tablename__ = "web_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class Feedback(Base):
     """A rep's verdict on an alert, stored with the alert's features so scoring can learn from it."""
 
@@ -497,32 +594,31 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def dialect_insert(session: Session) -> Any:
-    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*``."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*`` (PostgreSQL and
+    SQLite only: prefer :func:`triggerwatch.core.upsert.upsert`, which SQL Server runs as well)."""
+    from triggerwatch.core.upsert import _on_conflict_insert
 
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
+    return _on_conflict_insert(session.get_bind().dialect.name)
 
 
-def insert_ignore(
-    session: Session, model: type[Base], rows: list[dict[str, Any]], keys: list[str], *, count: bool = True
-) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING on either dialect; returns the number of rows inserted.
+def take_sequence(session: Session, name: str, n: int) -> int:
+    """Take ``n`` numbers from the counter ``name``; returns the first (they are first..first+n-1).
 
-    ``count=False`` skips RETURNING (and returns -1): a plain DB-API ``executemany``, several times
-    faster for large batches whose caller does not need to know which rows were new.
-    """
-    if not rows:
-        return 0
-    insert = dialect_insert(session)
-    table = model.__table__
-    # One cached statement, executed with the rows as parameters ("insertmanyvalues" batches them
-    # and keeps RETURNING on both dialects): no per-batch compilation of a giant VALUES clause.
-    stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
-    if not count:
-        session.connection().execute(stmt, rows)
-        return -1
-    return len(session.connection().execute(stmt.returning(*(table.c[k] for k in keys)), rows).all())
+    The counter row stays locked until the session's transaction ends (PostgreSQL row lock;
+    SQLite has one writer anyway), so a number is never visible before every smaller one is: a
+    reader following the numbers never skips a row that commits late. Take them last thing before
+    writing and keep that transaction short."""
+    if n < 1:
+        raise ValueError("take at least one number")
+    table = ChangeCounter.__table__
+    stmt = (
+        table.update()  # type: ignore[attr-defined]
+        .where(table.c.name == name)
+        .values(value=table.c.value + n)
+        .returning(table.c.value)
+    )
+    last = session.execute(stmt).scalar()
+    if last is None:  # a database created without the migration's counter row
+        insert_ignore(session, ChangeCounter, [{"name": name, "value": 0}], ["name"])
+        last = session.execute(stmt).scalar_one()
+    return int(last) - n + 1

@@ -20,12 +20,21 @@ class FeedbackLabel(StrEnum):
 
 
 TRAINING_LABELS = (FeedbackLabel.ALREADY_CUSTOMER, FeedbackLabel.WRONG_COMPANY)
+NOTE_MAX_CHARS = 2000  # one limit for every way in (API, UI)
+
+
+class NoteTooLong(ValueError):
+    def __init__(self, length: int) -> None:
+        super().__init__(f"a feedback note has at most {NOTE_MAX_CHARS} characters, not {length}")
 
 
 def record_feedback(
     session: Session, alert: Alert, label: FeedbackLabel, *, given_by: str, note: str | None = None
 ) -> Feedback:
-    """Store one verdict with the alert's features (kind, product group, score, target group, priority)."""
+    """Store one verdict with the alert's features (kind, product group, score, target group, priority).
+    A note longer than :data:`NOTE_MAX_CHARS` is refused (:class:`NoteTooLong`)."""
+    if note is not None and len(note) > NOTE_MAX_CHARS:
+        raise NoteTooLong(len(note))
     row = Feedback(
         alert_id=alert.alert_id,
         label=label.value,

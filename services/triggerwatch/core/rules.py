@@ -18,7 +18,8 @@ Loaded from a YAML file (``deploy/config/rules.yaml``) and validated at start::
       by_region: {Uusimaa: rep-ville}         # territory: region, then industry (TOL prefix)
       by_industry: {"62": rep-anna}
       by_product_group: {it-services: rep-anna}
-      reps: {rep-anna: {slack_channel: "#anna", email: anna@example.com, daily_cap: 10}}
+      reps: {rep-anna: {slack_channel: "#anna", email: anna@example.com, daily_cap: 10,
+                        dynamics_systemuser_id: 6f3c…}}   # Dynamics 365 tasks are assigned to her
       fallback_channel: "#sales-triggers"
 
 Relevance filters (all optional; when any is set, an event must match at least one of them):
@@ -43,7 +44,7 @@ from typing import Literal, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from triggerwatch.core.contracts import EventKind, Priority
+from triggerwatch.core.contracts import CompanyRole, EventKind, Priority
 from triggerwatch.core.errors import ConfigError
 
 
@@ -146,6 +147,10 @@ class Rep(BaseModel):
     slack_channel: str | None = None  # "#channel", a channel id or a user id (DM) for chat.postMessage
     email: str | None = None
     daily_cap: int | None = Field(None, ge=0)  # overrides delivery.daily_cap
+    # the rep's Dynamics 365 user (systemuserid, a GUID): Dynamics tasks for the rep are assigned to it
+    dynamics_systemuser_id: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )
 
 
 class RoutingRules(BaseModel):
@@ -193,6 +198,12 @@ class RoutingRules(BaseModel):
             out.append(f"slack:{self.fallback_channel}")
         return out
 
+    def dynamics_users(self) -> dict[str, str]:
+        """Rep → Dynamics 365 systemuserid, for the reps that have one."""
+        return {
+            name: rep.dynamics_systemuser_id for name, rep in self.reps.items() if rep.dynamics_systemuser_id
+        }
+
 
 class QuietHours(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -230,6 +241,21 @@ class DeliveryRules(BaseModel):
         return v
 
 
+_R = CompanyRole
+# Which of an event's companies an alert is about, by the company's part in the event: a merger
+# alerts the acquirer and the target (not the seller), a decision-maker change the company a person
+# joins (not the one they leave), a contract award the winner, a tender its buyer; an investor never.
+DEFAULT_COMPANY_ROLES: dict[EventKind, frozenset[CompanyRole]] = {
+    EventKind.MERGER: frozenset({_R.ACQUIRER, _R.TARGET, _R.SUBJECT}),
+    EventKind.DECISION_MAKER_CHANGE: frozenset({_R.APPOINTED, _R.SUBJECT, _R.EMPLOYER}),
+    EventKind.RECRUITMENT: frozenset({_R.EMPLOYER, _R.SUBJECT}),
+    EventKind.PROCUREMENT_OPEN: frozenset({_R.BUYER, _R.SUBJECT}),
+    EventKind.PROCUREMENT_PLANNED: frozenset({_R.BUYER, _R.SUBJECT}),
+    EventKind.CONTRACT_AWARDED: frozenset({_R.WINNER}),
+}
+SUBJECT_ONLY = frozenset({_R.SUBJECT})
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -241,6 +267,14 @@ class RuleSet(BaseModel):
     rules: list[Rule] = Field(min_length=1)
     routing: RoutingRules = RoutingRules()
     delivery: DeliveryRules = DeliveryRules()
+    # per kind, the company roles that alert (overrides DEFAULT_COMPANY_ROLES, e.g. merger: [seller])
+    company_roles: dict[EventKind, list[CompanyRole]] = Field(default_factory=dict)
+
+    def alerting_roles(self, kind: EventKind) -> frozenset[CompanyRole]:
+        """The parts in an event of ``kind`` that make a company the subject of an alert."""
+        if kind in self.company_roles:
+            return frozenset(self.company_roles[kind])
+        return DEFAULT_COMPANY_ROLES.get(kind, SUBJECT_ONLY)
 
     def match(
         self,

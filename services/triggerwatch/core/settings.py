@@ -48,6 +48,8 @@ class KafkaSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
+    """The one database every command uses (``up`` included; only ``demo`` keeps its own)."""
+
     model_config = ConfigDict(frozen=True)
 
     url: str = "sqlite:///triggerwatch.db"
@@ -177,6 +179,9 @@ class NotifierSettings(BaseServiceSettings):
 
 
 class WebSettings(BaseServiceSettings):
+    replay_dir: Path | None = Field(
+        None, description="set in replay mode (the demo): the sources the demo replays are watched"
+    )
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=1, le=65535)
     sources_file: Path = CONFIG_DIR / "sources.yaml"

@@ -42,11 +42,23 @@ class SourceConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
     type: str
     enabled: bool = True
+    demo: bool | None = Field(
+        None,
+        description="replayed in replay mode (`triggerwatch demo`) from its replay_file; "
+        "default: as enabled. A retired feed is `enabled: false, demo: true`: "
+        "replayed by the demo, never polled live",
+    )
     schedule: Schedule | None = None
     expected_interval_s: float | None = Field(None, gt=0, description="silent-source alarm threshold")
     replay_file: str | None = Field(None, description="recorded payload used by replay mode")
     licence: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+
+    def selected(self, *, replay: bool = False) -> bool:
+        """Polled live (``enabled``), or, in replay mode, replayed (``demo``, default ``enabled``)."""
+        if not replay:
+            return self.enabled
+        return self.enabled if self.demo is None else self.demo
 
     def expected_interval(self, default: Schedule | None = None) -> float | None:
         """How long the source may stay silent: declared, else its schedule's interval (the
@@ -57,9 +69,12 @@ class SourceConfig(BaseModel):
         return float(schedule.interval_s) if schedule and schedule.interval_s else None
 
 
-def read_source_configs(path: Path, *, include_disabled: bool = False) -> dict[str, SourceConfig]:
-    """The sources of ``path`` by name (enabled ones unless ``include_disabled``); a bad file is a
-    :class:`ConfigError` naming what is wrong."""
+def read_source_configs(
+    path: Path, *, include_disabled: bool = False, replay: bool = False
+) -> dict[str, SourceConfig]:
+    """The sources of ``path`` by name: the enabled ones (with ``replay``, the ones the demo
+    replays), or all with ``include_disabled``; a bad file is a :class:`ConfigError` naming what is
+    wrong."""
     if not path.exists():
         raise ConfigError(f"sources file {path} does not exist")
     try:
@@ -79,6 +94,6 @@ def read_source_configs(path: Path, *, include_disabled: bool = False) -> dict[s
         if config.name in seen:
             raise ConfigError(f"sources file {path}: duplicate source name {config.name!r}")
         seen.add(config.name)
-        if config.enabled or include_disabled:
+        if include_disabled or config.selected(replay=replay):
             configs[config.name] = config
     return configs

@@ -19,7 +19,7 @@ from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.core.streams import make_app
 from triggerwatch.notifier.dispatcher import Dispatcher
-from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
+from triggerwatch.notifier.noise import BLOCKED, DIGEST, RECORD_SINKS, NoiseGate
 from triggerwatch.notifier.sinks.table import build_sinks
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,31 @@ BATCH_SIZE = 50
 BATCH_WITHIN_S = 0.05
 
 
+async def handle_alert(
+    alert: AlertV1, *, dispatcher: Dispatcher, records: Dispatcher, gate: NoiseGate
+) -> dict[str, str]:
+    """One alert: objection check, then the noise gate for people's channels; ``records`` (the
+    dispatcher of the systems of record, :data:`RECORD_SINKS`) gets every alert the gate holds back."""
+    objection = await asyncio.to_thread(dispatcher.objection, alert)  # the one check per alert
+    if objection is not None:
+        await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
+        return await dispatcher.block(alert, objection)
+    decision, reason = await asyncio.to_thread(gate.decide, alert)
+    if decision == BLOCKED:
+        log.info("alert %s blocked: %s", alert.alert_id, reason)
+        return {}
+    if decision == DIGEST:
+        log.info("alert %s held for the digest: %s; systems of record get it now", alert.alert_id, reason)
+        return await records.send(alert) if records.sinks else {}
+    return await dispatcher.send(alert)
+
+
 def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.App:
     sinks = build_sinks(settings)  # misconfigured sinks fail at start
     rules = load_rules(settings.rules_file)  # routing, reps and delivery rules; bad ones fail at start
     db = db or Database(settings.database.url)
     dispatcher = Dispatcher(db, sinks, settings)
+    records = Dispatcher(db, [sink for sink in sinks if sink.name in RECORD_SINKS], settings)
     gate = NoiseGate(db, rules.delivery, rules.routing)
     names = topic_names(settings.kafka.topic_prefix)
     app = make_app(
@@ -76,19 +96,7 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             return None
 
     async def handle(alert: AlertV1) -> None:
-        objection = await asyncio.to_thread(dispatcher.objection, alert)  # the one check per alert
-        if objection is not None:
-            await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
-            outcome = await dispatcher.block(alert, objection)
-        else:
-            decision, reason = await asyncio.to_thread(gate.decide, alert)
-            if decision == DIGEST:
-                log.info("alert %s held for the digest: %s", alert.alert_id, reason)
-                return
-            if decision == BLOCKED:
-                log.info("alert %s blocked: %s", alert.alert_id, reason)
-                return
-            outcome = await dispatcher.send(alert)
+        outcome = await handle_alert(alert, dispatcher=dispatcher, records=records, gate=gate)
         log.info("alert %s: %s", alert.alert_id, outcome)
 
     async def handle_in_order(group: list[AlertV1]) -> None:

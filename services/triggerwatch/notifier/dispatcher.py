@@ -24,7 +24,7 @@ from sqlalchemy import select
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from triggerwatch.core.contracts import AlertV1
-from triggerwatch.core.db import Database, Delivery, dialect_insert, utcnow
+from triggerwatch.core.db import Database, Delivery, upsert, utcnow
 from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError
 from triggerwatch.core.objections import is_objected
 from triggerwatch.core.settings import NotifierSettings
@@ -228,15 +228,16 @@ class Dispatcher:
             "delivered_at": now if status == DELIVERED else None,
         }
         with self.db.session() as session:
-            stmt = dialect_insert(session)(Delivery).values(row)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[Delivery.idempotency_key],
-                set_={
-                    "status": stmt.excluded.status,
-                    "attempts": Delivery.attempts + stmt.excluded.attempts,
-                    "last_error": stmt.excluded.last_error,
-                    "delivered_at": stmt.excluded.delivered_at,
+            upsert(
+                session,
+                Delivery,
+                [row],
+                ["idempotency_key"],
+                set_=lambda new: {
+                    "status": new.status,
+                    "attempts": Delivery.attempts + new.attempts,
+                    "last_error": new.last_error,
+                    "delivered_at": new.delivered_at,
                 },
                 where=Delivery.status != DELIVERED,
             )
-            session.execute(stmt)

@@ -1,5 +1,9 @@
 """Noise control: per-rep daily cap and quiet hours, with the overflow going to the digest.
 
+Caps and quiet hours govern people's channels only (console, Slack, e-mail): the systems of record
+(:data:`RECORD_SINKS`: the CRM webhook and Dynamics 365) get every alert, also one held for the
+digest, so the CRM's picture is complete (``notifier/app.py``).
+
 :class:`NoiseGate` decides once per alert revision — ``deliver`` or ``digest`` — and records the
 decision in ``notification_decisions`` (so a replayed alert gets the same decision). The cap counts
 first revisions delivered to the owner since local midnight (``delivery.timezone``, default
@@ -25,6 +29,8 @@ from triggerwatch.core.db import Database, NotificationDecision, insert_ignore, 
 from triggerwatch.core.rules import DeliveryRules, RoutingRules
 
 DELIVER, DIGEST, BLOCKED = "deliver", "digest", "blocked"
+# Systems of record: every alert reaches them, whatever the cap and the quiet hours say.
+RECORD_SINKS = frozenset({"crm", "dynamics"})
 
 
 def local_midnight(now: datetime, tz: ZoneInfo) -> datetime:

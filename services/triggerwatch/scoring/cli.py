@@ -249,9 +249,11 @@ def score_export(
     """Export a rep list as CSV: prospects' scores (company name, region, owner rep, product group,
     offer rank per company, score, rule path), or with --customers existing customers' lifetime
     values and next-best-offers."""
+    from triggerwatch.core.spreadsheet import safe_cell
     from triggerwatch.scoring.publish import export_customers, export_scores
 
     frame = (export_customers if customers else export_scores)(_db(), _owner_of(rules_file))
+    frame = frame.map(safe_cell)  # no cell may start a spreadsheet formula
     if str(out_file) == "-":
         frame.to_csv(sys.stdout, index=False)
     else:

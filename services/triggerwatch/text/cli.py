@@ -1,4 +1,5 @@
-"""``triggerwatch link [--names NAMES.csv] FILE...``: company mentions in text files, as JSON lines."""
+"""Text commands: ``triggerwatch link`` (company mentions) and the text half of ``triggerwatch
+classify`` (triggers), both printing JSON lines."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Annotated
 import typer
 
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.text.classify import Classification, classify_all
 from triggerwatch.text.linker import CompanyLinker
 
 
@@ -64,3 +66,63 @@ def link_command(
                 "confidence": m.confidence,
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def make_linker(names: Path | None, db: bool) -> CompanyLinker | None:
+    """A linker from a names CSV, from the company table (``db``), or None (capitalised names)."""
+    if names is not None:
+        return CompanyLinker.from_names(read_names_csv(names))
+    if not db:
+        return None
+    from triggerwatch.core.db import Database
+    from triggerwatch.core.settings import BaseServiceSettings, load
+
+    settings: BaseServiceSettings = load(BaseServiceSettings)
+    database = Database(settings.database.url)
+    database.upgrade()
+    return CompanyLinker.from_database(database)
+
+
+def split_document(text: str) -> tuple[str, str]:
+    """A text file as an item: the first non-empty line is the title, the rest the body."""
+    lines = text.strip().splitlines()
+    if not lines:
+        return "", ""
+    return lines[0].strip(), "\n".join(lines[1:]).strip()
+
+
+def trigger_records(found: list[Classification], source: dict[str, object]) -> list[dict[str, object]]:
+    """One JSON-able record per trigger (``kind`` "news" and no subjects when there is none)."""
+    if not found:
+        return [{**source, "kind": "news", "subjects": [], "confidence": None, "evidence_sentence": None}]
+    records = []
+    for c in found:
+        attributes = {
+            k: v
+            for k, v in c.attributes.items()
+            if k not in ("evidence_sentence", "classifier_confidence", "classifier_rule")
+        }
+        records.append(
+            {
+                **source,
+                "kind": c.kind.value,
+                "subjects": [s.as_dict() for s in c.subjects],
+                "confidence": c.confidence,
+                "evidence_sentence": c.evidence_sentence,
+                "rule": c.rule,
+                "attributes": attributes,
+            }
+        )
+    return records
+
+
+def classify_text(
+    text: str, source: dict[str, object], language: str | None, linker: CompanyLinker | None
+) -> list[dict[str, object]]:
+    title, body = split_document(text)
+    return trigger_records(classify_all(title, body or None, language, linker=linker), source)
+
+
+def write_records(records: list[dict[str, object]]) -> None:
+    for record in records:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -14,7 +14,10 @@ tells common words and first names from proper names. Without it the rules alone
 from __future__ import annotations
 
 import logging
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -76,7 +79,7 @@ _WEAK_ENDINGS = frozenset(
 
 _ABBREV_SUFFIX = re.compile(
     r"^:(?:n|a|ä|aa|ää|ta|tä|na|nä|ksi|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|ää|aan|ään|iin|hin|hon|"
-    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä)$"
+    r"een|t|ineen|ia|iä|ja|jä|en|ien|ssaan|ssään|llaan|llään|kin|nkin|sa|sä|s)$"
 )
 
 # strong → weak grade of the consonant(s) before the final vowel
@@ -136,8 +139,21 @@ def is_case_ending(stem: str, rest: str, *, weak_grade: bool = False) -> bool:
     if rest not in _POSSIBLE_ENDINGS and not rest.startswith(":"):
         return False  # no stem takes it (the common answer for a longer word that starts with a name)
     stem = stem.casefold()
-    # the answer depends on the stem only through its vowel harmony and last letter: cached on those
-    return _is_case_ending(harmony(stem), stem[-1] if stem else None, rest, weak_grade)
+    # the answer depends on the stem only through its vowel harmony and last letter: cached on those;
+    # Finnish writers give a foreign name either harmony (Applella / Applellä, Googlessa / Googlessä)
+    h = "neutral" if is_foreign_looking(stem) else harmony(stem)
+    return _is_case_ending(h, stem[-1] if stem else None, rest, weak_grade)
+
+
+_FOREIGN = re.compile(r"[bcfgqwxzåéèüß]|[^aeiouyäö\W]{2}e$|[^aeiouyäö\W]y$")
+
+
+@lru_cache(maxsize=100_000)
+def is_foreign_looking(word: str) -> bool:
+    """Spelled unlike a Finnish word: letters Finnish words do not use (b, c, f, g, q, w, x, z, å, …)
+    or a silent final e or y after consonants ("Apple", "Sony"), and no ä or ö (Wärtsilä is
+    Finnish). Casefolded input."""
+    return bool(_FOREIGN.search(word)) and "ä" not in word and "ö" not in word
 
 
 @lru_cache(maxsize=100_000)
@@ -148,6 +164,8 @@ def _is_case_ending(h: str, last: str | None, rest: str, weak_grade: bool) -> bo
         return False
     if weak_grade:
         return rest in _WEAK_ENDINGS
+    if rest == "s":  # the Swedish and English genitive: Nokias, Kones vd, Microsofts
+        return True
     if last is None:
         raise IndexError("string index out of range")  # an empty stem, as ever
     if last in "aeiouyäö":
@@ -185,7 +203,7 @@ def _possible_endings() -> frozenset[str]:
         | {v + e for v in vowels for e in plain}  # illative lengthening
         | {v + x for v in vowels for x in ("", "n", "nkin", "nkaan", "nkään")}
         | {"e" + e for e in (*plain, "", "en")}  # e-stems (the linking i is among the vowels above)
-        | {"ia", "iä", "iin", "ikin"}
+        | {"ia", "iä", "iin", "ikin", "s"}
     )
 
 
@@ -196,12 +214,27 @@ _GRADATION_1 = {strong: weak for strong, weak in _GRADATION if len(strong) == 1}
 _VOWELS = frozenset("aeiouyäö")
 
 
+# consonant-final Finnish words whose inflected forms are built on another stem (Veikkaus →
+# Veikkauksen, Puhelin → Puhelimen, Kallas → Kallaan); plural names (Renkaat → Renkaissa) below
+_CONSONANT_STEMS = (("nen", "se"), ("us", "ukse"), ("ys", "ykse"), ("os", "okse"), ("ös", "ökse"),
+                    ("in", "ime"), ("as", "aa"), ("äs", "ää"))
+
+
 def stem_variants(word: str) -> list[str]:
-    """Alternative stems of a name's last word that inflected forms are built on (weak grade, -nen → -se)."""
+    """Alternative stems of a name's last word that inflected forms are built on (weak grade,
+    -nen → -se, -us → -ukse, -in → -ime, -as → -aa, plural -t → -i)."""
     w = word.casefold()
     n = len(w)
     if n < 3 or w[-1] not in _VOWELS or w[-2] in _VOWELS:
-        return [w[:-3] + "se"] if n >= 4 and w.endswith("nen") else []
+        if n < 4 or w[-1] in _VOWELS or is_foreign_looking(w):
+            return []
+        for end, stem in _CONSONANT_STEMS:
+            if w.endswith(end):
+                return [w[: -len(end)] + stem]
+        if w[-1] == "t" and w[-2] in _VOWELS:  # a plural: Renkaat → renkai(ssa), Palvelut → palvelui(lle)
+            base = w[:-1]
+            return [(base[:-1] if base[-1] == base[-2] else base) + "i"]
+        return []
     body, vowel = w[:-1], w[-1]
     weak = _GRADATION_2.get(body[-2:]) if len(body) > 2 else None
     if weak is not None:
@@ -232,6 +265,8 @@ _COMMON_CLASSES = frozenset(
     }
 )
 _PROPER_CLASSES = frozenset({"nimi", "paikannimi", "sukunimi"})
+#: set to 0/off to run without Voikko even when it is installed
+VOIKKO_ENV = "TRIGGERWATCH_VOIKKO"
 _voikko: Any = None
 _voikko_tried = False
 # Voikko's analyser lowercases a word before looking it up (libvoikko's FinnishVfstAnalyzer), so
@@ -241,26 +276,76 @@ _case_blind = False
 _CASE_PROBES = ("Helsinki", "Nokian", "UPM:n", "Koneen", "Elisa", "Wärtsilän", "Äänekoskella", "talossa")
 
 
+def _new_voikko() -> Any:
+    """A ``libvoikko.Voikko("fi")``, or an exception saying why there is none.
+
+    libvoikko's ``__init__`` loads the C library before it sets its handle, so when the library is
+    missing (a non-root install without the Debian packages) the half-built object's ``__del__``
+    raises ``AttributeError: ... '_Voikko__handle'`` at garbage collection. The object is therefore
+    made with its handle already set to 0 (what libvoikko's own ``terminate`` leaves), then initialised.
+    """
+    import libvoikko  # type: ignore[import-untyped]
+
+    voikko = libvoikko.Voikko.__new__(libvoikko.Voikko)
+    voikko._Voikko__handle = 0
+    voikko.__init__("fi")
+    return voikko
+
+
 def _get_voikko() -> Any:
     global _voikko, _voikko_tried, _case_blind
     if not _voikko_tried:
         _voikko_tried = True
+        if os.environ.get(VOIKKO_ENV, "").strip().lower() in ("0", "off", "false", "no"):
+            log.info("Voikko switched off (%s): Finnish morphology uses rules only", VOIKKO_ENV)
+            return None
         try:
-            import libvoikko  # type: ignore[import-untyped]
-
-            _voikko = libvoikko.Voikko("fi")
+            _voikko = _new_voikko()
             _case_blind = all(
                 _voikko.analyze(w) == _voikko.analyze(w.lower()) == _voikko.analyze(w.upper())
                 for w in _CASE_PROBES
             )
         except Exception as exc:  # library or dictionary missing: rules only
-            log.warning("Voikko unavailable (%s): Finnish lemmas fall back to rules", exc)
+            log.warning(
+                "Voikko unavailable (%s): Finnish morphology falls back to rules, with lower precision"
+                " (install the Debian packages libvoikko1 and voikko-fi)",
+                exc,
+            )
             _voikko = None
     return _voikko
 
 
+@contextmanager
+def voikko_disabled() -> Iterator[None]:
+    """Within the block, behave as if Voikko were not installed (tests, benchmarks)."""
+    global _voikko, _voikko_tried
+    saved = (_voikko, _voikko_tried)
+    _clear_caches()
+    _voikko, _voikko_tried = None, True
+    try:
+        yield
+    finally:
+        _voikko, _voikko_tried = saved
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    _analyse.cache_clear()
+    is_common_word.cache_clear()
+    analyse_full.cache_clear()
+
+
 def voikko_available() -> bool:
     return _get_voikko() is not None
+
+
+def set_voikko(enabled: bool) -> None:
+    """Use Voikko (when installed) or the rules alone, as on a machine without it; clears the caches
+    of word analyses (a linker built before keeps its own caches: build a new one)."""
+    global _voikko, _voikko_tried
+    _voikko, _voikko_tried = None, not enabled
+    _analyse.cache_clear()
+    is_common_word.cache_clear()
 
 
 def analyse(word: str) -> tuple[tuple[str, str], ...]:
@@ -302,3 +387,25 @@ def is_common_word(word: str) -> bool:
     if "etunimi" in classes:
         return True
     return bool(classes & _COMMON_CLASSES) and not (classes & _PROPER_CLASSES)
+
+
+# full analyses (case, number, mood, tense, negation, participle) for the trigger rules -------------
+_FULL_KEYS = ("BASEFORM", "CLASS", "SIJAMUOTO", "NUMBER", "MOOD", "TENSE", "NEGATIVE", "PARTICIPLE", "PERSON")
+
+
+@lru_cache(maxsize=200_000)
+def analyse_full(word: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Voikko's analyses of a word, each as sorted (key, value) pairs of :data:`_FULL_KEYS`.
+
+    () when Voikko is absent or does not know the word. Keys: BASEFORM, CLASS, SIJAMUOTO (case:
+    nimento, omanto, osanto, sisaeronto, sisatulento, ulkotulento, ...), NUMBER, MOOD, TENSE,
+    NEGATIVE, PARTICIPLE, PERSON.
+    """
+    v = _get_voikko()
+    if v is None or not word:
+        return ()
+    try:
+        found = v.analyze(word)
+    except Exception:  # Voikko raises on odd input
+        return ()
+    return tuple(tuple(sorted((k, str(a[k])) for k in _FULL_KEYS if k in a)) for a in found)

@@ -3,17 +3,24 @@
 Order of evidence (precision first — a wrong confident link is worse than none):
 
 1. identifiers in the text: business ID (Y-tunnus), ISIN, LEI → the company that has it (1.0);
-2. an Aho-Corasick automaton (pyahocorasick) over the normalised names and aliases (legal forms
-   stripped), scanned over the casefolded text. A hit counts only at a word start, written with a
+2. an Aho-Corasick automaton (pyahocorasick) over the normalised names (legal forms stripped), former
+   names and derived short forms (:mod:`triggerwatch.text.aliases`: "Alibaba Group Holding Limited"
+   → "Alibaba"), scanned over the casefolded text. A hit counts only at a word start, written with a
    capital (or digit), and when the rest of the token is a valid Finnish case ending
    (:func:`triggerwatch.text.finnish.is_case_ending`, or Voikko confirms the lemma);
    consonant-gradation and ``-nen`` stems are indexed as variants;
 3. the longest match wins over names nested in it ("Kata Tala" over "Tala");
 4. names shared by several companies: rapidfuzz compares the written name (with its legal form)
-   against only those candidates (the shortlist) and picks one only with a clear margin;
-5. names that are common words or first names (a fixed list plus Voikko's word classes: Kone,
-   Neste, Elisa, Posti, ...) need a legal form next to them, the company's ID in the text or
-   company/trigger context right next to them.
+   against only those candidates (the shortlist) and picks one only with a clear margin; a short
+   form shared by several companies is ambiguous and waits for the document (step 7);
+5. a name used as a product or service ("Twitter-tili", "YouTubessa julkaistu video") links only
+   when its sentence is about the company (:mod:`triggerwatch.text.context`);
+6. one-word names that are also a common word in the language of the text, a person's name or a
+   place (:mod:`triggerwatch.text.lexicon`: Kone, Elisa, Posti; "Apple" only in English text) need a
+   legal form next to them, the company's ID in the text or company context in their sentence
+   (a common word written with a capital in the middle of a sentence is a name);
+7. one sense per discourse (:mod:`triggerwatch.text.discourse`): a hit its own sentence could not
+   settle links when the same text links exactly one of its candidates on its own evidence.
 
 Whatever stays ambiguous is returned as :class:`Unlinked` (with the reason and the candidates) —
 never guessed.
@@ -21,176 +28,39 @@ never guessed.
 
 from __future__ import annotations
 
-import gc
 import itertools
-import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-import ahocorasick  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
-from stdnum import isin as stdnum_isin
-from stdnum import lei as stdnum_lei
 
-from triggerwatch.core.businessid import normalise_business_id
-from triggerwatch.text import finnish
-from triggerwatch.text.normalise import fold, is_legal_form, normalise_name
-
-if TYPE_CHECKING:
-    from triggerwatch.core.db import Database
-
-#: company names that are also common words, first names or places: linked only with support
-AMBIGUOUS_NAMES: frozenset[str] = frozenset(
-    {
-        "kone",
-        "neste",
-        "elisa",
-        "posti",
-        "tieto",
-        "sampo",
-        "fiskars",
-        "orion",
-        "kesko",
-        "metso",
-        "aktia",
-        "alma",
-        "lassila",
-        "aina",
-        "anna",
-        "helmi",
-        "kari",
-        "matti",
-        "pekka",
-        "ilmarinen",
-        "varma",
-        "pohjola",
-        "talo",
-        "koti",
-        "apu",
-        "raksa",
-        "nordic",
-        "finland",
-        "suomi",
-        "here",
-        "sun",
-        "apple",
-        "amazon",
-        "target",
-        "shell",
-        "visa",
-        "orange",
-        "wind",
-        "rakennus",
-        "kuljetus",
-        "palvelu",
-        "huolto",
-    }
-)
-
-#: words (prefixes, casefolded) that make a company reading of an ambiguous name plausible
-CONTEXT_PREFIXES: tuple[str, ...] = (
-    "yhtiö",
-    "yritys",
-    "yrityks",
-    "konserni",
-    "pörssi",
-    "osake",
-    "liikevaihto",
-    "tulos",
-    "toimitusjohtaj",
-    "hallitu",
-    "johtaj",
-    "rekrytoi",
-    "palkkaa",
-    "palkkas",
-    "nimitt",
-    "nimite",
-    "muutosneuvottel",
-    "yt-",
-    "irtisano",
-    "lomaut",
-    "investoi",
-    "tilau",
-    "kauppa",
-    "company",
-    "group",
-    "ceo",
-    "shares",
-    "hires",
-    "appoint",
-    "bolag",
-    "koncern",
-    "vd",
-    "anställ",
-    "utnämn",
+from triggerwatch.text import context, finnish, lexicon
+from triggerwatch.text.aliases import CAPITALS, FORMER, GENERIC_TAILS, LEVEL_NAMES, SHORT
+from triggerwatch.text.context import EN_PRODUCT_NOUNS
+from triggerwatch.text.discourse import DISCOURSE_CONFIDENCE, Document, Pending, settle
+from triggerwatch.text.index import NameIndex
+from triggerwatch.text.normalise import LEGAL_FORMS, fold
+from triggerwatch.text.scan import (
+    AFTER,
+    ALNUM_TABLE,
+    CLASS_TABLE,
+    DIGIT_TABLE,
+    ID_PATTERNS,
+    LEN_BITS,
+    LEN_MASK,
+    RUN_TABLE,
+    SCAN_TABLE,
+    SEPARATOR_RE,
+    TOKEN_REST,
+    WIDE_SEPARATORS,
+    identifier_kind,
+    is_legal_token,
+    latin1,
+    lower_same_length,
 )
 
 MIN_CONFIDENCE = 0.7
 
-_BUSINESS_ID = re.compile(r"(?<![\w-])(\d{7}-\d)(?![\w-])")
-_ISIN = re.compile(r"(?<![A-Z0-9])([A-Z]{2}[A-Z0-9]{9}\d)(?![A-Z0-9])")
-_LEI = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{18}\d{2})(?![A-Z0-9])")
-# the rest of a token after a name: letters and digits, and ':' before more of them (UPM:n)
-_TOKEN_REST = re.compile(r"(?:[^\W_]|:(?=[^\W_]))*")
-_DIGIT = re.compile(r"\d")
-_ID_PATTERNS = (("business_id", _BUSINESS_ID), ("isin", _ISIN), ("lei", _LEI))
-# separators that may precede a name, mapped to a space (a name after any other non-word character
-# is not found); the unicode ones: no-break space, en/em dash, quotes, guillemets, ellipsis, bullets
-_SEPARATORS = "\t\n\r\x0b\x0c.,;:!?()[]{}\"'*+=<>|#%$@~^`\\" + "".join(
-    chr(c)
-    for c in (
-        0xA0,
-        0x2013,
-        0x2014,
-        0x201C,
-        0x201D,
-        0x201E,
-        0x2018,
-        0x2019,
-        0xAB,
-        0xBB,
-        0x2026,
-        0x2022,
-        0xB7,
-        0xA7,
-        0xB0,
-    )
-)
-_SEPARATOR_RE = re.compile("[" + re.escape(_SEPARATORS) + "]")
-# the separators outside Latin-1: replaced one by one (str.replace) before the Latin-1 fast path
-_WIDE_SEPARATORS = tuple(c for c in _SEPARATORS if ord(c) > 0xFF)
-# Latin-1 text (the common case) is scanned through bytes.translate: lowercase (str.lower() maps every
-# Latin-1 character to one Latin-1 character) and every separator to a space, in one C-level pass.
-# Such text is also already NFC: no Latin-1 character decomposes and no two of them compose.
-_SCAN_TABLE = bytes(32 if chr(c) in _SEPARATORS else ord(chr(c).lower()) for c in range(256))
-# the class of each character, for the checks around a hit (one C-level pass per text): 'A' upper
-# case or digit (a name starts so), 'a' other letters and digits, ':' itself, ' ' anything else;
-# '?' (and characters outside Latin-1, encoded as '?') means: look at the character itself
-_CLASS_TABLE = bytes(
-    63
-    if c == 63
-    else 65
-    if chr(c).isupper() or chr(c).isdigit()
-    else 97
-    if chr(c).isalnum()
-    else 58
-    if c == 58
-    else 32
-    for c in range(256)
-)
-# letters and digits (as _TOKEN_REST has them) → 'x', anything else → ' ': where a token ends
-_RUN_TABLE = bytes(120 if chr(c).isalnum() and c != 63 else 32 for c in range(256))
-# an automaton value: entry index << _LEN_BITS | the key's length (_LEN_MASK: longer, look it up)
-_LEN_BITS = 12
-_LEN_MASK = (1 << _LEN_BITS) - 1
-# identifier pre-checks (Latin-1 text): ASCII digits → '0', '-' stays, uppercase ASCII and digits → 'A'
-_DIGIT_TABLE = bytes(48 if 48 <= c <= 57 else 45 if c == 45 else 120 for c in range(256))
-_ALNUM_TABLE = bytes(65 if 48 <= c <= 57 or 65 <= c <= 90 else 120 for c in range(256))
-# the legal form (or other word) after a name: optional spaces, then one word
-_AFTER = re.compile(r"[ \t]*([\w&/:.\-]+)")
 # the per-(index entry, case ending) decisions are cached; the cache is emptied when it is this large
 _DECISION_CACHE_SIZE = 200_000
 
@@ -205,6 +75,9 @@ class Mention:
     company_id: str
     name: str
     confidence: float
+    #: the evidence: "identifier", "name", "former name", "short name", "context" (a name that is
+    #: also a common word or a person's name, linked by its sentence) or "discourse" (by the text)
+    via: str = "name"
 
 
 @dataclass(frozen=True)
@@ -217,6 +90,11 @@ class Unlinked:
     reason: str
     candidates: tuple[str, ...]
 
+    @property
+    def ambiguous(self) -> bool:
+        """Several companies could be meant: the name resolves to none of them on its own."""
+        return len(self.candidates) > 1
+
 
 @dataclass
 class LinkResult:
@@ -224,193 +102,44 @@ class LinkResult:
     unlinked: list[Unlinked] = field(default_factory=list)
 
 
-# A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order:
-# (start - end, start, weak grade, sequence number, needs Voikko, end of the token, key id, start of
-# the token's last word, inflected)
-_Hit = tuple[int, int, bool, int, bool, int, int, int, bool]
+# the case endings of a service where something is published ("YouTubessa"), in either case
+_LOCATIVES = tuple(
+    e for x in ("ssa", "ssä", "sta", "stä", "ssaan", "ssään", "staan", "stään") for e in (x, x.upper())
+)
+
+# how a legal form written in lower case starts ("oy", "ab", "ltd", "osakeyhtiö")
+_LOWER_LEGAL = tuple(sorted({f[:2] for f in LEGAL_FORMS if f[:1].isalpha()}))
+
+# prepositions before a service ("on YouTube", "på Facebook"), as the text ends before the space
+# ("on" only in English text: in Finnish it is "is")
+_PREPOSITIONS = (" on", " On", "\non", " via", " Via", " på", " På")
+
+# what a one-word key also is (bits of CompanyLinker._kind)
+_SHORT, _PERSON, _PLACE = 1, 2, 4
+_COMMON = {"fi": 8, "en": 16, "sv": 32}
+
+# A hit is a plain tuple in the hot path, ordered so that sorting it gives the longest-match order
+# (at the same span: the strong grade, then a key that is the whole token, then the scan order):
+# (start - end, start, weak grade, inflected, sequence number, needs Voikko, end of the token, key
+# id, start of the token's last word)
+_Hit = tuple[int, int, bool, bool, int, bool, int, int, int]
 # the cached decision for one index entry and one case ending: (length of the entry's last word,
 # ((key id, weak grade, needs Voikko), ...) for the payloads the ending allows)
 _Decision = tuple[int, tuple[tuple[int, bool, bool], ...]]
 
 
-def identifier_kind(value: str) -> str | None:
-    """'business_id', 'isin' or 'lei' when ``value`` is a valid identifier of that kind."""
-    v = value.strip()
-    if normalise_business_id(v) == v:
-        return "business_id"
-    if len(v) == 12 and stdnum_isin.is_valid(v):
-        return "isin"
-    if len(v) == 20 and stdnum_lei.is_valid(v):
-        return "lei"
-    return None
-
-
-def _lower_same_length(text: str) -> str:
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters grow when lowercased (İ): keep offsets exact
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered
-
-
-def _latin1(text: str) -> bytes | None:
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-
-
-class CompanyLinker:
-    """An index of company names and identifiers; :meth:`link` finds them in text."""
+class CompanyLinker(NameIndex):
+    """An index of company names and identifiers (:class:`NameIndex`); :meth:`link` finds them in text."""
 
     def __init__(self) -> None:
-        self._names: dict[str, str] = {}  # company id → display name (its first name)
-        self._aliases: dict[str, list[str]] = {}  # company id → further names (only those with aliases)
-        self._key_ids: dict[str, int] = {}  # normalised key → key id
-        # while adding names: key id → normalised key, key id → company id(s)
-        self._adding_keys: list[str] = []
-        self._adding_owners: list[str | tuple[str, ...]] = []
-        # built: the same as tuples (which the cyclic GC stops scanning once it has seen them once;
-        # big lists would be rescanned, element by element, at every full collection)
-        self._keys: tuple[str, ...] = ()
-        self._owners: tuple[str | tuple[str, ...], ...] = ()
-        # index entries that are not simply one key: automaton value - len(keys) →
-        # (automaton key, ((key id, weak grade), ...)); e.g. a gradation variant ("outokummu")
-        self._entries: tuple[tuple[str, tuple[tuple[int, bool], ...]], ...] = ()
-        self._ids: dict[str, str] = {}  # identifier → company id
-        self._id_kinds: set[str] = set()
-        self._automaton = ahocorasick.Automaton()
-        self._size = 0
-        self._built = False
+        super().__init__()
         # caches of decisions that depend only on the index and a few characters of text
         self._decisions: dict[tuple[int, str], _Decision] = {}
         self._confirmed: dict[tuple[str, int], bool] = {}  # (token, key id) → Voikko's lemma is the key
         self._legal_tokens: dict[str, bool] = {}
         self._shortlisted: dict[tuple[str, int], str | None] = {}
         self._folded: dict[str, tuple[str, ...]] = {}  # company id → its names folded (shortlist)
-
-    # --- building -------------------------------------------------------------------------------
-
-    @classmethod
-    def from_names(cls, rows: Iterable[tuple[str, str]]) -> CompanyLinker:
-        """(company id, name) rows; rows sharing an id are aliases of one company."""
-        linker = cls()
-        with _gc_paused():
-            for company_id, name in rows:
-                linker.add(company_id, name)
-            linker.build()
-        return linker
-
-    @classmethod
-    def from_database(cls, db: Database) -> CompanyLinker:
-        from sqlalchemy import select
-
-        from triggerwatch.core.db import Company
-
-        linker = cls()
-        with db.session() as session:
-            for company in session.scalars(select(Company)):
-                linker.add(company.business_id, company.name)
-                for alias in company.aliases or []:
-                    if isinstance(alias, str):
-                        linker.add(company.business_id, alias)
-        with _gc_paused():
-            linker.build()
-        return linker
-
-    def add(self, company_id: str, name: str) -> None:
-        if self._built:
-            raise RuntimeError("the index is built; create a new CompanyLinker to add names")
-        company_id, name = company_id.strip(), name.strip()
-        if not company_id or not name:
-            return
-        names = self._names
-        if company_id not in names and _has_digit(company_id):
-            kind = identifier_kind(company_id)
-            if kind is not None:
-                self._ids[company_id] = company_id
-                self._id_kinds.add(kind)
-        if _has_digit(name):
-            kind = identifier_kind(name)
-            if kind is not None:
-                self._ids[name] = company_id
-                self._id_kinds.add(kind)
-                return
-        if company_id in names:
-            self._aliases.setdefault(company_id, []).append(name)
-        else:
-            names[company_id] = name
-        key = normalise_name(name)
-        if not key:
-            return
-        kid = self._key_ids.get(key)
-        if kid is None:
-            self._key_ids[key] = len(self._adding_keys)
-            self._adding_keys.append(key)
-            self._adding_owners.append(company_id)
-            return
-        owners = self._adding_owners
-        known = owners[kid]
-        if isinstance(known, str):
-            if known != company_id:
-                owners[kid] = (known, company_id)
-        elif company_id not in known:
-            owners[kid] = (*known, company_id)
-
-    def build(self) -> None:
-        """Index every key and its gradation / ``-nen`` stem variants (keys with a leading space).
-
-        The automaton stores ints: (index << _LEN_BITS) | length of the key, where the index is a key
-        id for an automaton key that is just that key, else ``len(keys)`` + an index into
-        ``_entries``.
-        """
-        keys = self._adding_keys
-        n = len(keys)
-        values: dict[str, int] = {}  # automaton key → value
-        pending: list[list[tuple[int, bool]]] = []  # payloads of the entries
-        entry_keys: list[str] = []
-        variants = finnish.stem_variants
-        for kid, key in enumerate(keys):
-            # in key-id order, i.e. in the order the names were added: the payload order of old
-            known = values.get(key)
-            if known is None:
-                values[key] = kid
-            else:  # the key is already a variant of an earlier key (keys themselves are distinct)
-                pending[known - n].append((kid, False))
-            head, _, last = key.rpartition(" ")
-            for variant in variants(last):
-                vkey = f"{head} {variant}" if head else variant
-                known = values.get(vkey)
-                if known is None:
-                    values[vkey] = n + len(pending)
-                    pending.append([(kid, True)])
-                    entry_keys.append(vkey)
-                elif known < n:  # the variant is also a key: that key first, then this variant
-                    values[vkey] = n + len(pending)
-                    pending.append([(known, False), (kid, True)])
-                    entry_keys.append(vkey)
-                else:
-                    payloads = pending[known - n]
-                    if (kid, True) not in payloads:
-                        payloads.append((kid, True))
-        self._entries = tuple((k, tuple(p)) for k, p in zip(entry_keys, pending, strict=True))
-        self._keys, self._owners = tuple(keys), tuple(self._adding_owners)
-        self._adding_keys, self._adding_owners = [], []
-        add_word = self._automaton.add_word
-        for vkey, index in values.items():
-            add_word(" " + vkey, index << _LEN_BITS | min(len(vkey), _LEN_MASK))
-        self._size = len(values)
-        if self._size:
-            self._automaton.make_automaton()
-        self._built = True
-
-    def __len__(self) -> int:
-        return len(self._key_ids)
-
-    def names_of(self, company_id: str) -> list[str]:
-        return [self._names.get(company_id, company_id), *self._aliases.get(company_id, [])]
-
-    def name_of(self, company_id: str) -> str:
-        return self._names.get(company_id, company_id)
+        self._kinds: dict[int, int] = {}  # key id → what a one-word key also is (_kind)
 
     # --- linking --------------------------------------------------------------------------------
 
@@ -436,32 +165,35 @@ class CompanyLinker:
         return self._analyse(text, keep_unlinked=True)
 
     def _analyse(self, text: str, *, keep_unlinked: bool) -> LinkResult:
-        raw = _latin1(text)  # Latin-1 text is NFC already
+        raw = latin1(text)  # Latin-1 text is NFC already
         lowered: str | None = None  # only for text outside Latin-1 (lowercased as a whole)
         if raw is None:
             text = unicodedata.normalize("NFC", text)
             plain = text
-            for ch in _WIDE_SEPARATORS:
+            for ch in WIDE_SEPARATORS:
                 if ch in plain:
                     plain = plain.replace(ch, " ")
-            raw = _latin1(plain)
+            raw = latin1(plain)
             if raw is None:
-                lowered = _lower_same_length(text)
+                lowered = lower_same_length(text)
         result = LinkResult()
         id_companies = self._find_identifiers(text, raw if lowered is None else None, result)
         if self._built and self._size:
             if lowered is None:
                 assert raw is not None
-                spaced = " " + raw.translate(_SCAN_TABLE).decode("latin-1")
+                spaced = " " + raw.translate(SCAN_TABLE).decode("latin-1")
             else:
-                spaced = " " + _SEPARATOR_RE.sub(" ", lowered)
+                spaced = " " + SEPARATOR_RE.sub(" ", lowered)
                 raw = text.encode("latin-1", "replace")  # outside Latin-1: '?', looked at one by one
-            classes = raw.translate(_CLASS_TABLE) + b" "
-            runs = raw.translate(_RUN_TABLE) + b" "
+            classes = raw.translate(CLASS_TABLE) + b" "
+            runs = raw.translate(RUN_TABLE) + b" "
             hits = self._scan(text, spaced, classes, runs, lowered)
             if hits:
+                doc = Document(text, spaced)
                 for hit in self._longest(text, hits) if len(hits) > 1 else self._confirm_all(text, hits):
-                    self._decide(text, lowered, hit, id_companies, result, keep_unlinked)
+                    self._decide(doc, hit, id_companies, result, keep_unlinked)
+                if doc.pending:
+                    self._settle(doc, result, keep_unlinked)
         if len(result.mentions) > 1:
             result.mentions.sort(key=lambda m: (m.start, m.end))
         return result
@@ -470,14 +202,14 @@ class CompanyLinker:
         found: set[str] = set()
         if not self._id_kinds:
             return found
-        for kind, pattern in _ID_PATTERNS:
+        for kind, pattern in ID_PATTERNS:
             if kind not in self._id_kinds:
                 continue
             if raw is not None:  # Latin-1 text: \d is [0-9]; skip the regex when it cannot match
                 if kind == "business_id":
-                    if b"0000000-0" not in raw.translate(_DIGIT_TABLE):
+                    if b"0000000-0" not in raw.translate(DIGIT_TABLE):
                         continue
-                elif b"AAAAAAAAAAAA" not in raw.translate(_ALNUM_TABLE):
+                elif b"AAAAAAAAAAAA" not in raw.translate(ALNUM_TABLE):
                     continue
             for m in pattern.finditer(text):
                 value = m.group(1)
@@ -485,9 +217,9 @@ class CompanyLinker:
                 if company_id is None or identifier_kind(value) is None:
                     continue
                 found.add(company_id)
-                result.mentions.append(
-                    Mention(m.start(1), m.end(1), value, company_id, self.name_of(company_id), 1.0)
-                )
+                name = self.name_of(company_id)
+                mention = Mention(m.start(1), m.end(1), value, company_id, name, 1.0, "identifier")
+                result.mentions.append(mention)
         return found
 
     def _scan(self, text: str, spaced: str, classes: bytes, runs: bytes, lowered: str | None) -> list[_Hit]:
@@ -496,16 +228,19 @@ class CompanyLinker:
         ``spaced`` is the lowercased text with every separator as a space and one leading space:
         the automaton's keys (" nokia") then match only at word starts, and an offset into
         ``spaced`` is the offset into ``text`` plus one. ``classes`` and ``runs`` have the class of
-        each character of ``text`` (``_CLASS_TABLE``, ``_RUN_TABLE``) and one space more. Hits that
+        each character of ``text`` (``CLASS_TABLE``, ``RUN_TABLE``) and one space more. Hits that
         only Voikko could confirm are kept, marked, and confirmed later only if the longest-match
         rule would choose them.
         """
-        # the key's last character is text[end - 1]; it starts at text[end - length]: keep only hits
-        # at an upper-case letter or a digit (or where the character itself must be looked at)
-        mask = _LEN_MASK
+        # the automaton's longest key at each word start (leftmost-longest, non-overlapping: a key
+        # nested in a longer one that matches is not reported at all, as the longest-match rule
+        # would drop it anyway); the key's last character is text[end - 1]; it starts at
+        # text[end - length]: keep only hits at an upper-case letter or a digit (or where the
+        # character itself must be looked at)
+        mask = LEN_MASK
         found = [
             (end, value)
-            for end, value in self._automaton.iter(spaced)
+            for end, value in self._automaton.iter_long(spaced)
             if classes[end - (value & mask)] in b"A?" or value & mask == mask
         ]
         hits: list[_Hit] = []
@@ -517,7 +252,7 @@ class CompanyLinker:
         decisions = self._decisions
         find = runs.find
         for end, value in found:
-            index = value >> _LEN_BITS
+            index = value >> LEN_BITS
             length = value & mask
             if length == mask:
                 length = len(keys[index] if index < n else entries[index - n][0])
@@ -528,10 +263,10 @@ class CompanyLinker:
                     continue  # proper names are written with a capital
             j = find(32, end)  # the token goes on with letters and digits
             if classes[j] in b":?":  # and perhaps ':' + more (UPM:n), or a character outside Latin-1
-                j = _TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
+                j = TOKEN_REST.match(text, end).end()  # type: ignore[union-attr]
             if j == end:
                 if index < n:  # the common case: the key itself, uninflected
-                    hits.append((start - j, start, False, len(hits), False, j, index, start, False))
+                    hits.append((start - j, start, False, False, len(hits), False, j, index, start))
                     continue
                 rest = ""
             else:
@@ -548,7 +283,7 @@ class CompanyLinker:
                 token_start = start + length - last_length
                 inflected = j > end
                 for kid, weak, voikko in allowed:
-                    hits.append((start - j, start, weak, len(hits), voikko, j, kid, token_start, inflected))
+                    hits.append((start - j, start, weak, inflected, len(hits), voikko, j, kid, token_start))
         return hits
 
     def _decision(self, vkey: str, index: int, rest: str) -> _Decision:
@@ -573,17 +308,17 @@ class CompanyLinker:
         chosen: list[_Hit] = []
         taken = bytearray(len(text))
         for hit in hits:
-            start, end = hit[1], hit[5]
+            start, end = hit[1], hit[6]
             if taken.find(1, start, end) >= 0:
                 continue
-            if hit[4] and not self._confirm(text[hit[7] : end], hit[6]):
+            if hit[5] and not self._confirm(text[hit[8] : end], hit[7]):
                 continue
             chosen.append(hit)
             taken[start:end] = b"\x01" * (end - start)
         return chosen
 
     def _confirm_all(self, text: str, hits: list[_Hit]) -> list[_Hit]:
-        return [h for h in hits if not h[4] or self._confirm(text[h[7] : h[5]], h[6])]
+        return [h for h in hits if not h[5] or self._confirm(text[h[8] : h[6]], h[7])]
 
     def _confirm(self, token: str, kid: int) -> bool:
         """Voikko: the token is an inflected form of the key's last word."""
@@ -596,29 +331,37 @@ class CompanyLinker:
         return confirmed
 
     def _decide(
-        self,
-        text: str,
-        lowered: str | None,
-        hit: _Hit,
-        id_companies: set[str],
-        result: LinkResult,
-        keep_unlinked: bool,
+        self, doc: Document, hit: _Hit, id_companies: set[str], result: LinkResult, keep_unlinked: bool
     ) -> None:
-        _, start, weak, _, voikko, end, kid, _, inflected = hit
+        text = doc.text
+        _, start, weak, inflected, _, voikko, end, kid, _ = hit
         known = self._owners[kid]
-        after = _AFTER.match(text, end)  # the word after the name, if any
+        key = self._keys[kid]
+        single_word = " " not in key
+        # the word after the name, if any (a lower-case word after a space is not a name, and a legal
+        # form only if it starts like one)
+        lower_word = text[end : end + 1] == " " and text[end : end + 2].islower()
+        after = None if lower_word and not text.startswith(_LOWER_LEGAL, end + 1) else AFTER.match(text, end)
         legal = False
         if after is not None:
             token = after.group(1)
             token_start = after.start(1)
             legal = self._legal_tokens.get(token)  # type: ignore[assignment]
             if legal is None:
-                legal = _is_legal_token(token)
+                legal = is_legal_token(token)
                 if len(self._legal_tokens) >= _DECISION_CACHE_SIZE:
                     self._legal_tokens.clear()
                 self._legal_tokens[token] = legal
             if legal:
                 end = token_start + len(token.rstrip(".,"))
+            elif (
+                not inflected
+                and token_start == end + 1
+                and token[:1].isupper()
+                and token.rstrip(".,").casefold() in GENERIC_TAILS
+                and token.rstrip(".,").casefold() not in self._key_ids  # "Tech Services": two names
+            ):
+                end = token_start + len(token.rstrip(".,"))  # "Nasdaq Europe", "Cision Norden"
             elif (
                 not inflected
                 and (token_start == end + 1 or (token_start == end and text[end] == "-"))
@@ -637,7 +380,13 @@ class CompanyLinker:
                         )
                     )
                 return
+        nxt = text[end : end + 1]
+        if nxt == "-" and text[end + 1 : end + 2] == " " and not legal:
+            return  # "Verkkokauppa- ja pilvipalveluyhtiö": the first half of a compound, not a name
         surface = text[start:end]
+        level = self._levels[kid]
+        if level == CAPITALS and not text[start : start + len(key)].isupper():
+            return  # "SOK", "IKEA" from the register's capitals: "Sok", "Ikea" may be anything
 
         company_id: str | None
         if isinstance(known, str):
@@ -646,6 +395,11 @@ class CompanyLinker:
             supported = [c for c in known if c in id_companies] if id_companies else []
             if len(supported) == 1:
                 company_id = supported[0]
+            elif level == SHORT:
+                doc.pending.append(
+                    Pending(start, end, surface, key, known, "ambiguous: a short form of several names")
+                )
+                return
             else:
                 company_id = self._shortlisted.get((surface, kid), "")
                 if company_id == "":
@@ -654,46 +408,159 @@ class CompanyLinker:
                         self._shortlisted.clear()
                     self._shortlisted[(surface, kid)] = company_id
             if company_id is None:
-                if keep_unlinked:
-                    result.unlinked.append(
-                        Unlinked(start, end, surface, "several companies share this name", known)
-                    )
+                reason = "several companies share this name"
+                doc.pending.append(Pending(start, end, surface, key, known, reason))
                 return
 
-        key = self._keys[kid]
-        single_word = " " not in key
         has_id = company_id in id_companies
-        context = False
-        if (
-            single_word
-            and not (legal or has_id)
-            and (key in AMBIGUOUS_NAMES or len(key) <= 2 or finnish.is_common_word(key))
-        ):
-            if lowered is None:
-                lowered = text.lower()  # Latin-1 (or only wide separators): lowercased per character
-            context = _context_nearby(lowered, start, end)
-            if not context:
-                if keep_unlinked:
-                    result.unlinked.append(
-                        Unlinked(
-                            start,
-                            end,
-                            surface,
-                            "common word or first name without a legal form, ID or company context",
-                            (company_id,),
-                        )
-                    )
-                return
+        via = "identifier" if has_id else LEVEL_NAMES[level]
+        in_context = False
+        if not (legal or has_id):
+            spaced = doc.spaced
+            product = None
+            if (
+                nxt == "-"
+                or (nxt == " " and text[end + 1 : end + 2] == "-")
+                # a service's locative: services are international brands (YouTube, Facebook)
+                or (inflected and text.endswith(_LOCATIVES, start, end) and finnish.is_foreign_looking(key))
+                or (
+                    not inflected
+                    and text.endswith(_PREPOSITIONS, 0, start - 1)
+                    and text[start - 1] == " "
+                    and (text[start - 3 : start - 1] != "on" or doc.language == "en")
+                )
+            ):
+                product = context.product_use(text, spaced, start, end, inflected)
+            elif nxt == " ":
+                noun = spaced[end + 2 : end + 16].partition(" ")[0]
+                if noun in EN_PRODUCT_NOUNS and doc.language == "en":
+                    product = f"used as a product ('{noun}')"
+            if product is not None:
+                # a product or service is the company only where the words next to it are about the
+                # company ("Twitter-tilien määrä nosti yhtiön liikevaihtoa")
+                if not context.company_context(text, spaced, start, end, near=3, strict=True):
+                    if keep_unlinked:
+                        result.unlinked.append(Unlinked(start, end, surface, product, (company_id,)))
+                    return
+                in_context, via = True, "context"
+            elif single_word and (self._kinds.get(kid) if kid in self._kinds else self._kind(kid)):
+                rejected = self._reject(doc, kid, start, end, inflected)
+                if rejected is not None:
+                    if keep_unlinked:
+                        result.unlinked.append(Unlinked(start, end, surface, rejected, (company_id,)))
+                    return
+                doubt = self._doubt(doc, kid, start, end, inflected)
+                if doubt is not None:
+                    if doubt.startswith("a place name in a locative"):
+                        # "Outokummussa", "Raisiossa": the town, unless someone works there
+                        if not context.employment(spaced, start, end):
+                            if keep_unlinked:
+                                result.unlinked.append(Unlinked(start, end, surface, doubt, (company_id,)))
+                            return
+                    else:
+                        person = doubt.startswith("a person")
+                        near = 2 if person else 3
+                        if not context.company_context(text, spaced, start, end, near=near, agent=not person):
+                            reason = f"{doubt} without a legal form, ID or company context"
+                            doc.pending.append(Pending(start, end, surface, key, (company_id,), reason))
+                            return
+                    in_context, via = True, "context"
         confidence = (
-            0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, context]
+            0.99 if has_id else _CONFIDENCE[single_word, inflected, weak and not voikko, legal, in_context]
         )
+        if level == FORMER and not has_id:
+            confidence = round(confidence - 0.05, 3)
+            until = self._former_until.get((key, company_id))
+            via = f"former name (until {until})" if until else "former name"
         if confidence < MIN_CONFIDENCE:
             if keep_unlinked:
                 result.unlinked.append(Unlinked(start, end, surface, "low confidence", (company_id,)))
             return
         result.mentions.append(
-            Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence)
+            Mention(start, end, surface, company_id, self._names.get(company_id, company_id), confidence, via)
         )
+
+    def _kind(self, kid: int) -> int:
+        """What a one-word key also is (``_PERSON`` | ``_COMMON_*`` | ``_PLACE`` | ``_SHORT`` bits; 0:
+        only a name), looked up once per key."""
+        kind = self._kinds.get(kid)
+        if kind is None:
+            key = self._keys[kid]
+            classes = lexicon.finnish_classes(key)
+            common = lexicon.common_languages(key)
+            kind = (
+                (_SHORT if len(key) <= 2 else 0)
+                | (_PERSON if lexicon.PERSON in classes else 0)
+                | (_PLACE if lexicon.PLACE in classes and lexicon.NAME not in classes else 0)
+                | sum(bit for language, bit in _COMMON.items() if language in common)
+            )
+            if len(self._kinds) >= _DECISION_CACHE_SIZE:
+                self._kinds.clear()
+            self._kinds[kid] = kind
+        return kind
+
+    def _reject(self, doc: Document, kid: int, start: int, end: int, inflected: bool) -> str | None:
+        """Why a one-word name that is also a word, a person's name or a place is not the company
+        here at all (the rest of the text does not overrule it), or None."""
+        kind = self._kinds[kid]
+        text = doc.text
+        if kind & _PERSON:
+            if context.person_use(doc.spaced, start):
+                return "a person: a title before the name"
+            if context.after_first_name(text, start, lexicon.is_first_name):
+                return "a person: a first name before the name"
+        if context.after_capitalised_word(text, start, inflected):
+            return "part of a longer name (a capitalised word before it)"
+        if kind & _PLACE and context.place_use(text, doc.spaced, start, end):
+            return "a place: a place word next to the name"
+        return None
+
+    def _doubt(self, doc: Document, kid: int, start: int, end: int, inflected: bool) -> str | None:
+        """Why a one-word name may not be the company ("a person's name too", …), or None."""
+        kind = self._kinds[kid]
+        if kind & _SHORT and not (
+            self._keys[kid] in self._capital_keys and doc.text[start : start + len(self._keys[kid])].isupper()
+        ):
+            return "a name of one or two letters"
+        if kind & _PERSON:
+            return "a person's name too"
+        if kind & _COMMON.get(doc.language, 0):
+            # a common word written with a capital in the middle of a sentence is a name ("osti
+            # Koneen"); at the start of a sentence, in a headline or in capitals it may be the word
+            text = doc.text
+            if (
+                context.sentence_start(text, start)
+                or text[start:end].isupper()
+                or context.title_case_line(text, start)
+            ):
+                return f"common word in the text's language ({doc.language})"
+            return None
+        if kind & _PLACE:
+            if inflected and doc.text[max(start, end - 6) : end].lower().endswith(context.PLACE_CASES):
+                return "a place name in a locative case"
+            return "a place name too"
+        return None
+
+    def _settle(self, doc: Document, result: LinkResult, keep_unlinked: bool) -> None:
+        """One sense per discourse: decide the hits that waited, from the links of the whole text."""
+        linked = [(m.start, m.end, m.company_id) for m in result.mentions]
+        links, rest = settle(doc, linked, reasons=keep_unlinked)
+        for p, company_id in links:
+            result.mentions.append(
+                Mention(
+                    p.start,
+                    p.end,
+                    p.surface,
+                    company_id,
+                    self._names.get(company_id, company_id),
+                    DISCOURSE_CONFIDENCE,
+                    "discourse",
+                )
+            )
+        if keep_unlinked:
+            result.unlinked.extend(Unlinked(p.start, p.end, p.surface, why, p.candidates) for p, why in rest)
+            if len(result.unlinked) > 1:
+                result.unlinked.sort(key=lambda u: (u.start, u.end))
 
     def _shortlist(self, surface: str, candidates: list[str]) -> str | None:
         """rapidfuzz over the few companies sharing a key: pick one only with a clear margin."""
@@ -727,44 +594,3 @@ def _confidence(single_word: bool, inflected: bool, weak: bool, legal: bool, con
 
 
 _CONFIDENCE = {flags: _confidence(*flags) for flags in itertools.product((False, True), repeat=5)}
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building allocates millions of small objects: the cyclic GC would rescan them over and over."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _is_legal_token(token: str) -> bool:
-    """'Oy', 'Oyj:n', 'OY.', 'Corporationin' (a legal form, possibly inflected)."""
-    token = token.rstrip(".,").partition(":")[0]
-    if is_legal_form(token):
-        return True
-    folded = token.casefold()
-    return any(
-        folded.startswith(form) and finnish.is_case_ending(form, folded[len(form) :])
-        for form in ("corporation", "osakeyhtiö", "aktiebolag", "company", "group")
-    )
-
-
-def _has_digit(value: str) -> bool:
-    """Could ``value`` be an identifier? (cheap pre-check before :func:`identifier_kind`)"""
-    return len(value) in (9, 10, 12, 20) and _DIGIT.search(value) is not None
-
-
-def _context_nearby(lowered: str, start: int, end: int, window_tokens: int = 2) -> bool:
-    # the same sentence only
-    before_text = re.split(r"[.!?]\s", lowered[max(0, start - 80) : start])[-1]
-    after_text = re.split(r"[.!?](?:\s|$)", lowered[end : end + 80])[0]
-    before = before_text.split()[-window_tokens:]
-    after = after_text.split()[:window_tokens]
-    tokens = [t.strip(".,;:!?()\"'") for t in before + after]
-    if lowered[end : end + 1] == "-":  # "Kone-yhtiö"
-        tokens.append(lowered[end + 1 : end + 40].split(" ")[0])
-    return any(t.startswith(CONTEXT_PREFIXES) for t in tokens if t)

@@ -1,7 +1,8 @@
 """Company-name normalisation: the key a name is indexed and matched under.
 
 ``"ACCOUNTOR OY."`` → ``"accountor"``; ``"Alteams Oy, Laihian yksikkö"`` → ``"alteams"``;
-``"Oy Karl Fazer Ab"`` → ``"karl fazer"``; ``"Schildts & Söderströms Ab"`` → ``"schildts & söderströms"``.
+``"Oy Karl Fazer Ab"`` → ``"karl fazer"``; ``"Schildts & Söderströms Ab"`` → ``"schildts & söderströms"``;
+``"Koninklijke Philips N.V."`` → ``"koninklijke philips"`` (dotted forms: S.A., N.V., B.V., S.p.A.).
 """
 
 from __future__ import annotations
@@ -53,6 +54,21 @@ LEGAL_FORMS: frozenset[str] = frozenset(
         "oü",
         "spa",
         "srl",
+        "se",
+        "sas",
+        "sarl",
+        "sl",
+        "ltda",
+        "kg",
+        "kgaa",
+        "aps",
+        "pty",
+        "bhd",
+        "kk",
+        "lp",
+        "llp",
+        "publ",
+        "amba",
     }
 )
 assert max(len(f.split()) for f in LEGAL_FORMS) <= 2
@@ -64,6 +80,8 @@ _LAST_WORDS = frozenset(f.split()[-1] for f in LEGAL_FORMS)
 _UNIT_SUFFIX = re.compile(r"\s*(?:,|\s[-\u2013]\s).*$", re.DOTALL)
 # keep letters, digits, '&', '/' (a/s) and inner hyphens; everything else separates words
 _PUNCT = re.compile(r"[^\w&/\-]+")
+# dotted abbreviations ("S.A.", "N.V.", "S.p.A."): one word without the dots
+_DOTTED = re.compile(r"(?<![\w.])((?:[^\W\d_]{1,2}\.){2,})(?![\w])")
 
 
 def fold(text: str) -> str:
@@ -77,11 +95,19 @@ def words(name: str) -> list[str]:
     tokens = text.split()
     if all(t.isalnum() for t in tokens):  # nothing to remove: letters and digits only (\w ⊇ isalnum)
         return tokens
+    if "." in text:
+        text = _DOTTED.sub(_undot_legal_form, text)
     text = _PUNCT.sub(" ", text)
     tokens = text.split()
     if "-" in text or "/" in text:
         tokens = [w for w in (t.strip("-/") for t in tokens) if w]
     return tokens
+
+
+def _undot_legal_form(m: re.Match[str]) -> str:
+    """'s.a.' → 'sa ' when it is a legal form; other dotted abbreviations ('u.s.') stay as written."""
+    undotted = m.group(1).replace(".", "")
+    return undotted + " " if undotted in LEGAL_FORMS else m.group(1)
 
 
 def strip_legal_forms(tokens: list[str]) -> tuple[list[str], bool]:

@@ -8,29 +8,31 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from triggerwatch.core.db import Alert, DeadLetter
-from triggerwatch.core.feedback import FeedbackLabel, feedback_precision, record_feedback
+from triggerwatch.core.feedback import NOTE_MAX_CHARS, FeedbackLabel, feedback_precision, record_feedback
+from triggerwatch.core.objections import is_objected
+from triggerwatch.core.readiness import readiness
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
+from triggerwatch.web.deadletters import dead_letter_json, dismiss_dead_letter, history, replay_dead_letter
 from triggerwatch.web.deps import Ctx, Db, api_role
 from triggerwatch.web.queries import (
     CSV_COLUMNS,
     AlertFilters,
     alert_json,
+    alert_page,
     backlog,
     company_profile,
     csv_row,
     daily_counts,
     dead_letter_counts,
-    dead_letter_json,
     delivery_stats,
-    replay_dead_letter,
-    select_alerts,
+    event_attributes,
     source_statuses,
     target_groups,
     trigger_page,
@@ -41,13 +43,17 @@ router = APIRouter(prefix="/api/v1")
 
 class FeedbackIn(BaseModel):
     label: FeedbackLabel
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=NOTE_MAX_CHARS)
 
 
 class ReplayIn(BaseModel):
     """Optionally a corrected event to publish instead of the dead letter's raw payload."""
 
     event: dict[str, Any] | None = None
+
+
+class DismissIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 def filters(
@@ -79,18 +85,37 @@ Reader = Annotated[Principal, Depends(api_role(auth.READ_ALERTS))]
 
 @router.get("/alerts", tags=["alerts"])
 def list_alerts(
-    f: Filters, db: Db, _: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    f: Filters,
+    db: Db,
+    _: Reader,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Newest first. Alerts about a company or person in the objection register are left out
+    (``X-Withheld-Objected`` counts those naming a person on this page). The next, older page:
+    ``before`` = the ``X-Next-Before`` header (absent on the last page)."""
     with db.session() as s:
-        return [alert_json(a) for a in select_alerts(s, f, limit, include_ops=True)]
+        page = alert_page(s, f, limit, before, include_ops=True)
+        items = [alert_json(a) for a in page.alerts]
+    if page.next_before:
+        response.headers["X-Next-Before"] = page.next_before
+    response.headers["X-Withheld-Objected"] = str(page.withheld)
+    return items
 
 
-@router.get("/alerts/{alert_id}", tags=["alerts"])
+@router.get("/alerts/{alert_id}", tags=["alerts"], responses={451: {"description": "objected"}})
 def get_alert(alert_id: str, db: Db, _: Reader) -> dict[str, Any]:
+    """One alert; 451 when its company or a person it names is in the objection register."""
     with db.session() as s:
         alert = s.get(Alert, alert_id)
         if alert is None:
             raise HTTPException(404, "no such alert")
+        reason = is_objected(
+            s, alert.payload, attributes=event_attributes(s, [alert.event_id]).get(alert.event_id)
+        )
+        if reason:
+            raise HTTPException(451, f"withheld: {reason} (do not contact)")
         return alert_json(alert)
 
 
@@ -128,10 +153,18 @@ def precision(
 
 @router.get("/companies/{business_id}", tags=["companies"])
 def company(
-    business_id: str, db: Db, _: Annotated[Principal, Depends(api_role(auth.READ_COMPANIES))]
+    business_id: str,
+    db: Db,
+    _: Annotated[Principal, Depends(api_role(auth.READ_COMPANIES))],
+    before: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
+    """Profile, scores with their rule path, and one page of the timeline (newest first; the next
+    page: ``before`` = ``timeline_next``). ``do_not_contact`` is set when the company is in the
+    objection register; timeline items naming an objected company or person are withheld
+    (``timeline_withheld``)."""
     with db.session() as s:
-        profile = company_profile(s, business_id)
+        profile = company_profile(s, business_id, before=before, limit=limit)
     if profile is None:
         raise HTTPException(404, "no such company")
     return profile
@@ -169,6 +202,7 @@ def ops_summary(ctx: Ctx, _: Annotated[Principal, Depends(api_role(auth.OPS_VIEW
             ],
             "deliveries": [{"sink": a, "status": b, "n": c} for a, b, c in delivery_stats(s)],
             "daily": [{"day": a, "events": b, "alerts": c} for a, b, c in daily_counts(s, now)],
+            "scores": readiness(s).as_dict(),  # no scores: nothing can alert, and what to do
         }
 
 
@@ -183,7 +217,7 @@ def dead_letters(
     source: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    q = select(DeadLetter).order_by(DeadLetter.created_at.desc())
+    q = select(DeadLetter).order_by(DeadLetter.created_at.desc(), DeadLetter.dead_letter_id)
     if stage:
         q = q.where(DeadLetter.stage == stage)
     if source:
@@ -198,22 +232,37 @@ def dead_letter(dead_letter_id: str, db: Db, _: DeadLetterOps) -> dict[str, Any]
         d = s.get(DeadLetter, dead_letter_id)
         if d is None:
             raise HTTPException(404, "no such dead letter")
-        return dead_letter_json(d, full=True)
+        return {**dead_letter_json(d, full=True), "actions": history(s, dead_letter_id)}
 
 
 @router.post("/dead-letters/{dead_letter_id}/replay", tags=["dead letters"])
 def replay(
     dead_letter_id: str,
     db: Db,
-    _: DeadLetterOps,
+    who: DeadLetterOps,
     body: Annotated[ReplayIn | None, Body()] = None,
-) -> dict[str, Any]:
+) -> Any:
+    """Queue the dead letter's event (or ``{"event": {...}}``, a correction keeping its identity)
+    on the events topic. 422 with the reason when it may not be replayed; audited either way."""
     with db.session() as s:
         d = s.get(DeadLetter, dead_letter_id)
         if d is None:
             raise HTTPException(404, "no such dead letter")
-        event_id = replay_dead_letter(s, d, body.event if body else None)
-        return {"dead_letter_id": dead_letter_id, "event_id": event_id, "queued": True}
+        result = replay_dead_letter(s, d, body.event if body else None, actor=who.actor)
+    if result.error:  # the refusal is audited (committed above), so it is an answer, not an exception
+        return JSONResponse({"detail": result.error}, status_code=422)
+    return {"dead_letter_id": dead_letter_id, "event_id": result.event_id, "queued": True}
+
+
+@router.post("/dead-letters/{dead_letter_id}/dismiss", tags=["dead letters"])
+def dismiss(dead_letter_id: str, body: DismissIn, db: Db, who: DeadLetterOps) -> dict[str, Any]:
+    """Close a dead letter that needs no replay, with the reason (audited)."""
+    with db.session() as s:
+        d = s.get(DeadLetter, dead_letter_id)
+        if d is None:
+            raise HTTPException(404, "no such dead letter")
+        dismiss_dead_letter(s, d, actor=who.actor, reason=body.reason)
+        return dead_letter_json(d, full=False)
 
 
 CrmPull = Annotated[Principal, Depends(api_role(auth.CRM_PULL))]
@@ -227,6 +276,8 @@ def triggers(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
+    """Every new alert and every new revision of one, once, in change order, with its
+    ``revision``: keep ``next_cursor`` and poll with it (an empty page keeps it)."""
     with db.session() as s:
         items, next_cursor, skipped = trigger_page(s, f, cursor, limit)
     return {"items": items, "next_cursor": next_cursor, "skipped_objected": skipped}

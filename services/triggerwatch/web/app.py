@@ -15,7 +15,7 @@ from datetime import datetime
 from importlib import resources
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.middleware.sessions import SessionMiddleware
@@ -27,6 +27,8 @@ from triggerwatch.core.sources import read_source_configs
 from triggerwatch.web import api, health, ui
 from triggerwatch.web.deps import LoginRequired, WebContext
 from triggerwatch.web.metrics import DatabaseMetrics
+from triggerwatch.web.queries import BadCursor
+from triggerwatch.web.security import SWAGGER_UI_PATH, SecurityHeaders, docs_router, swagger_ui_files
 from triggerwatch.web.watchdog import SilenceWatch
 
 
@@ -34,7 +36,9 @@ def expected_intervals(settings: WebSettings) -> dict[str, float]:
     """Each enabled source's expected interval: declared, else its configured schedule's interval
     (a source with neither, polled on its collector type's default schedule, is not watched)."""
     out: dict[str, float] = {}
-    for name, config in read_source_configs(settings.sources_file).items():
+    for name, config in read_source_configs(
+        settings.sources_file, replay=settings.replay_dir is not None
+    ).items():
         interval = config.expected_interval()
         if interval:
             out[name] = interval
@@ -77,6 +81,8 @@ def create_app(
         title="triggerwatch",
         version=health.VERSION,
         lifespan=lifespan,
+        docs_url=None,  # served by web/security.py from the swagger-ui-bundle package, not a CDN
+        redoc_url=None,
         description="Sales triggers: alerts, companies, target groups, sources, dead letters, feedback, "
         "CRM pull. Authenticate with `Authorization: Bearer <token>` (`triggerwatch tokens create`).",
     )
@@ -95,11 +101,14 @@ def create_app(
         same_site="lax",
         https_only=settings.web_secure_cookies,
     )
+    app.add_middleware(SecurityHeaders, hsts=settings.web_secure_cookies)  # outermost: every response
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("triggerwatch.web").joinpath("static"))),
         "static",
     )
+    app.mount(SWAGGER_UI_PATH, swagger_ui_files(), "swagger-ui")
+    app.include_router(docs_router)
     app.include_router(api.router)
     app.include_router(ui.router)
     app.include_router(health.router)
@@ -107,5 +116,9 @@ def create_app(
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(BadCursor)
+    async def _bad_cursor(request: Request, exc: BadCursor) -> Response:
+        return JSONResponse({"detail": f"invalid cursor: {exc}"}, status_code=400)
 
     return app

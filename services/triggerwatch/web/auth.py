@@ -1,7 +1,9 @@
 """API tokens with roles: created by the CLI, stored hashed (SHA-256 of 32 random bytes), checked per request.
 
 A request authenticates with ``Authorization: Bearer <token>`` (API clients) or with the signed session
-cookie set by the UI's login form (browsers). Each endpoint names the roles it admits.
+cookie set by the UI's login form (browsers). The cookie carries a random session id whose SHA-256
+is a row of ``web_sessions``: logging out, the session's expiry or revoking the token ends it on
+the server, whatever copy of the cookie is left. Each endpoint names the roles it admits.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triggerwatch.core.db import ApiToken, Database, utcnow
+from triggerwatch.core.db import ApiToken, Database, WebSession, utcnow
 
 TOKEN_PREFIX = "tw_"
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 class Role(StrEnum):
@@ -32,6 +36,12 @@ class Principal:
     token_id: str
     name: str
     role: Role
+    by_session: bool = False  # authenticated by the UI's session cookie (writes then need CSRF)
+
+    @property
+    def actor(self) -> str:
+        """Who did something, for audit records: the token's name and id."""
+        return f"{self.name} [{self.token_id}]"
 
 
 def hash_token(token: str) -> str:
@@ -64,14 +74,45 @@ def principal_by_id(session: Session, token_id: str) -> Principal | None:
     return Principal(row.token_id, row.name, Role(row.role))
 
 
+def start_session(session: Session, principal: Principal) -> str:
+    """A new server-side UI session for ``principal``; returns the session id for the cookie."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        WebSession(
+            session_hash=hash_token(sid),
+            token_id=principal.token_id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    return sid
+
+
+def end_session(session: Session, sid: str) -> None:
+    row = session.get(WebSession, hash_token(sid))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def session_principal(session: Session, sid: str, token_id: str) -> Principal | None:
+    """The principal of a live UI session: not logged out, not expired, its token not revoked."""
+    row = session.get(WebSession, hash_token(sid))
+    if row is None or row.revoked_at is not None or row.token_id != token_id or row.expires_at <= utcnow():
+        return None
+    principal = principal_by_id(session, token_id)
+    return Principal(principal.token_id, principal.name, principal.role, True) if principal else None
+
+
 def current_principal(request: Request, db: Database) -> Principal | None:
     header = request.headers.get("authorization", "")
     with db.session() as s:
         if header.lower().startswith("bearer "):
             return verify_token(s, header[7:].strip())
-        token_id = request.session.get("token_id") if "session" in request.scope else None
-        if token_id:
-            return principal_by_id(s, str(token_id))
+        cookie = request.session if "session" in request.scope else {}
+        sid, token_id = cookie.get("sid"), cookie.get("token_id")
+        if sid and token_id:
+            return session_principal(s, str(sid), str(token_id))
     return None
 
 

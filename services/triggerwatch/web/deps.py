@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -49,11 +50,25 @@ Ctx = Annotated[WebContext, Depends(context)]
 Db = Annotated[Database, Depends(database)]
 
 
-def api_role(roles: frozenset[Role]) -> Callable[..., Principal]:
-    """An API route's caller (bearer token or the UI's session), admitted only with one of ``roles``."""
+# Declares the bearer token in the OpenAPI schema (Swagger UI's "Authorize" takes it); the check
+# itself is ``auth.require``, which also admits the UI's session cookie.
+BEARER = HTTPBearer(auto_error=False, description="An API token: `triggerwatch tokens create`")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
 
-    def dependency(request: Request, db: Db) -> Principal:
-        return auth.require(request, db, roles)
+
+def api_role(roles: frozenset[Role]) -> Callable[..., Principal]:
+    """An API route's caller (bearer token or the UI's session), admitted only with one of ``roles``.
+    A write by session cookie needs the session's CSRF token in the ``X-CSRF-Token`` header (a
+    bearer token cannot be sent by another site, a cookie can)."""
+
+    def dependency(
+        request: Request, db: Db, _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+    ) -> Principal:
+        principal = auth.require(request, db, roles)
+        if principal.by_session and request.method not in SAFE_METHODS:
+            check_csrf(request, request.headers.get(CSRF_HEADER, ""))
+        return principal
 
     return dependency
 

@@ -1,20 +1,28 @@
-"""The web service's queries, shared by the JSON API and the UI: alerts and their filters, the CRM
-pull pages, company profiles, target groups, dead letters, and stream health for the ops page."""
+"""The web service's queries, shared by the JSON API and the UI: alert feeds and their filters, the
+CRM pull pages, company profiles and timelines, target groups, and stream health for the ops page.
+
+Every filter and every page is SQL on indexed columns (``alerts.owner``, ``kind``, ``priority``,
+``business_id``, ``created_at``, ``change_seq``; ``events.business_id, occurred_at``): no JSON is
+read into Python to decide what is on a page, and no page reads more rows than it shows plus what
+the objection register withholds. Everything a rep or a CRM sees passes the objection register
+(:meth:`ObjectionRegister.reason`).
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import HTTPException
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from triggerwatch.core.contracts import EventKind, decode_event, encode
+from triggerwatch.core.contracts import EventKind, web_url
 from triggerwatch.core.db import (
     Alert,
     CollectorState,
@@ -23,14 +31,21 @@ from triggerwatch.core.db import (
     DeadLetter,
     Delivery,
     Event,
+    Objection,
     Outbox,
+    SourceCheck,
     TargetGroup,
-    utcnow,
 )
-from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.objections import ObjectionRegister
-from triggerwatch.core.outbox import enqueue
+from triggerwatch.core.spreadsheet import safe_row
 from triggerwatch.web.watchdog import is_silent
+
+FEED_PAGE = 50  # alerts per feed page (UI); the API's ``limit``
+TIMELINE_PAGE = 50  # items per company timeline page
+
+
+class BadCursor(ValueError):
+    """A cursor that this service did not hand out (or a naive timestamp in one): HTTP 400."""
 
 
 class AlertFilters(BaseModel):
@@ -43,12 +58,80 @@ class AlertFilters(BaseModel):
     business_id: str | None = None
 
 
+# -- cursors: opaque URL-safe base64 of a small JSON value ------------------------------------------
+
+
+def _encode(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadCursor("not a cursor this service handed out") from exc
+
+
+def _aware(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise BadCursor("no timestamp")
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadCursor(f"not a timestamp: {text[:40]!r}") from exc
+    if at.tzinfo is None:
+        raise BadCursor("timestamps need a timezone")
+    return at
+
+
+def encode_feed_cursor(at: datetime, key: str, kind: str = "alert") -> str:
+    return _encode({"at": at.isoformat(), "type": kind, "id": key})
+
+
+def decode_feed_cursor(cursor: str, kinds: Sequence[str] = ("alert",)) -> tuple[datetime, str, str]:
+    """(timestamp, item type, id) of a feed or timeline position."""
+    value = _decode(cursor)
+    if not isinstance(value, dict) or value.get("type") not in kinds or not isinstance(value.get("id"), str):
+        raise BadCursor("not a feed cursor")
+    return _aware(value.get("at")), str(value["type"]), value["id"]
+
+
+def encode_pull_cursor(seq: int) -> str:
+    return _encode({"seq": seq})
+
+
+def decode_pull_cursor(session: Session, cursor: str | None) -> int:
+    """The change sequence number a pull cursor stands for (0: from the beginning).
+
+    A cursor of the earlier ``[created_at, alert_id]`` form is still taken: it stands for the
+    change before the first alert created after that position (such a client may get an alert it
+    had once more, and loses none)."""
+    if not cursor:
+        return 0
+    value = _decode(cursor)
+    if isinstance(value, dict) and isinstance(value.get("seq"), int) and value["seq"] >= 0:
+        return int(value["seq"])
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[1], str):
+        at, alert_id = _aware(value[0]), value[1]
+        later = or_(Alert.created_at > at, and_(Alert.created_at == at, Alert.alert_id > alert_id))
+        first = session.scalar(select(func.min(Alert.change_seq)).where(later))
+        if first is not None:
+            return int(first) - 1
+        return int(session.scalar(select(func.max(Alert.change_seq))) or 0)
+    raise BadCursor("not a pull cursor")
+
+
+# -- alert feeds --------------------------------------------------------------------------------------
+
+
 def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[Alert]:
     q = select(Alert)
     if f.kind:
         q = q.where(Alert.kind == f.kind)
     elif not include_ops:
         q = q.where(Alert.kind != EventKind.OPS.value)
+    if f.owner:
+        q = q.where(Alert.owner == f.owner)
     if f.product_group:
         q = q.where(Alert.product_group == f.product_group)
     if f.priority:
@@ -62,84 +145,131 @@ def alert_query(f: AlertFilters, *, include_ops: bool = False) -> Select[Alert]:
     return q
 
 
-def owner_of(alert: Alert) -> str | None:
-    return ((alert.payload or {}).get("routing") or {}).get("owner")
+def objected_companies() -> ColumnElement[bool]:
+    """Alerts whose company is in the objection register (one anti-join, no rows read)."""
+    registered = select(Objection.value_key).where(Objection.kind == "business_id")
+    return Alert.business_id.in_(registered.scalar_subquery())
 
 
-def select_alerts(session: Session, f: AlertFilters, limit: int, *, include_ops: bool = False) -> list[Alert]:
+def event_attributes(session: Session, event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The attributes (the decision-maker's name is one) of these events: one query."""
+    ids = set(event_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Event.event_id, Event.payload).where(Event.event_id.in_(ids))).tuples()
+    return {event_id: (payload or {}).get("attributes") or {} for event_id, payload in rows}
+
+
+def _withheld(
+    session: Session, register: ObjectionRegister, alerts: Sequence[Alert]
+) -> tuple[list[Alert], int]:
+    """The alerts the objection register lets through, and how many it withheld."""
+    if not register:
+        return list(alerts), 0
+    attributes = event_attributes(session, (a.event_id for a in alerts)) if register.patterns else {}
+    kept = [a for a in alerts if not register.reason(a.payload, attributes=attributes.get(a.event_id))]
+    return kept, len(alerts) - len(kept)
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts: list[Alert]
+    next_before: str | None  # the cursor of the next (older) page, None on the last page
+    withheld: int  # alerts on this page left out because they name an objected person
+
+
+def alert_page(
+    session: Session,
+    f: AlertFilters,
+    limit: int = FEED_PAGE,
+    before: str | None = None,
+    *,
+    include_ops: bool = False,
+) -> AlertPage:
+    """One page of the feed, newest first, keyset-paged on (created_at, alert_id). Alerts about an
+    objected company are left out in SQL; those naming an objected person are withheld and counted."""
+    register = ObjectionRegister.load(session)
     q = alert_query(f, include_ops=include_ops).order_by(Alert.created_at.desc(), Alert.alert_id.desc())
-    if not f.owner:
-        return list(session.scalars(q.limit(limit)))
-    out = [a for a in session.scalars(q) if owner_of(a) == f.owner]  # owner lives in the JSON payload
-    return out[:limit]
+    if register.business_ids:
+        q = q.where(~objected_companies())
+    position = decode_feed_cursor(before)[::2] if before else None
+    kept: list[Alert] = []
+    withheld = 0
+    while True:
+        page = q
+        if position is not None:
+            at, key = position
+            page = q.where(or_(Alert.created_at < at, and_(Alert.created_at == at, Alert.alert_id < key)))
+        rows = list(session.scalars(page.limit(limit + 1)))
+        shown, skipped = _withheld(session, register, rows)
+        kept += shown
+        withheld += skipped
+        if len(kept) > limit or len(rows) <= limit:
+            break
+        position = (rows[-1].created_at, rows[-1].alert_id)
+    more = len(kept) > limit
+    kept = kept[:limit]
+    next_before = encode_feed_cursor(kept[-1].created_at, kept[-1].alert_id) if more and kept else None
+    return AlertPage(kept, next_before, withheld)
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
-    return {**alert.payload, "owner": owner_of(alert), "stored_at": alert.created_at.isoformat()}
+    """The alert as the API and the exports show it: its payload (links only when http(s), also in
+    alerts stored before the contract said so), owner, revision and change number."""
+    payload = dict(alert.payload)
+    evidence = payload.get("evidence") or []
+    if any(isinstance(e, dict) and e.get("url") and web_url(e["url"]) is None for e in evidence):
+        payload["evidence"] = [
+            {**e, "url": None, "url_text": e.get("url_text") or e["url"]}
+            if isinstance(e, dict) and e.get("url") and web_url(e["url"]) is None
+            else e
+            for e in evidence
+        ]
+    return {
+        **payload,
+        "owner": alert.owner,
+        "revision": alert.revision,
+        "change_seq": alert.change_seq,
+        "stored_at": alert.created_at.isoformat(),
+        "updated_at": alert.updated_at.isoformat() if alert.updated_at else None,
+    }
 
 
-# -- CRM pull: a stable cursor over (created_at, alert_id) ------------------------------------------
-
-
-def encode_cursor(created_at: datetime, alert_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), alert_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, alert_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created), str(alert_id)
-    except Exception as exc:
-        raise HTTPException(400, "invalid cursor") from exc
-
-
-def payload_for_objection(alert: Alert, event_payload: dict[str, Any] | None) -> dict[str, Any]:
-    """The alert with its event's attributes (the decision-maker's name), as objections are checked."""
-    attributes = (event_payload or {}).get("attributes") or {}
-    return {**alert.payload, "attributes": attributes, "person_name": attributes.get("person_name")}
+# -- CRM pull: every new alert and every new revision once, in change order ----------------------------
 
 
 def trigger_page(
     session: Session, f: AlertFilters, cursor: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None, int]:
-    """One page of triggers in (created_at, alert_id) order; objected alerts are skipped."""
-    q = alert_query(f)
-    if cursor:
-        c_at, c_id = decode_cursor(cursor)
-        q = q.where(or_(Alert.created_at > c_at, and_(Alert.created_at == c_at, Alert.alert_id > c_id)))
-    q = q.order_by(Alert.created_at, Alert.alert_id)
+) -> tuple[list[dict[str, Any]], str, int]:
+    """One page of triggers in change order (``change_seq``): each alert when it is created and
+    again at each new revision (with its revision number); objected alerts are skipped and counted.
+    Returns (items, the cursor to pass next time, skipped)."""
+    after = decode_pull_cursor(session, cursor)
+    register = ObjectionRegister.load(session)
+    q = alert_query(f).where(Alert.change_seq.is_not(None)).order_by(Alert.change_seq)
     items: list[dict[str, Any]] = []
     skipped = 0
-    last: Alert | None = None
-    register = ObjectionRegister.load(session)  # the register and each chunk's events: one query each
-    for chunk in session.scalars(q).yield_per(200).partitions():
-        events: dict[str, dict[str, Any]] = dict(
-            session.execute(
-                select(Event.event_id, Event.payload).where(Event.event_id.in_({a.event_id for a in chunk}))
-            )
-            .tuples()
-            .all()
-        )
-        for alert in chunk:
-            last = alert
-            if f.owner and owner_of(alert) != f.owner:
-                continue
-            if register.reason(payload_for_objection(alert, events.get(alert.event_id))):
+    while len(items) < limit:
+        rows = list(session.scalars(q.where(Alert.change_seq > after).limit(limit)))
+        if not rows:
+            break
+        attributes = event_attributes(session, (a.event_id for a in rows)) if register.patterns else {}
+        for alert in rows:
+            after = int(alert.change_seq or after)
+            if register.reason(alert.payload, attributes=attributes.get(alert.event_id)):
                 skipped += 1
                 continue
             items.append(alert_json(alert))
             if len(items) >= limit:
                 break
-        if len(items) >= limit:
+        if len(rows) < limit:
             break
-    next_cursor = encode_cursor(last.created_at, last.alert_id) if last is not None else cursor
-    return items, next_cursor, skipped
+    return items, encode_pull_cursor(after), skipped
 
 
 CSV_COLUMNS = [
     "alert_id",
+    "revision",
     "created_at",
     "kind",
     "priority",
@@ -157,31 +287,58 @@ CSV_COLUMNS = [
 
 
 def csv_row(item: dict[str, Any]) -> list[Any]:
+    """One export row; every text cell is neutralised (no spreadsheet formula can start one)."""
     company = item.get("company") or {}
     expl = item.get("explanation") or {}
     evidence = item.get("evidence") or [{}]
-    return [
-        item["alert_id"],
-        item.get("created_at"),
-        item.get("kind"),
-        item.get("priority"),
-        item.get("priority_score"),
-        company.get("business_id"),
-        company.get("name"),
-        item.get("product_group"),
-        item.get("score"),
-        item.get("target_group_id"),
-        item.get("owner"),
-        expl.get("what_happened"),
-        expl.get("next_step"),
-        (evidence[0] or {}).get("url"),
-    ]
+    return safe_row(
+        [
+            item["alert_id"],
+            item.get("revision"),
+            item.get("created_at"),
+            item.get("kind"),
+            item.get("priority"),
+            item.get("priority_score"),
+            company.get("business_id"),
+            company.get("name"),
+            item.get("product_group"),
+            item.get("score"),
+            item.get("target_group_id"),
+            item.get("owner"),
+            expl.get("what_happened"),
+            expl.get("next_step"),
+            web_url((evidence[0] or {}).get("url")),
+        ]
+    )
 
 
-def company_profile(session: Session, business_id: str) -> dict[str, Any] | None:
+# -- companies ---------------------------------------------------------------------------------------
+
+
+def _timeline_after(
+    at_col: Any, id_col: Any, kind: str, cursor: tuple[datetime, str, str] | None
+) -> ColumnElement[bool]:
+    """Rows of one item type after ``cursor`` in the timeline's order: (at, type, id) descending."""
+    if cursor is None:
+        return true()
+    c_at, c_type, c_id = cursor
+    # at the same instant "event" items come before "alert" items (the type sorts descending too)
+    same = id_col < c_id if kind == c_type else (true() if kind < c_type else false())
+    return or_(at_col < c_at, and_(at_col == c_at, same))
+
+
+def company_profile(
+    session: Session, business_id: str, *, before: str | None = None, limit: int = TIMELINE_PAGE
+) -> dict[str, Any] | None:
+    """The company, its scores with the rules that explain them, and one page of its timeline
+    (events and alerts, newest first). ``do_not_contact`` is the objection register's reason when
+    the company is registered; timeline items that name an objected company or person are withheld
+    (``timeline_withheld`` counts them)."""
     company = session.get(Company, business_id)
     if company is None:
         return None
+    register = ObjectionRegister.load(session)
+    cursor = decode_feed_cursor(before, ("alert", "event")) if before else None
     scores = []
     for score, group in session.execute(
         select(CompanyScore, TargetGroup)
@@ -200,33 +357,62 @@ def company_profile(session: Session, business_id: str) -> dict[str, Any] | None
                 "target_group_size": group.size,
             }
         )
-    timeline: list[dict[str, Any]] = []
-    for ev in session.scalars(select(Event).where(Event.business_id == business_id)):
-        timeline.append(
-            {
-                "type": "event",
-                "at": ev.occurred_at.isoformat(),
-                "kind": ev.kind,
-                "title": ev.payload.get("title"),
-                "source": ev.source,
-                "url": ev.payload.get("source_url"),
-                "event_id": ev.event_id,
-            }
+    items: list[tuple[tuple[datetime, str, str], dict[str, Any]]] = []
+    withheld = 0
+    events = session.execute(
+        select(Event.event_id, Event.occurred_at, Event.kind, Event.source, Event.payload)
+        .where(
+            Event.business_id == business_id,
+            _timeline_after(Event.occurred_at, Event.event_id, "event", cursor),
         )
-    for al in session.scalars(select(Alert).where(Alert.business_id == business_id)):
-        timeline.append(
-            {
-                "type": "alert",
-                "at": al.created_at.isoformat(),
-                "kind": al.kind,
-                "title": (al.payload.get("explanation") or {}).get("what_happened"),
-                "product_group": al.product_group,
-                "priority": al.priority,
-                "alert_id": al.alert_id,
-                "why": (al.payload.get("explanation") or {}).get("why_it_matters"),
-            }
+        .order_by(Event.occurred_at.desc(), Event.event_id.desc())
+        .limit(limit + 1)
+    ).tuples()
+    for event_id, at, kind, source, payload in events:
+        if register.reason({**payload, "business_id": business_id}):
+            withheld += 1
+            continue
+        item = {
+            "type": "event",
+            "at": at.isoformat(),
+            "kind": kind,
+            "title": payload.get("title"),
+            "source": source,
+            "url": web_url(payload.get("source_url")),
+            "event_id": event_id,
+        }
+        items.append(((at, "event", event_id), item))
+    alerts = session.scalars(
+        select(Alert)
+        .where(
+            Alert.business_id == business_id,
+            _timeline_after(Alert.created_at, Alert.alert_id, "alert", cursor),
         )
-    timeline.sort(key=lambda item: item["at"], reverse=True)
+        .order_by(Alert.created_at.desc(), Alert.alert_id.desc())
+        .limit(limit + 1)
+    ).all()
+    shown, skipped = _withheld(session, register, alerts)
+    withheld += skipped
+    for al in shown:
+        explanation = al.payload.get("explanation") or {}
+        item = {
+            "type": "alert",
+            "at": al.created_at.isoformat(),
+            "kind": al.kind,
+            "title": explanation.get("what_happened"),
+            "product_group": al.product_group,
+            "priority": al.priority,
+            "revision": al.revision,
+            "alert_id": al.alert_id,
+            "why": explanation.get("why_it_matters"),
+        }
+        items.append(((al.created_at, "alert", al.alert_id), item))
+    items.sort(key=lambda pair: pair[0], reverse=True)  # the newest ``limit`` of both make the page
+    page = items[:limit]
+    next_before = None
+    if len(items) > limit and page:
+        at, kind, key = page[-1][0]
+        next_before = encode_feed_cursor(at, key, kind)
     return {
         "business_id": company.business_id,
         "name": company.name,
@@ -234,10 +420,13 @@ def company_profile(session: Session, business_id: str) -> dict[str, Any] | None
         "industry_code": company.industry_code,
         "municipality": company.municipality,
         "region": company.region,
-        "website": company.website,
+        "website": web_url(company.website),
         "is_active": company.is_active,
+        "do_not_contact": register.reason({"business_id": business_id}),
         "scores": scores,
-        "timeline": timeline,
+        "timeline": [item for _, item in page],
+        "timeline_withheld": withheld,
+        "timeline_next": next_before,
     }
 
 
@@ -253,46 +442,6 @@ def target_groups(session: Session) -> list[dict[str, Any]]:
         }
         for g in session.scalars(select(TargetGroup).order_by(TargetGroup.product_group))
     ]
-
-
-def replay_dead_letter(session: Session, dl: DeadLetter, corrected: dict[str, Any] | None) -> str:
-    """Put a dead letter's event (or a corrected one) back on the events topic through the outbox."""
-    raw = json.dumps(corrected).encode() if corrected is not None else base64.b64decode(dl.raw)
-    try:
-        event = decode_event(raw)
-    except InvalidInputError as exc:
-        raise HTTPException(422, f"the payload is not a valid event: {exc}") from exc
-    enqueue(session, "events", event.partition_key(), encode(event), event.event_id)
-    dl.replayed_at = utcnow()
-    return event.event_id
-
-
-def open_dead_letters(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest dead letters not yet replayed (the ops page's list)."""
-    rows = session.scalars(
-        select(DeadLetter)
-        .where(DeadLetter.replayed_at.is_(None))
-        .order_by(DeadLetter.created_at.desc())
-        .limit(limit)
-    )
-    return [dead_letter_json(d, full=False) for d in rows]
-
-
-def dead_letter_json(d: DeadLetter, *, full: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "dead_letter_id": d.dead_letter_id,
-        "stage": d.stage,
-        "source": d.source,
-        "reason": d.reason,
-        "error_type": d.error_type,
-        "created_at": d.created_at.isoformat(),
-        "replayed_at": d.replayed_at.isoformat() if d.replayed_at else None,
-    }
-    if full:
-        raw = base64.b64decode(d.raw)
-        out["raw_b64"] = d.raw
-        out["raw_text"] = raw.decode("utf-8", errors="replace")
-    return out
 
 
 # -- stream health (the ops page and /api/v1/ops/summary) ------------------------------------------
@@ -317,17 +466,27 @@ class SourceStatus:
 
 
 def source_statuses(
-    session: Session, expected: dict[str, float], now: datetime, window_s: float = 86400.0
+    session: Session,
+    expected: dict[str, float],
+    now: datetime,
+    window_s: float = 86400.0,
+    *,
+    totals: bool = True,
 ) -> list[SourceStatus]:
+    """Each source's freshness. ``totals=False`` leaves ``events_stored`` at 0: counting every
+    event ever stored reads a whole index (the ops page shows the window's events instead)."""
     states = {row.source: row for row in session.scalars(select(CollectorState))}
-    stored: dict[str, int] = dict(
-        session.execute(select(Event.source, func.count()).group_by(Event.source)).tuples().all()
-    )
-    since = now - timedelta(seconds=window_s)
-    recent: dict[str, int] = dict(
-        session.execute(
-            select(Event.source, func.count()).where(Event.observed_at >= since).group_by(Event.source)
+    stored: dict[str, int] = {}
+    if totals:
+        stored = dict(
+            session.execute(select(Event.source, func.count()).group_by(Event.source)).tuples().all()
         )
+    since = now - timedelta(seconds=window_s)
+    # grouped by an expression, so that the planner reads the window's rows by ``observed_at``
+    # rather than every event in ``source`` order (SQLite prefers the index that saves a sort)
+    by_source = func.coalesce(Event.source, "")
+    recent: dict[str, int] = dict(
+        session.execute(select(by_source, func.count()).where(Event.observed_at >= since).group_by(by_source))
         .tuples()
         .all()
     )
@@ -373,16 +532,17 @@ def backlog(session: Session) -> dict[str, int]:
 
 
 def dead_letter_counts(session: Session) -> list[tuple[str, str, int, int]]:
-    """(stage, source, total, not yet replayed)."""
+    """(stage, source, total, open: neither replayed nor dismissed)."""
+    open_ = DeadLetter.replayed_at.is_(None) & DeadLetter.dismissed_at.is_(None)
     rows = session.execute(
         select(
             DeadLetter.stage,
             DeadLetter.source,
             func.count(),
-            func.count().filter(DeadLetter.replayed_at.is_(None)),
+            func.count().filter(open_),
         ).group_by(DeadLetter.stage, DeadLetter.source)
     ).all()
-    return [(stage, source or "", int(n), int(open_)) for stage, source, n, open_ in rows]
+    return [(stage, source or "", int(n), int(o)) for stage, source, n, o in rows]
 
 
 def delivery_stats(session: Session) -> list[tuple[str, str, int]]:
@@ -398,12 +558,23 @@ def daily_counts(session: Session, now: datetime, days: int = 14) -> list[tuple[
     buckets: dict[str, list[int]] = {
         (start + timedelta(days=i)).date().isoformat(): [0, 0] for i in range(days)
     }
-    for created in session.scalars(select(Event.observed_at).where(Event.observed_at >= start)):
-        key = created.date().isoformat()
-        if key in buckets:
-            buckets[key][0] += 1
-    for created in session.scalars(select(Alert.created_at).where(Alert.created_at >= start)):
-        key = created.date().isoformat()
-        if key in buckets:
-            buckets[key][1] += 1
+    for column, slot in ((Event.observed_at, 0), (Alert.created_at, 1)):
+        day = _utc_day(session, column)
+        rows = session.execute(select(day, func.count()).where(column >= start).group_by(day)).tuples()
+        for key, n in rows:
+            key = str(key)[:10]
+            if key in buckets:
+                buckets[key][slot] += int(n)
     return [(day, ev, al) for day, (ev, al) in buckets.items()]
+
+
+def source_checks(session: Session) -> list[SourceCheck]:
+    """The last `triggerwatch sources check` of each source (issue 18), by source name."""
+    return list(session.scalars(select(SourceCheck).order_by(SourceCheck.source)))
+
+
+def _utc_day(session: Session, column: Any) -> Any:
+    """The UTC day of a timestamp column, in SQL (counted by the database, not in Python)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)  # SQLite stores UTC

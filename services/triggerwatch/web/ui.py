@@ -1,34 +1,45 @@
 """The server-rendered UI (Jinja2, autoescaped; htmx for one-click feedback, plain forms without it).
 
 Login is by API token: the token is checked once and the session cookie (signed, HttpOnly,
-SameSite=Lax) then carries only the token id. Every POST carries the session's CSRF token.
+SameSite=Lax) then carries only the token id and a server-side session id; logging out ends that
+session on the server. Every POST carries the session's CSRF token.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triggerwatch.core.db import Alert, DeadLetter
-from triggerwatch.core.feedback import FeedbackLabel, record_feedback
+from triggerwatch.core.feedback import FeedbackLabel, NoteTooLong, record_feedback
+from triggerwatch.core.readiness import readiness
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
+from triggerwatch.web.deadletters import (
+    correction_template,
+    dead_letter_json,
+    dismiss_dead_letter,
+    history,
+    open_dead_letters,
+    raw_text,
+    replay_dead_letter,
+)
 from triggerwatch.web.deps import Ctx, Db, check_csrf, csrf_token, page_role, render
 from triggerwatch.web.i18n import LANGUAGES
 from triggerwatch.web.ops import consumer_lag
 from triggerwatch.web.queries import (
     AlertFilters,
     alert_json,
+    alert_page,
     backlog,
     company_profile,
     daily_counts,
     dead_letter_counts,
     delivery_stats,
-    open_dead_letters,
-    replay_dead_letter,
-    select_alerts,
+    source_checks,
     source_statuses,
     target_groups,
 )
@@ -72,19 +83,27 @@ def login(request: Request, db: Db, token: str = Form(...), csrf: str = Form("")
     check_csrf(request, csrf)
     with db.session() as s:
         principal = auth.verify_token(s, token.strip())
-    if principal is None:
-        return RedirectResponse("/login?failed=1", status_code=303)
+        if principal is None:
+            return RedirectResponse("/login?failed=1", status_code=303)
+        sid = auth.start_session(s, principal)
     lang = request.session.get("lang", "en")
     request.session.clear()
-    request.session.update({"token_id": principal.token_id, "lang": lang})
+    request.session.update({"token_id": principal.token_id, "sid": sid, "lang": lang})
     csrf_token(request)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: str = Form("")) -> RedirectResponse:
+def logout(request: Request, db: Db, csrf: str = Form("")) -> RedirectResponse:
+    """Ends the session on the server (a copy of the cookie is worthless afterwards)."""
     check_csrf(request, csrf)
+    sid = request.session.get("sid")
+    if sid:
+        with db.session() as s:
+            auth.end_session(s, str(sid))
+    lang = request.session.get("lang", "en")
     request.session.clear()
+    request.session["lang"] = lang
     return RedirectResponse("/login", status_code=303)
 
 
@@ -104,7 +123,10 @@ def alerts_page(
     kind: str | None = None,
     product_group: str | None = None,
     priority: str | None = None,
+    before: str | None = None,
 ) -> HTMLResponse:
+    """The feed, newest first, 50 a page ("Older" pages on); nothing about an objected company or
+    person is shown."""
     f = AlertFilters(
         owner=owner or None,
         kind=kind or None,
@@ -112,8 +134,22 @@ def alerts_page(
         priority=priority or None,
     )
     with db.session() as s:
-        alerts = [alert_json(a) for a in select_alerts(s, f, 200)]
-    return render(request, "alerts.html", who, alerts=alerts, f=f, labels=list(FeedbackLabel))
+        page = alert_page(s, f, before=before or None)
+        alerts = [alert_json(a) for a in page.alerts]
+    older = None
+    if page.next_before:
+        query = {k: v for k, v in f.model_dump().items() if v} | {"before": page.next_before}
+        older = "/ui/alerts?" + urlencode(query)
+    return render(
+        request,
+        "alerts.html",
+        who,
+        alerts=alerts,
+        f=f,
+        labels=list(FeedbackLabel),
+        older=older,
+        withheld=page.withheld,
+    )
 
 
 @router.post("/ui/alerts/{alert_id}/feedback")
@@ -135,7 +171,10 @@ def feedback(
         alert = s.get(Alert, alert_id)
         if alert is None:
             raise HTTPException(404, "no such alert")
-        record_feedback(s, alert, verdict, given_by=who.name, note=note or None)
+        try:
+            record_feedback(s, alert, verdict, given_by=who.name, note=note or None)
+        except NoteTooLong as exc:
+            raise HTTPException(422, str(exc)) from exc
     if request.headers.get("hx-request"):
         return render(request, "_feedback_done.html", who, label=verdict.value, alert_id=alert_id)
     return render(request, "feedback_done.html", who, label=verdict.value, alert_id=alert_id)
@@ -147,9 +186,12 @@ def company_page(
     business_id: str,
     db: Db,
     who: Annotated[Principal, Depends(page_role(auth.READ_COMPANIES))],
+    before: str | None = None,
 ) -> HTMLResponse:
+    """Profile, scores and one page of the timeline; "do not contact" when the company is in the
+    objection register, and timeline items naming an objected company or person withheld."""
     with db.session() as s:
-        profile = company_profile(s, business_id)
+        profile = company_profile(s, business_id, before=before or None)
     if profile is None:
         raise HTTPException(404, "no such company")
     return render(request, "company.html", who, c=profile)
@@ -172,7 +214,8 @@ def ops_page(
     with ctx.db.session() as s:
         page = {
             "now": now,
-            "sources": source_statuses(s, ctx.expected, now),
+            "sources": source_statuses(s, ctx.expected, now, totals=False),
+            "checks": source_checks(s),
             "backlog": backlog(s),
             "lag": consumer_lag(ctx.lag_metrics_urls),
             "dead": dead_letter_counts(s),
@@ -180,22 +223,89 @@ def ops_page(
             "chart": chart_svg_data(daily_counts(s, now)),
             "open_dead_letters": open_dead_letters(s),
             "replayed": request.query_params.get("replayed"),
+            "readiness": readiness(s),  # .warning(): no scores to match against, and the next step
+            "dismissed": request.query_params.get("dismissed"),
         }
     return render(request, "ops.html", who, **page)
 
 
-@router.post("/ui/dead-letters/{dead_letter_id}/replay")
+DeadLetterPage = Annotated[Principal, Depends(page_role(auth.DEAD_LETTERS))]
+
+
+def dead_letter_page(
+    request: Request,
+    who: Principal,
+    d: DeadLetter,
+    s: Any,
+    *,
+    error: str | None = None,
+    correction: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    page = render(
+        request,
+        "dead_letter.html",
+        who,
+        d=dead_letter_json(d, full=False),
+        raw=raw_text(d),
+        correction=correction if correction is not None else correction_template(d),
+        actions=history(s, d.dead_letter_id),
+        error=error,
+    )
+    page.status_code = status
+    return page
+
+
+@router.get("/ui/dead-letters/{dead_letter_id}")
+def dead_letter_view(request: Request, dead_letter_id: str, db: Db, who: DeadLetterPage) -> HTMLResponse:
+    """One dead letter: its reason and raw payload, a correction form (replay it corrected), a
+    dismiss form, and what was done with it so far."""
+    with db.session() as s:
+        d = s.get(DeadLetter, dead_letter_id)
+        if d is None:
+            raise HTTPException(404, "no such dead letter")
+        return dead_letter_page(request, who, d, s)
+
+
+@router.post("/ui/dead-letters/{dead_letter_id}/replay", response_model=None)
 def replay_page(
     request: Request,
     dead_letter_id: str,
     db: Db,
-    _: Annotated[Principal, Depends(page_role(auth.DEAD_LETTERS))],
+    who: DeadLetterPage,
     csrf: str = Form(""),
-) -> RedirectResponse:
+    event: str = Form(""),
+) -> Response:
+    """Replay as it is (no ``event``) or corrected (``event``: the corrected event's JSON). A refusal
+    shows the dead letter's page with the reason (status 422), the correction kept for editing."""
     check_csrf(request, csrf)
     with db.session() as s:
         d = s.get(DeadLetter, dead_letter_id)
         if d is None:
             raise HTTPException(404, "no such dead letter")
-        event_id = replay_dead_letter(s, d, None)
-    return RedirectResponse(f"/ui/ops?replayed={event_id}", status_code=303)
+        result = replay_dead_letter(s, d, event if event.strip() else None, actor=who.actor)
+        if result.error:
+            return dead_letter_page(
+                request, who, d, s, error=result.error, correction=event or None, status=422
+            )
+    return RedirectResponse(f"/ui/ops?replayed={result.event_id}", status_code=303)
+
+
+@router.post("/ui/dead-letters/{dead_letter_id}/dismiss", response_model=None)
+def dismiss_page(
+    request: Request,
+    dead_letter_id: str,
+    db: Db,
+    who: DeadLetterPage,
+    csrf: str = Form(""),
+    reason: str = Form(""),
+) -> Response:
+    check_csrf(request, csrf)
+    with db.session() as s:
+        d = s.get(DeadLetter, dead_letter_id)
+        if d is None:
+            raise HTTPException(404, "no such dead letter")
+        if not reason.strip():
+            return dead_letter_page(request, who, d, s, error="a dismissal needs a reason", status=422)
+        dismiss_dead_letter(s, d, actor=who.actor, reason=reason)
+    return RedirectResponse(f"/ui/ops?dismissed={dead_letter_id}", status_code=303)

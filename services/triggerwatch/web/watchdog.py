@@ -12,7 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from triggerwatch.core.contracts import AlertV1, CompanyRef, EventKind, Explanation, Priority, Routing, encode
-from triggerwatch.core.db import Alert, CollectorState, Database, SilentSourceAlarm, insert_ignore
+from triggerwatch.core.db import (
+    Alert,
+    CollectorState,
+    Database,
+    SilentSourceAlarm,
+    insert_ignore,
+    take_sequence,
+)
 from triggerwatch.core.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -96,6 +103,9 @@ def check_silent_sources(db: Database, expected: dict[str, float], now: datetime
                     priority=Priority.HIGH.value,
                     payload=alert.model_dump(mode="json"),
                     created_at=now,
+                    owner="ops",
+                    revision=1,
+                    change_seq=take_sequence(s, "alerts", 1),
                 )
             )
             enqueue(s, "alerts", f"ops:{state.source}", encode(alert), alert.alert_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from triggerwatch.core.contracts import AlertV1, CompanyRole, Evidence, TriggerEventV1
+from triggerwatch.core.contracts import AlertV1, CompanyRef, CompanyRole, EventKind, Evidence, TriggerEventV1
 from triggerwatch.core.rules import RuleMatch, RuleSet
 
 
@@ -61,21 +61,23 @@ def cross_sell_texts(score: GroupScore) -> tuple[str, str, str, str]:
 
 SOURCE_CONFIDENCE = 0.6  # one source; n independent sources: 1 - (1 - 0.6)^n
 
-ROLE_NAMES: dict[str, tuple[str, str]] = {  # role → (English, Finnish partitive for "Onnittele uutta …")
-    "ceo": ("CEO", "toimitusjohtajaa"),
-    "managing_director": ("managing director", "toimitusjohtajaa"),
-    "board_chair": ("board chair", "hallituksen puheenjohtajaa"),
-    "board_member": ("board member", "hallituksen jäsentä"),
-    "cfo": ("CFO", "talousjohtajaa"),
-    "cto": ("CTO", "teknologiajohtajaa"),
-    "cio": ("CIO", "tietohallintojohtajaa"),
-    "sales_director": ("sales director", "myyntijohtajaa"),
-    "marketing_director": ("marketing director", "markkinointijohtajaa"),
-    "hr_director": ("HR director", "henkilöstöjohtajaa"),
-    "auditor": ("auditor", "tilintarkastajaa"),
-    "signatory": ("signatory", "nimenkirjoittajaa"),
-    "other": ("decision-maker", "päättäjää"),
+# role → (English, Finnish nominative, Finnish partitive for "Onnittele uutta …")
+ROLE_NAMES: dict[str, tuple[str, str, str]] = {
+    "ceo": ("CEO", "toimitusjohtaja", "toimitusjohtajaa"),
+    "managing_director": ("managing director", "toimitusjohtaja", "toimitusjohtajaa"),
+    "board_chair": ("board chair", "hallituksen puheenjohtaja", "hallituksen puheenjohtajaa"),
+    "board_member": ("board member", "hallituksen jäsen", "hallituksen jäsentä"),
+    "cfo": ("CFO", "talousjohtaja", "talousjohtajaa"),
+    "cto": ("CTO", "teknologiajohtaja", "teknologiajohtajaa"),
+    "cio": ("CIO", "tietohallintojohtaja", "tietohallintojohtajaa"),
+    "sales_director": ("sales director", "myyntijohtaja", "myyntijohtajaa"),
+    "marketing_director": ("marketing director", "markkinointijohtaja", "markkinointijohtajaa"),
+    "hr_director": ("HR director", "henkilöstöjohtaja", "henkilöstöjohtajaa"),
+    "auditor": ("auditor", "tilintarkastaja", "tilintarkastajaa"),
+    "signatory": ("signatory", "nimenkirjoittaja", "nimenkirjoittajaa"),
+    "other": ("decision-maker", "päättäjä", "päättäjää"),
 }
+_DEAL_PARTS = (CompanyRole.ACQUIRER, CompanyRole.TARGET, CompanyRole.SELLER)
 
 
 def confidence_for(sources: int, mention_confidence: float = 1.0) -> float:
@@ -86,8 +88,12 @@ def corroboration_factor(sources: int) -> float:
     return min(1.5, 1 + 0.25 * (max(1, sources) - 1))
 
 
-def facts_for(event: TriggerEventV1, now: datetime) -> tuple[dict[str, str], str, str]:
-    """Concrete facts of the event and the sentences they add to the next step (en, fi)."""
+def facts_for(
+    event: TriggerEventV1, now: datetime, subject: CompanyRef | None = None
+) -> tuple[dict[str, str], str, str]:
+    """Concrete facts of the event for the alert's company (``subject``: its reference in the event,
+    with its part: acquirer or target, joined or left) and the sentences they add to the next step
+    (en, fi)."""
     facts: dict[str, str] = {}
     en: list[str] = []
     fi: list[str] = []
@@ -110,12 +116,38 @@ def facts_for(event: TriggerEventV1, now: datetime) -> tuple[dict[str, str], str
             else:
                 en.append(f"The tender deadline passed on {when.date().isoformat()}.")
                 fi.append(f"Tarjousten määräaika päättyi {when.date().isoformat()}.")
+    part = subject.role if subject is not None else CompanyRole.SUBJECT
     role = attrs.get("role")
-    if isinstance(role, str) and role:
+    if event.kind is EventKind.DECISION_MAKER_CHANGE and isinstance(role, str) and role:
         facts["role"] = role
-        role_en, role_fi = ROLE_NAMES.get(role, ROLE_NAMES["other"])
-        en.append(f"Congratulate the new {role_en}.")
-        fi.append(f"Onnittele uutta {role_fi}.")
+        role_en, role_fi, role_fi_partitive = ROLE_NAMES.get(role, ROLE_NAMES["other"])
+        leaving = part is CompanyRole.LEAVING or (
+            part is CompanyRole.SUBJECT and attrs.get("change") == "leaving"
+        )
+        facts["change"] = "leaving" if leaving else "appointed"
+        person = attrs.get("person_name")
+        if isinstance(person, str) and person:
+            facts["person_name"] = person
+        if leaving:
+            en.append(f"The {role_en} is leaving: reach the successor early.")
+            fi.append(f"{role_fi.capitalize()} vaihtuu: tavoita seuraaja ajoissa.")
+        else:
+            en.append(f"Congratulate the new {role_en}.")
+            fi.append(f"Onnittele uutta {role_fi_partitive}.")
+    if event.kind is EventKind.MERGER and part in _DEAL_PARTS:
+        facts["deal_role"] = str(part)
+        others = [r.name for r in event.companies if r.role in _DEAL_PARTS and r.name and r != subject]
+        if others:
+            facts["counterparty"] = others[0]
+            if part is CompanyRole.ACQUIRER:
+                en.append(f"Buying {others[0]}.")
+                fi.append(f"Yrityskauppa: ostokohteena {others[0]}.")
+            elif part is CompanyRole.TARGET:
+                en.append(f"Being bought by {others[0]}.")
+                fi.append(f"Yrityskauppa: ostajana {others[0]}.")
+            else:
+                en.append(f"Selling to {others[0]}.")
+                fi.append(f"Yrityskauppa: ostajana {others[0]}.")
     openings = attrs.get("openings")
     if isinstance(openings, int) and not isinstance(openings, bool) and openings > 1:
         facts["openings"] = str(openings)
@@ -128,7 +160,7 @@ def corroboration_key(event: TriggerEventV1) -> str | None:
     """What identifies the same real-world event across sources (beyond the company and kind)."""
     attrs = event.attributes
     role = attrs.get("role")
-    if isinstance(role, str) and role:
+    if event.kind is EventKind.DECISION_MAKER_CHANGE and isinstance(role, str) and role:
         return f"role:{role}"
     for name in ("dedup_key", "notice_id"):
         value = attrs.get(name)
@@ -145,7 +177,12 @@ def event_dedup_key(event: TriggerEventV1) -> str | None:
 
 def source_link(event: TriggerEventV1) -> dict[str, Any]:
     """The evidence of an event that brings none of its own: its source item, as one link."""
-    return {"url": event.source_url, "source": event.source, "title": event.title[:1000]}
+    return {
+        "url": event.source_url,
+        "source": event.source,
+        "title": event.title[:1000],
+        "url_text": event.source_url_text,
+    }
 
 
 def evidence_of(event: TriggerEventV1) -> list[Evidence]:
@@ -202,6 +239,7 @@ def build_alert(
     age_days: float,
     now: datetime,
     mention_confidence: float = 1.0,
+    subject: CompanyRef | None = None,
 ) -> AlertV1:
     """The explained alert for one event, company and product group (pure: no I/O)."""
     rule = match.rule
@@ -209,7 +247,7 @@ def build_alert(
     priority_score = round(score.score * rule.weight * (0.5 + 0.5 * recency), 4)
     lang = rules.language
     fmt = {"company": company.name, "product_group": score.product_group}
-    facts, extra_en, extra_fi = facts_for(event, now)
+    facts, extra_en, extra_fi = facts_for(event, now, subject)
     if match.relevance != "any":
         facts["relevance"] = match.relevance
     offer = score.product_group
@@ -243,7 +281,7 @@ def build_alert(
             "company": {
                 "business_id": company.business_id,
                 "name": company.name,
-                "role": event.companies[0].role if event.companies else CompanyRole.SUBJECT,
+                "role": subject.role if subject is not None else CompanyRole.SUBJECT,
             },
             "product_group": score.product_group,
             "target_group_id": score.target_group_id,

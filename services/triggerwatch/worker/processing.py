@@ -16,7 +16,10 @@ For a batch of raw event payloads, in one database transaction:
    (same company, kind, product group and role / dedup key / notice id within
    ``corroboration_hours``) updates that alert: more evidence, higher confidence and priority, the
    same ``alert_id`` with ``revision + 1``, emitted again so the sinks can update;
-7. build an explained ``AlertV1`` with a deterministic id and store it.
+7. build an explained ``AlertV1`` with a deterministic id, ask the objection register
+   (:meth:`ObjectionRegister.reason`; an objected company or person gets no alert and no update,
+   the event is recorded as suppressed with the reason) and store it with its owner, revision and
+   change sequence (the CRM pull cursor: new numbers for every new alert and every new revision).
 
 Durable state (alerts, cooldowns) lives in the database, never in a Faust table: the embedded
 broker cannot recover changelogs. Re-processing the same event returns the *same* alert again
@@ -29,12 +32,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from triggerwatch.core.contracts import AlertV1, DeadLetterV1, TriggerEventV1, decode_event
+from triggerwatch.core.contracts import AlertV1, CompanyRef, DeadLetterV1, TriggerEventV1, decode_event
 from triggerwatch.core.db import (
     Alert,
     AlertKey,
@@ -47,9 +50,11 @@ from triggerwatch.core.db import (
     SuppressedAlert,
     TargetGroup,
     insert_ignore,
+    take_sequence,
     utcnow,
 )
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import event_row, store_dead_letter
 from triggerwatch.core.rules import RuleSet
 from triggerwatch.worker.content import (
@@ -64,6 +69,15 @@ from triggerwatch.worker.outcome import Outcome, count, emitted
 from triggerwatch.worker.resolve import ExactNameResolver, NameResolver, Resolution
 
 log = logging.getLogger(__name__)
+
+
+class Subject(NamedTuple):
+    """A known company an event is about, with its part in the event (``ref.role``)."""
+
+    company: CompanyFacts
+    confidence: float  # 1.0 by business ID; the name resolver's confidence otherwise
+    ref: CompanyRef
+    first: bool  # the event's first subject: its alerts keep the event's own alert ids
 
 
 # The batch's lookups, built once: an expanding IN parameter takes the batch's list as it is
@@ -126,7 +140,8 @@ class _BatchContext:
     keys: dict[str, str] = field(default_factory=dict)  # corroboration key -> alert id
     new_keys: dict[str, dict[str, object]] = field(default_factory=dict)
     new_suppressed: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
-    alert_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (event id, pg) -> alert id
+    alert_ids: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (event, company, pg) -> id
+    objections: ObjectionRegister = field(default_factory=lambda: ObjectionRegister.of((), ()))
 
     def knows(self, alert_id: str) -> bool:
         return alert_id in self.alerts or alert_id in self.stored
@@ -186,12 +201,11 @@ class Processor:
                 event = outcome.event
                 if event is None:
                     continue
-                found = self._resolve(ctx, event)
-                if found is not None:
-                    company, mention_confidence = found
-                    if not any(ref.business_id for ref in event.companies):  # resolved by name
-                        resolved[event.event_id] = company.business_id
-                    self._alerts_for(ctx, event, company, mention_confidence, now, outcome)
+                subjects = self._resolve(ctx, event)
+                if subjects and not any(ref.business_id for ref in event.companies):  # resolved by name
+                    resolved[event.event_id] = subjects[0].company.business_id
+                for subject in subjects:
+                    self._alerts_for(ctx, event, subject, now, outcome)
         with self.db.session() as session:
             for dl in dead:
                 store_dead_letter(session, dl, publish=False)  # the worker sends it to the topic itself
@@ -232,6 +246,7 @@ class Processor:
         if not ctx.companies:
             return ctx
         known = list(ctx.companies)
+        ctx.objections = ObjectionRegister.load(session, business_ids=known)
         for bid, pg, score, tg_id, rule, rule_fi in session.execute(_SCORES, {"bids": known}).tuples():
             ctx.scores.setdefault(bid, []).append(GroupScore(pg, score, tg_id, rule, rule_fi))
         if self.rules.reaches_customers:  # existing customers' cross-sell offers, best first
@@ -244,15 +259,13 @@ class Processor:
         candidate_ids: list[str] = []
         candidate_keys: list[str] = []
         for e in events:
-            found = self._resolve(ctx, e)
-            if found is None:
-                continue
-            bid = found[0].business_id
             ckey = corroboration_key(e)
-            for sc in ctx.scores.get(bid, []):
-                candidate_ids.append(self._alert_id(ctx, e, bid, sc.product_group))
-                if ckey:
-                    candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
+            for subject in self._resolve(ctx, e):
+                bid = subject.company.business_id
+                for sc in ctx.scores.get(bid, []):
+                    candidate_ids.append(self._alert_id(ctx, e, subject, sc.product_group))
+                    if ckey:
+                        candidate_keys.append(self._key(bid, e, sc.product_group, ckey))
         if candidate_keys and self.rules.corroboration_hours > 0:
             since = self.clock() - timedelta(hours=self.rules.corroboration_hours)
             ctx.keys.update(session.execute(_KEYS, {"keys": candidate_keys, "since": since}).tuples().all())
@@ -266,16 +279,22 @@ class Processor:
         return ctx
 
     @staticmethod
-    def _alert_id(ctx: _BatchContext, event: TriggerEventV1, business_id: str, product_group: str) -> str:
-        memo = (event.event_id, product_group)
+    def _alert_id(ctx: _BatchContext, event: TriggerEventV1, subject: Subject, product_group: str) -> str:
+        """Deterministic: the event and product group for the event's first subject company; the
+        event, the company and the product group for any further one (a merger alerts the acquirer
+        and the target); the company and the dedup key for twins."""
+        business_id = subject.company.business_id
+        memo = (event.event_id, business_id, product_group)
         alert_id = ctx.alert_ids.get(memo)
         if alert_id is None:
             key = event_dedup_key(event)
-            alert_id = ctx.alert_ids[memo] = (
-                AlertV1.make_id(event.event_id, product_group)
-                if key is None
-                else AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
-            )
+            if key is not None:
+                alert_id = AlertV1.make_id(f"{business_id}\x1fdedup\x1f{key}", product_group)
+            elif subject.first:
+                alert_id = AlertV1.make_id(event.event_id, product_group)
+            else:
+                alert_id = AlertV1.make_id(f"{event.event_id}\x1f{business_id}", product_group)
+            ctx.alert_ids[memo] = alert_id
         return alert_id
 
     @staticmethod
@@ -286,14 +305,31 @@ class Processor:
     def _write(self, session: Session, ctx: _BatchContext) -> None:
         """The batch's alerts, keys and suppressions: one executemany each."""
         conn = session.connection()
+        changed = [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)]
+        revised = [row for row in changed if row["b_revised"]]
+        n = len(ctx.new_alerts) + len(revised)
+        if n:  # first thing written: the counter's lock is held to the commit (see take_sequence)
+            seq = take_sequence(session, "alerts", n)
+            for row in ctx.new_alerts.values():
+                row["change_seq"], seq = seq, seq + 1
+            for row in revised:
+                row["b_seq"], seq = seq, seq + 1
         if ctx.new_alerts:
             conn.execute(insert(ALERTS), list(ctx.new_alerts.values()))
-        if ctx.changed:
+        if changed:
             conn.execute(
                 update(ALERTS)
                 .where(ALERTS.c.alert_id == bindparam("b_alert_id"))
-                .values(payload=bindparam("b_payload"), priority=bindparam("b_priority")),
-                [ctx.changed[alert_id] for alert_id in sorted(ctx.changed)],
+                .values(
+                    payload=bindparam("b_payload"),
+                    priority=bindparam("b_priority"),
+                    revision=bindparam("b_revision"),
+                    change_seq=func.coalesce(bindparam("b_seq", type_=BigInteger), ALERTS.c.change_seq),
+                    updated_at=func.coalesce(
+                        bindparam("b_updated_at", type_=ALERTS.c.updated_at.type), ALERTS.c.updated_at
+                    ),
+                ),
+                [{k: v for k, v in row.items() if k != "b_revised"} for row in changed],
             )
         insert_ignore(session, AlertKey, list(ctx.new_keys.values()), ["key"], count=False)
         insert_ignore(
@@ -323,15 +359,32 @@ class Processor:
             conn.execute(stmt, [{"eid": e, "bid": b} for e, b in resolved.items()])
 
     # -- company resolution -------------------------------------------------------------------------
-    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> tuple[CompanyFacts, float] | None:
+    def _resolve(self, ctx: _BatchContext, event: TriggerEventV1) -> list[Subject]:
+        """The known companies the event is about, in the event's order: each reference whose part
+        in the event alerts for its kind (the rules' ``alerting_roles``), by business ID, else by
+        name; an event that names no company, by its title."""
+        alerting = self.rules.alerting_roles(event.kind)
+        found: list[tuple[CompanyFacts, float, CompanyRef]] = []
+        seen: set[str] = set()
         for ref in event.companies:
-            if ref.business_id and ref.business_id in ctx.companies:
-                return ctx.companies[ref.business_id], 1.0
-        for text in self._texts(event):
-            mention = ctx.mentions.get(text)
+            if ref.role not in alerting:
+                continue
+            facts, confidence = None, 1.0
+            if ref.business_id:
+                facts = ctx.companies.get(ref.business_id)
+            elif ref.name:
+                mention = ctx.mentions.get(ref.name)
+                if mention is not None:
+                    facts, confidence = ctx.companies.get(mention.company_id), float(mention.confidence)
+            if facts is not None and facts.business_id not in seen:
+                seen.add(facts.business_id)
+                found.append((facts, confidence, ref))
+        if not event.companies and event.title:
+            mention = ctx.mentions.get(event.title)
             if mention is not None and mention.company_id in ctx.companies:
-                return ctx.companies[mention.company_id], float(mention.confidence)
-        return None
+                ref = CompanyRef(name=event.title[:500])
+                found.append((ctx.companies[mention.company_id], float(mention.confidence), ref))
+        return [Subject(facts, confidence, ref, n == 0) for n, (facts, confidence, ref) in enumerate(found)]
 
     # -- rules ---------------------------------------------------------------------------------------
     def _suppress(
@@ -343,14 +396,9 @@ class Processor:
         )
 
     def _alerts_for(
-        self,
-        ctx: _BatchContext,
-        event: TriggerEventV1,
-        company: CompanyFacts,
-        mention_confidence: float,
-        now: datetime,
-        outcome: Outcome,
+        self, ctx: _BatchContext, event: TriggerEventV1, subject: Subject, now: datetime, outcome: Outcome
     ) -> None:
+        company = subject.company
         ckey = corroboration_key(event)
         kind = str(event.kind)  # a StrEnum's str() is its value (faster than .value)
         for score in ctx.scores.get(company.business_id, []):
@@ -358,7 +406,7 @@ class Processor:
             match = self.rules.match(event.kind, pg, event.attributes, event.title, customer=score.cross_sell)
             if match is None or score.score < match.rule.min_score:
                 continue
-            alert_id = self._alert_id(ctx, event, company.business_id, pg)
+            alert_id = self._alert_id(ctx, event, subject, pg)
             key = self._key(company.business_id, event, pg, ckey) if ckey else None
             target = alert_id if ctx.knows(alert_id) else None
             if target is None and key is not None and key in ctx.keys:
@@ -374,8 +422,22 @@ class Processor:
                 outcome.suppressed.append(f"{pg}: {reason}")
                 continue
             alert = build_alert(
-                self.rules, alert_id, event, company, score, match, age_days, now, mention_confidence
+                self.rules,
+                alert_id,
+                event,
+                company,
+                score,
+                match,
+                age_days,
+                now,
+                subject.confidence,
+                subject.ref,
             )
+            objection = ctx.objections.reason(alert, attributes=event.attributes)
+            if objection:
+                self._suppress(ctx, event, pg, objection, now)
+                outcome.suppressed.append(f"{pg}: {objection}")
+                continue
             text = alert.model_dump_json()
             ctx.new_alerts[alert_id] = {
                 "alert_id": alert_id,
@@ -387,6 +449,10 @@ class Processor:
                 "priority": str(alert.priority),  # a StrEnum's str() is its value (faster than .value)
                 "payload": JSONText(text),
                 "created_at": now,
+                "owner": alert.routing.owner,
+                "revision": alert.revision,
+                "change_seq": None,  # numbered when written
+                "updated_at": None,
             }
             ctx.alerts[alert_id] = alert
             if key is not None:
@@ -407,6 +473,12 @@ class Processor:
         """The event is about an alert that exists: a replay, a twin, or a corroboration."""
         stored = ctx.alert(alert_id)
         joined = corroborate(self.rules, stored, event)
+        current = stored if joined is None else joined[0]
+        objection = ctx.objections.reason(current, attributes=event.attributes)
+        if objection:  # objected since it was created, or the new event names an objected person
+            self._suppress(ctx, event, stored.product_group, objection, now)
+            outcome.suppressed.append(f"{stored.product_group}: {objection}")
+            return
         if joined is None:  # a replay: emit the stored alert again, unchanged
             outcome.emit(stored)
             return
@@ -417,11 +489,18 @@ class Processor:
         if pending is not None:  # created earlier in this batch and not written yet
             pending["payload"] = JSONText(text)
             pending["priority"] = updated.priority.value
+            pending["revision"] = updated.revision
         else:
+            previous = ctx.changed.get(alert_id)
             ctx.changed[alert_id] = {
                 "b_alert_id": alert_id,
                 "b_payload": JSONText(text),
                 "b_priority": updated.priority.value,
+                "b_revision": updated.revision,
+                # a new revision gets a new change number (pull clients see it once); a twin does not
+                "b_revised": independent or bool(previous and previous["b_revised"]),
+                "b_seq": None,
+                "b_updated_at": now if independent else (previous or {}).get("b_updated_at"),
             }
         if independent:
             outcome.emit(updated, text.encode())

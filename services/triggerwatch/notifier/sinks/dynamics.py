@@ -5,7 +5,10 @@
    ``https://<org>.crm.dynamics.com/.default``), cached until shortly before it expires;
 2. ``GET {api}/accounts?$select=accountid&$filter=<business_id_field> eq '<business id>'``;
 3. ``POST {api}/tasks`` (or ``annotations``) bound to the account
-   (``regardingobjectid_account@odata.bind`` / ``objectid_account@odata.bind``).
+   (``regardingobjectid_account@odata.bind`` / ``objectid_account@odata.bind``) and assigned to the
+   owning rep's Dynamics user (``ownerid@odata.bind: /systemusers(<id>)``, from the rules file's
+   ``routing.reps.<rep>.dynamics_systemuser_id``); a rep without one leaves the record with the
+   application user, and the description names the rep either way.
 
 Every request carries ``OData-Version: 4.0`` / ``OData-MaxVersion: 4.0``. The subject embeds the
 alert id and revision, so a CRM user sees updates as such; the delivery log keeps it once. No
@@ -43,6 +46,7 @@ class DynamicsSink:
         scope: str,
         business_id_field: str = "accountnumber",
         entity: str = "task",  # task | annotation
+        users: dict[str, str] | None = None,  # rep (routing owner) -> Dynamics systemuserid
         timeout_s: float = 10.0,
         client: httpx.AsyncClient | None = None,
         now: Callable[[], float] = time.monotonic,
@@ -56,6 +60,7 @@ class DynamicsSink:
         self.scope = scope
         self.business_id_field = business_id_field
         self.entity = entity
+        self.users = dict(users or {})
         self._client = client or httpx.AsyncClient(timeout=timeout_s)
         self._now = now
         self._token: tuple[str, float] | None = None
@@ -108,17 +113,24 @@ class DynamicsSink:
     def record(self, alert: AlertV1, account_id: str, idempotency_key: str) -> tuple[str, dict[str, Any]]:
         update = f" (update r{alert.revision})" if alert.revision > 1 else ""
         subject = f"{alert.explanation.what_happened}{update}"[:190]
+        owner = alert.routing.owner
         text = f"{render_text(alert)}\ntriggerwatch alert {alert.alert_id} · {idempotency_key}"
+        if owner:
+            text += f"\nowner in triggerwatch: {owner}"
+        user = self.users.get(owner or "")
+        assigned = {"ownerid@odata.bind": f"/systemusers({user})"} if user else {}
         if self.entity == "task":
             return "tasks", {
                 "subject": subject,
                 "description": text,
                 "regardingobjectid_account@odata.bind": f"/accounts({account_id})",
+                **assigned,
             }
         return "annotations", {
             "subject": subject,
             "notetext": text,
             "objectid_account@odata.bind": f"/accounts({account_id})",
+            **assigned,
         }
 
     async def send(self, alert: AlertV1, idempotency_key: str) -> None:

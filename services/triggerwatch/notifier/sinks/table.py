@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from triggerwatch.core.errors import ConfigError
+from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.notifier.sinks.base import Sink
 from triggerwatch.notifier.sinks.console import ConsoleSink
@@ -94,6 +95,7 @@ SINK_TYPES: dict[str, SinkType] = {
             scope=s.dynamics_scope or "",
             business_id_field=s.dynamics_business_id_field,
             entity=s.dynamics_entity,
+            users=load_rules(s.rules_file).routing.dynamics_users(),
         ),
     ),
 }

@@ -1,7 +1,7 @@
 """scoring: next-best-offers and lifetime values of existing customers (issue 20)
 
-Revision ID: 0010_scoring_offers
-Revises: 0007_scoring
+Revision ID: 0022_scoring_offers
+Revises: 0021_alert_changes
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import triggerwatch.core.db
 
-revision = "0010_scoring_offers"
-down_revision = "0007_scoring"
+revision = "0022_scoring_offers"
+down_revision = "0021_alert_changes"
 branch_labels = None
 depends_on = None
 
