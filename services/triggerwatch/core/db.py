@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -340,6 +341,44 @@ class ScoringRun(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     better_than_baseline: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CustomerOffer(Base):
+    """Next-best-offer of an existing customer (issue 20): a product group it does not buy yet that
+    similar customers buy profitably; ``rank`` 1 is what to offer first. Replaced at every training."""
+
+    __tablename__ = "customer_offers"
+
+    business_id: Mapped[str] = mapped_column(String(9), primary_key=True)
+    product_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    expected_margin: Mapped[float] = mapped_column(Float)
+    adoption_rate: Mapped[float] = mapped_column(Float)
+    buyer_margin: Mapped[float] = mapped_column(Float)
+    target_group_id: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(Text)
+    rule_fi: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerValue(Base):
+    """An existing customer's lifetime value with its 90 % interval (issue 20): BG/NBD + Gamma-Gamma,
+    or the run-rate model where order history is thin (``model`` says which)."""
+
+    __tablename__ = "customer_values"
+
+    business_id: Mapped[str] = mapped_column(String(9), primary_key=True)
+    model: Mapped[str] = mapped_column(String(30))
+    clv: Mapped[float] = mapped_column(Float)
+    clv_low: Mapped[float] = mapped_column(Float)
+    clv_high: Mapped[float] = mapped_column(Float)
+    p_alive: Mapped[float | None] = mapped_column(Float)
+    expected_orders: Mapped[float | None] = mapped_column(Float)
+    orders: Mapped[int | None] = mapped_column(Integer)
+    last_order: Mapped[date | None] = mapped_column(Date)
+    horizon_years: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- linking (issue 5)
