@@ -183,16 +183,7 @@ class GroupModel:
 
     def score(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Class-balanced scores and explaining-tree leaf ids for companies' features."""
-        encoded = encode_many(self.encode, features)
-        leaves = self.explainer.apply(encoded)
-        if self.kind == "tree":
-            value = self.explainer.tree_.value[:, 0, :]
-            return (value[:, 1] / value.sum(axis=1))[leaves], leaves
-        if self.kind == "reference":
-            p = self.ranker.predict_proba(encoded)[:, 1]
-        else:
-            p = self.ranker.predict_proba(ordinal(features, self.categories))[:, 1]
-        return balanced(p, self.base_rate), leaves
+        return score_with(self.artefact(), features)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -220,6 +211,23 @@ class GroupModel:
             "categories": self.categories,
             "base_rate": self.base_rate,
         }
+
+
+def score_with(artefact: dict[str, Any], features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Class-balanced scores and explaining-tree leaf ids from a model's :meth:`GroupModel.artefact`
+    (as ``scoring_runs.model`` keeps it), for companies' features."""
+    encoded = encode_many(artefact["encode"], features)
+    explainer = artefact["explainer"]
+    leaves = explainer.apply(encoded)
+    if artefact["kind"] == "tree":
+        value = explainer.tree_.value[:, 0, :]
+        return (value[:, 1] / value.sum(axis=1))[leaves], leaves
+    ranker = artefact["ranker"]
+    if artefact["kind"] == "reference":
+        p = ranker.predict_proba(encoded)[:, 1]
+    else:
+        p = ranker.predict_proba(ordinal(features, artefact["categories"]))[:, 1]
+    return balanced(p, artefact["base_rate"]), leaves
 
 
 def balanced(p: np.ndarray, base_rate: float) -> np.ndarray:
