@@ -22,7 +22,7 @@ from triggerwatch.core.db import (
     Outbox,
     utcnow,
 )
-from triggerwatch.web.watchdog import is_silent
+from triggerwatch.web.watchdog import is_failing, is_silent
 
 
 class DatabaseMetrics:
@@ -117,7 +117,9 @@ class DatabaseMetrics:
                 labels=["source"],
             )
             errors = GaugeMetricFamily(
-                "triggerwatch_source_failing", "1 when the last poll failed", labels=["source"]
+                "triggerwatch_source_failing",
+                "1 when the last poll failed, or dead-lettered new items while storing the rest",
+                labels=["source"],
             )
             silent = GaugeMetricFamily(
                 "triggerwatch_source_silent",
@@ -131,10 +133,7 @@ class DatabaseMetrics:
                     silent.add_metric([row.source], 1.0 if flag else 0.0)
                 if row.last_success_at:
                     last.add_metric([row.source], row.last_success_at.timestamp())
-                failing = bool(
-                    row.last_error_at and (not row.last_success_at or row.last_error_at > row.last_success_at)
-                )
-                errors.add_metric([row.source], 1.0 if failing else 0.0)
+                errors.add_metric([row.source], 1.0 if is_failing(row) else 0.0)
             yield last
             yield errors
             yield silent

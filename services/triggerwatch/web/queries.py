@@ -30,7 +30,7 @@ from triggerwatch.core.db import (
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import enqueue
-from triggerwatch.web.watchdog import is_silent
+from triggerwatch.web.watchdog import is_failing, is_silent
 
 
 class AlertFilters(BaseModel):
@@ -336,9 +336,7 @@ def source_statuses(
         st = states.get(name)
         exp = expected.get(name)
         silent, age = is_silent(st, exp, now)
-        failing = bool(
-            st and st.last_error_at and (not st.last_success_at or st.last_error_at > st.last_success_at)
-        )
+        failing = is_failing(st)
         out.append(
             SourceStatus(
                 source=name,
