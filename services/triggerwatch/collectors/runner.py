@@ -28,7 +28,7 @@ from triggerwatch.collectors.registry import Source
 from triggerwatch.core.contracts import DeadLetterV1, EventKind, Evidence, TriggerEventV1, clean_text
 from triggerwatch.core.db import CollectorState, Database, utcnow
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
-from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.http import FetchLimits, HttpFetcher
 from triggerwatch.core.outbox import store_dead_letter, store_events
 from triggerwatch.text.classify import classify
 
@@ -141,6 +141,15 @@ def classify_event(event: TriggerEventV1) -> TriggerEventV1:
     return event
 
 
+def source_limits(source: Source, http: HttpFetcher) -> FetchLimits:
+    """The fetcher's limits with the source's own ``max_body_mb`` and ``poll_deadline_s``."""
+    mb = source.config.max_body_mb
+    return http.limits.override(
+        max_body_bytes=int(mb * 1024 * 1024) if mb is not None else None,
+        poll_deadline_s=source.config.poll_deadline_s,
+    )
+
+
 def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayload:
     if not source.config.replay_file:
         raise ConfigError(f"source {source.name!r} has no replay_file for replay mode")
@@ -181,7 +190,8 @@ def run_once(
         else:
             if http is None:
                 raise ConfigError("live collection needs an HTTP fetcher")
-            outcome = source.collector.fetch(http, state)
+            with http.poll(source_limits(source, http)):
+                outcome = source.collector.fetch(http, state)
     except ConfigError as exc:
         _record_failure(db, source.name, str(exc), now)
         POLLS.labels(source.name, "refused").inc()

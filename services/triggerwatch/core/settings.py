@@ -99,6 +99,10 @@ class CollectorSettings(BaseServiceSettings):
     http_timeout_s: float = Field(20.0, gt=0)
     http_max_attempts: int = Field(4, ge=1)
     http_max_backoff_s: float = Field(300.0, gt=0)
+    # fetch limits (a source may set its own max_body_mb and poll_deadline_s in sources.yaml)
+    http_max_body_mb: float = Field(50.0, gt=0, description="a response body past this is refused")
+    http_request_deadline_s: float = Field(120.0, gt=0, description="one request, body included")
+    http_poll_deadline_s: float = Field(900.0, gt=0, description="one poll: every request, retry, backoff")
     hilma_subscription_key: SecretStr | None = Field(
         None, description="Ocp-Apim-Subscription-Key of the Hilma AVP-Read API (from Hansel Oy)"
     )
