@@ -24,7 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_any,
+    wait_exponential,
+)
 
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 
@@ -125,7 +132,7 @@ class RetryPolicy:
             retry=retry_if_exception(
                 lambda exc: isinstance(exc, TransientError) and not isinstance(exc, FetchLimitError)
             ),
-            stop=stop_after_attempt(self.max_attempts) | past_deadline,
+            stop=stop_any(stop_after_attempt(self.max_attempts), past_deadline),
             wait=self.wait,
             sleep=self.sleep,
             reraise=True,
