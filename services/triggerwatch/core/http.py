@@ -32,6 +32,7 @@ from tenacity import (
     stop_any,
     wait_exponential,
 )
+from tenacity.stop import stop_base
 
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
 
@@ -104,6 +105,17 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
+class StopBeforeDeadline(stop_base):
+    """Stop when the coming wait would end at or past ``deadline`` (monotonic seconds; None: never)."""
+
+    def __init__(self, deadline: float | None, monotonic: Callable[[], float]) -> None:
+        self.deadline = deadline
+        self.monotonic = monotonic
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.deadline is not None and self.monotonic() + retry_state.upcoming_sleep >= self.deadline
+
+
 @dataclass
 class RetryPolicy:
     max_attempts: int = 4
@@ -125,14 +137,11 @@ class RetryPolicy:
         """Retries of transient failures (not of a broken fetch limit), at most ``max_attempts``, and
         none whose wait would end past ``deadline`` (monotonic seconds: the poll's)."""
 
-        def past_deadline(state: RetryCallState) -> bool:
-            return deadline is not None and monotonic() + state.upcoming_sleep >= deadline
-
         return Retrying(
             retry=retry_if_exception(
                 lambda exc: isinstance(exc, TransientError) and not isinstance(exc, FetchLimitError)
             ),
-            stop=stop_any(stop_after_attempt(self.max_attempts), past_deadline),
+            stop=stop_any(stop_after_attempt(self.max_attempts), StopBeforeDeadline(deadline, monotonic)),
             wait=self.wait,
             sleep=self.sleep,
             reraise=True,
