@@ -97,7 +97,11 @@ def drain_status(db: Database) -> DrainStatus:
             unprocessed=count(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))),
             unpublished=count(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None))),
             alerts=count(select(func.count()).select_from(Alert)),
-            deliveries_done=count(select(func.count()).select_from(Delivery)),
+            deliveries_done=count(  # settled: delivered, given up or blocked (not queued, not retrying)
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status.in_(("delivered", "failed", "blocked")))
+            ),
             delivered=count(select(func.count()).select_from(Delivery).where(Delivery.status == "delivered")),
         )
 

@@ -1,13 +1,17 @@
-"""The notifier (Faust): alerts topic → every configured sink, each delivery recorded once.
+"""The notifier (Faust): alerts topic → the delivery queue → every configured sink.
 
-Alerts may arrive more than once (at-least-once streams, replays after a broker loss); the
-deliveries table's idempotency keys (``alert_id:sink``) make every delivery happen once.
+The stream agent decides what to do with each alert (objection register, noise gate) and queues its
+deliveries in the database; the alert is acknowledged on the topic only after that. Each sink's
+lane (:meth:`Dispatcher.serve`, a task of this app) sends its queued deliveries, retries them on
+their own schedule and resumes after a restart. Alerts may arrive more than once (at-least-once
+streams, replays after a broker loss); a key already queued (``alert_id:sink``) is never queued again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import faust
 
@@ -17,7 +21,7 @@ from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import store_dead_letter
 from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.core.streams import make_app
+from triggerwatch.core.streams import add_ready_check, make_app
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
 from triggerwatch.notifier.sinks.table import build_sinks
@@ -79,33 +83,39 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
         objection = await asyncio.to_thread(dispatcher.objection, alert)  # the one check per alert
         if objection is not None:
             await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
-            outcome = await dispatcher.block(alert, objection)
-        else:
-            decision, reason = await asyncio.to_thread(gate.decide, alert)
-            if decision == DIGEST:
-                log.info("alert %s held for the digest: %s", alert.alert_id, reason)
-                return
-            if decision == BLOCKED:
-                log.info("alert %s blocked: %s", alert.alert_id, reason)
-                return
-            outcome = await dispatcher.send(alert)
-        log.info("alert %s: %s", alert.alert_id, outcome)
-
-    async def handle_in_order(group: list[AlertV1]) -> None:
-        for alert in group:
-            await handle(alert)
+            await dispatcher.block(alert, objection)
+            return
+        decision, reason = await asyncio.to_thread(gate.decide, alert)
+        if decision == DIGEST:
+            log.info("alert %s held for the digest: %s", alert.alert_id, reason)
+            return
+        if decision == BLOCKED:
+            log.info("alert %s blocked: %s", alert.alert_id, reason)
+            return
+        new = await dispatcher.enqueue(alert)
+        log.info("alert %s: %d deliveries queued", alert.alert_id, new)
 
     @app.agent(alerts, name="deliver-alerts")
     async def deliver(stream: faust.StreamT[bytes]) -> None:
-        # Alerts of a batch for different channels are delivered concurrently; alerts for the same
-        # channel one after the other, in stream order (each sink also paces itself, Slack ~1 msg/s).
+        # Queueing only (a few rows per alert): the sinks' lanes send, each at its own pace, so a
+        # slow or failing sink never holds up this stream or another sink.
         async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
-            groups: dict[tuple[str, ...], list[AlertV1]] = {}
             for raw in batch:
                 alert = await decode(raw)
                 if alert is not None:
-                    groups.setdefault(tuple(alert.routing.channels), []).append(alert)
-            await asyncio.gather(*(handle_in_order(group) for group in groups.values()))
+                    await handle(alert)
+
+    stop_lanes = asyncio.Event()
+
+    @app.task
+    async def delivery_lanes() -> None:
+        await dispatcher.serve(stop_lanes)
+
+    @app.on_before_shutdown.connect
+    def _stop_lanes(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        stop_lanes.set()  # the lanes finish the attempts under way and record them
+
+    add_ready_check(app, "delivery_lanes", dispatcher.lanes_alive)
 
     if settings.scheduler:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler

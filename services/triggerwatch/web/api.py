@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from triggerwatch.core.db import Alert, DeadLetter
+from triggerwatch.core.deliveries import STAGE as DELIVERY_STAGE
 from triggerwatch.core.feedback import FeedbackLabel, feedback_precision, record_feedback
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
@@ -32,6 +33,7 @@ from triggerwatch.web.queries import (
     replay_dead_letter,
     select_alerts,
     source_statuses,
+    stalled_stages,
     target_groups,
     trigger_page,
 )
@@ -169,6 +171,7 @@ def ops_summary(ctx: Ctx, _: Annotated[Principal, Depends(api_role(auth.OPS_VIEW
             ],
             "deliveries": [{"sink": a, "status": b, "n": c} for a, b, c in delivery_stats(s)],
             "daily": [{"day": a, "events": b, "alerts": c} for a, b, c in daily_counts(s, now)],
+            "stalled": stalled_stages(s, now, ctx.stall_after_s),
         }
 
 
@@ -212,8 +215,9 @@ def replay(
         d = s.get(DeadLetter, dead_letter_id)
         if d is None:
             raise HTTPException(404, "no such dead letter")
-        event_id = replay_dead_letter(s, d, body.event if body else None)
-        return {"dead_letter_id": dead_letter_id, "event_id": event_id, "queued": True}
+        queued = replay_dead_letter(s, d, body.event if body else None)
+        what = "delivery" if d.stage == DELIVERY_STAGE else "event_id"  # a delivery: its idempotency key
+        return {"dead_letter_id": dead_letter_id, what: queued, "queued": True}
 
 
 CrmPull = Annotated[Principal, Depends(api_role(auth.CRM_PULL))]

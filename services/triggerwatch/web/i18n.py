@@ -72,6 +72,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "freshness": "Freshness",
         "replay": "Replay",
         "replayed": "Queued again on the events topic:",
+        "replayed_delivery": "Delivery queued again:",
+        "stalled": "Stalled",
         "reason": "Reason",
     },
     "fi": {
@@ -141,6 +143,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "freshness": "Tuoreus",
         "replay": "Toista",
         "replayed": "Lähetetty uudelleen tapahtumajonoon:",
+        "replayed_delivery": "Toimitus jonossa uudelleen:",
+        "stalled": "Pysähtynyt",
         "reason": "Syy",
     },
 }

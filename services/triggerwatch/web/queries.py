@@ -27,6 +27,9 @@ from triggerwatch.core.db import (
     TargetGroup,
     utcnow,
 )
+from triggerwatch.core.deliveries import STAGE as DELIVERY_STAGE
+from triggerwatch.core.deliveries import requeue_dead_letter
+from triggerwatch.core.deliveries import stalled as stalled_deliveries
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import enqueue
@@ -256,7 +259,13 @@ def target_groups(session: Session) -> list[dict[str, Any]]:
 
 
 def replay_dead_letter(session: Session, dl: DeadLetter, corrected: dict[str, Any] | None) -> str:
-    """Put a dead letter's event (or a corrected one) back on the events topic through the outbox."""
+    """Put a dead letter's event (or a corrected one) back on the events topic through the outbox;
+    a given-up delivery's dead letter queues the delivery again (returns its idempotency key)."""
+    if dl.stage == DELIVERY_STAGE:
+        key = requeue_dead_letter(session, dl, utcnow())
+        if key is None:
+            raise HTTPException(409, "this delivery is not given up (any more): nothing to replay")
+        return key
     raw = json.dumps(corrected).encode() if corrected is not None else base64.b64decode(dl.raw)
     try:
         event = decode_event(raw)
@@ -368,6 +377,29 @@ def backlog(session: Session) -> dict[str, int]:
             session.scalar(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))) or 0
         ),
     }
+
+
+def stalled_stages(session: Session, now: datetime, after_s: float) -> dict[str, str]:
+    """The stages whose oldest waiting item has waited longer than ``after_s``: stage → what waits.
+    A sink's outage is not a stall (its deliveries are due later); a stopped notifier is."""
+    cutoff = now - timedelta(seconds=after_s)
+    stalled: dict[str, str] = {}
+    outbox = session.scalar(
+        select(func.count())
+        .select_from(Outbox)
+        .where(Outbox.published_at.is_(None), Outbox.created_at < cutoff)
+    )
+    if outbox:
+        stalled["relay"] = f"{outbox} outbox row(s) unpublished for over {after_s:g}s"
+    events = session.scalar(
+        select(func.count()).select_from(Event).where(Event.processed_at.is_(None), Event.created_at < cutoff)
+    )
+    if events:
+        stalled["worker"] = f"{events} event(s) unprocessed for over {after_s:g}s"
+    due = stalled_deliveries(session, now, after_s)
+    if due:
+        stalled["notifier"] = f"{due} delivery(ies) due and not attempted for over {after_s:g}s"
+    return stalled
 
 
 def dead_letter_counts(session: Session) -> list[tuple[str, str, int, int]]:

@@ -7,11 +7,13 @@ SameSite=Lax) then carries only the token id. Every POST carries the session's C
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triggerwatch.core.db import Alert, DeadLetter
+from triggerwatch.core.deliveries import STAGE as DELIVERY_STAGE
 from triggerwatch.core.feedback import FeedbackLabel, record_feedback
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal, Role
@@ -30,6 +32,7 @@ from triggerwatch.web.queries import (
     replay_dead_letter,
     select_alerts,
     source_statuses,
+    stalled_stages,
     target_groups,
 )
 
@@ -180,6 +183,8 @@ def ops_page(
             "chart": chart_svg_data(daily_counts(s, now)),
             "open_dead_letters": open_dead_letters(s),
             "replayed": request.query_params.get("replayed"),
+            "replayed_what": request.query_params.get("what", "event"),
+            "stalled": stalled_stages(s, now, ctx.stall_after_s),
         }
     return render(request, "ops.html", who, **page)
 
@@ -197,5 +202,6 @@ def replay_page(
         d = s.get(DeadLetter, dead_letter_id)
         if d is None:
             raise HTTPException(404, "no such dead letter")
-        event_id = replay_dead_letter(s, d, None)
-    return RedirectResponse(f"/ui/ops?replayed={event_id}", status_code=303)
+        queued = replay_dead_letter(s, d, None)
+        what = "delivery" if d.stage == DELIVERY_STAGE else "event"
+    return RedirectResponse(f"/ui/ops?{urlencode({'replayed': queued, 'what': what})}", status_code=303)
