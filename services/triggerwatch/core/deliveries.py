@@ -114,8 +114,9 @@ def claim(
     keys: Sequence[str] | None = None,
 ) -> list[Claim]:
     """Lease up to ``limit`` of ``sink``'s due deliveries (oldest due first; only ``keys`` if given)
-    for one attempt each. Atomic: two claimers never get the same row (``FOR UPDATE SKIP LOCKED`` on
-    PostgreSQL; SQLite runs one writer at a time)."""
+    for one attempt each. Two claimers never get the same row: on PostgreSQL the rows are locked
+    first (``SELECT … FOR UPDATE SKIP LOCKED``, a statement of its own: inside ``UPDATE … WHERE id IN``
+    it may be run again per row and lease more than ``limit``); SQLite runs one writer at a time."""
     due = (
         select(Delivery.id)
         .where(Delivery.sink == sink, Delivery.status == PENDING, Delivery.next_attempt_at <= now)
@@ -124,11 +125,14 @@ def claim(
     )
     if keys is not None:
         due = due.where(Delivery.idempotency_key.in_(list(keys)))
+    chosen: Any = due.scalar_subquery()
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        chosen = list(session.scalars(due.with_for_update(skip_locked=True)))
+        if not chosen:
+            return []
     stmt = (
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == PENDING)
+        .where(Delivery.id.in_(chosen), Delivery.status == PENDING)
         .values(
             status=SENDING,
             attempts=Delivery.attempts + 1,

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,14 @@ def add_ready_check(app: faust.App, name: str, check: Callable[[], bool]) -> Non
     checks: dict[str, Callable[[], bool]] = getattr(app, READY_CHECKS, {})
     checks[name] = check
     setattr(app, READY_CHECKS, checks)
+
+
+def add_early_task(app: faust.App, task: Callable[[], Awaitable[None]]) -> None:
+    """Run ``task`` as soon as the app starts, before it has joined its consumer group (the
+    notifier's delivery lanes work from the database: a broker away must not stop them)."""
+    tasks: list[Callable[[], Awaitable[None]]] = getattr(app, "early_tasks", [])
+    tasks.append(task)
+    app.early_tasks = tasks  # type: ignore[attr-defined]
 
 
 def health_report(app: faust.App) -> tuple[bool, bool, dict[str, Any]]:

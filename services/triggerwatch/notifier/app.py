@@ -18,10 +18,11 @@ import faust
 from triggerwatch.core.contracts import AlertV1, DeadLetterV1, decode_alert, encode, topic_names
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import InvalidInputError
+from triggerwatch.core.objections import ObjectionRegister
 from triggerwatch.core.outbox import store_dead_letter
 from triggerwatch.core.rules import load_rules
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.core.streams import add_ready_check, make_app
+from triggerwatch.core.streams import add_early_task, add_ready_check, make_app
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import BLOCKED, DIGEST, NoiseGate
 from triggerwatch.notifier.sinks.table import build_sinks
@@ -79,37 +80,47 @@ def create_app(settings: NotifierSettings, db: Database | None = None) -> faust.
             log.warning("dead-lettered an alert: %s", exc.reason)
             return None
 
-    async def handle(alert: AlertV1) -> None:
-        objection = await asyncio.to_thread(dispatcher.objection, alert)  # the one check per alert
-        if objection is not None:
-            await asyncio.to_thread(gate.record, alert, BLOCKED, objection)
-            await dispatcher.block(alert, objection)
-            return
-        decision, reason = await asyncio.to_thread(gate.decide, alert)
-        if decision == DIGEST:
-            log.info("alert %s held for the digest: %s", alert.alert_id, reason)
-            return
-        if decision == BLOCKED:
-            log.info("alert %s blocked: %s", alert.alert_id, reason)
-            return
-        new = await dispatcher.enqueue(alert)
-        log.info("alert %s: %d deliveries queued", alert.alert_id, new)
+    def handle(alerts: list[AlertV1]) -> None:
+        """Decide and queue a batch of alerts, in one thread: the objection register read once for
+        the batch, the noise gate's decision per alert, the deliveries queued in one transaction."""
+        with db.session() as session:
+            register = ObjectionRegister.load(
+                session, business_ids={a.company.business_id for a in alerts if a.company.business_id}
+            )
+        to_queue: list[AlertV1] = []
+        for alert in alerts:
+            objection = register.reason(alert)  # the one check per alert
+            if objection is not None:
+                gate.record(alert, BLOCKED, objection)
+                dispatcher.block_now(alert, objection)
+                continue
+            decision, reason = gate.decide(alert)
+            if decision == DIGEST:
+                log.info("alert %s held for the digest: %s", alert.alert_id, reason)
+            elif decision == BLOCKED:
+                log.info("alert %s blocked: %s", alert.alert_id, reason)
+            else:
+                to_queue.append(alert)
+        if to_queue:
+            new = dispatcher.enqueue_now(to_queue)
+            log.info("%d alert(s): %d deliveries queued", len(to_queue), new)
 
     @app.agent(alerts, name="deliver-alerts")
     async def deliver(stream: faust.StreamT[bytes]) -> None:
         # Queueing only (a few rows per alert): the sinks' lanes send, each at its own pace, so a
-        # slow or failing sink never holds up this stream or another sink.
+        # slow or failing sink never holds up this stream or another sink. The batch is acked (its
+        # offsets committed) only after its deliveries are in the database.
         async for batch in stream.take(BATCH_SIZE, within=BATCH_WITHIN_S):
-            for raw in batch:
-                alert = await decode(raw)
-                if alert is not None:
-                    await handle(alert)
+            decoded = [alert for alert in [await decode(raw) for raw in batch] if alert is not None]
+            await asyncio.to_thread(handle, decoded)
+            dispatcher.wake()
 
     stop_lanes = asyncio.Event()
 
-    @app.task
     async def delivery_lanes() -> None:
         await dispatcher.serve(stop_lanes)
+
+    add_early_task(app, delivery_lanes)  # from the start: the queue is in the database, not on Kafka
 
     @app.on_before_shutdown.connect
     def _stop_lanes(app: Any, /, *args: Any, **kwargs: Any) -> None:

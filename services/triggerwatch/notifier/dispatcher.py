@@ -30,6 +30,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -157,8 +158,12 @@ class Dispatcher:
 
     async def block(self, alert: AlertV1, reason: str) -> dict[str, str]:
         """An objected alert: each sink's delivery is recorded ``blocked`` with the reason."""
+        return await asyncio.to_thread(self.block_now, alert, reason)
+
+    def block_now(self, alert: AlertV1, reason: str) -> dict[str, str]:
+        """:meth:`block`, synchronously (in the caller's thread)."""
         keys = self.keys(alert)
-        await self._db(queue.record_blocked, alert.alert_id, keys, reason, self._now())
+        self._db_now(queue.record_blocked, alert.alert_id, keys, reason, self._now())
         for sink in self.sinks:
             DELIVERIES.labels(sink.name, BLOCKED).inc()
         log.info("alert %s blocked: %s", alert.alert_id, reason)
@@ -167,11 +172,20 @@ class Dispatcher:
     async def enqueue(self, alert: AlertV1) -> int:
         """Queue the alert's deliveries (a key already queued stays as it is) and wake the lanes.
         Returns how many were new. Once this returns, the alert may be acknowledged on the topic."""
-        new = await self._db(
-            queue.enqueue, alert.alert_id, alert.model_dump_json(), self.keys(alert), self._now()
-        )
+        new = await asyncio.to_thread(self.enqueue_now, [alert])
         self.wake()
         return new
+
+    def enqueue_now(self, alerts: list[AlertV1]) -> int:
+        """:meth:`enqueue` for several alerts in one transaction, synchronously, without waking the
+        lanes (the caller wakes them)."""
+
+        def queue_all(session: Session, now: datetime) -> int:
+            return sum(
+                queue.enqueue(session, a.alert_id, a.model_dump_json(), self.keys(a), now) for a in alerts
+            )
+
+        return self._db_now(queue_all, self._now())
 
     async def send(self, alert: AlertV1) -> dict[str, str]:
         """Queue the alert's deliveries and attempt the due ones now, one attempt each, all sinks at
@@ -232,6 +246,9 @@ class Dispatcher:
     async def serve(self, stop: asyncio.Event) -> None:
         """Run a lane per sink until ``stop`` is set (or this task is cancelled), then let the
         attempts under way finish (each bounded by the attempt timeout) and record them."""
+        # every attempt makes two or three blocking calls (database, SMTP): threads for all of them
+        threads = ThreadPoolExecutor(self.concurrency * len(self.sinks) + 4, thread_name_prefix="delivery")
+        asyncio.get_running_loop().set_default_executor(threads)
         self._wake = {name: asyncio.Event() for name in self.by_name}
         self.lanes = {
             name: asyncio.create_task(self._lane(sink, stop), name=f"delivery-lane-{name}")
@@ -396,21 +413,21 @@ class Dispatcher:
         return FAILED
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A queue operation in a thread, in its own transaction, retried while the database is
-        briefly away (a lost outcome would make the delivery in doubt)."""
+        """A queue operation in a thread (:meth:`_db_now`)."""
+        return await asyncio.to_thread(self._db_now, fn, *args, **kwargs)
 
-        def run() -> T:
-            for attempt in Retrying(
-                retry=retry_if_exception_type(OperationalError),
-                stop=stop_after_delay(self.lease_s / 2),
-                wait=wait_exponential(0.1, max=5),
-                reraise=True,
-            ):
-                with attempt, self.db.session() as session:
-                    return fn(session, *args, **kwargs)
-            raise AssertionError("unreachable")
-
-        return await asyncio.to_thread(run)
+    def _db_now(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A queue operation in its own transaction, retried while the database is briefly away (a
+        lost outcome would leave the delivery in doubt)."""
+        for attempt in Retrying(
+            retry=retry_if_exception_type(OperationalError),
+            stop=stop_after_delay(self.lease_s / 2),
+            wait=wait_exponential(0.1, max=5),
+            reraise=True,
+        ):
+            with attempt, self.db.session() as session:
+                return fn(session, *args, **kwargs)
+        raise AssertionError("unreachable")
 
     # -- digests ------------------------------------------------------------------------------------
 
