@@ -77,7 +77,11 @@ class DataverseStub:
                 self._reply(200, {"value": [{"accountid": ACCOUNT}]})
 
             def do_PATCH(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                try:
+                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                except ValueError:  # the sender was killed mid-request
+                    self._reply(400)
+                    return
                 match = re.search(r"/tasks\(([0-9a-f-]+)\)$", self.path)
                 assert match, self.path
                 with stub.lock:
