@@ -311,7 +311,7 @@ def _decode(model: type[_Frozen], raw: bytes | str) -> Any:
     except ValidationError:
         pass
     else:
-        has_nul = _JSON_NUL in (raw.encode() if isinstance(raw, str) else raw)
+        has_nul = (_JSON_NUL.decode() in raw) if isinstance(raw, str) else (_JSON_NUL in raw)
         if "schema_version" in decoded.model_fields_set and not has_nul:
             return decoded
     try:

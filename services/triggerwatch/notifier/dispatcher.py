@@ -18,7 +18,7 @@
   harmless; for the others (Slack, e-mail, console) each in-doubt row may be one duplicate.
 * The objection register is checked when an alert is queued (:meth:`Dispatcher.deliver`) and again
   before every later attempt of its deliveries (a retry may come hours later).
-* Digests are sent at once (their job runs again if they fail): a short in-process retry.
+* Digests (``triggerwatch.notifier.digest``) are sent at once, with a short in-process retry.
 """
 
 from __future__ import annotations
@@ -39,11 +39,9 @@ from prometheus_client import Counter
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from tenacity import (
-    AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     stop_after_delay,
     wait_exponential,
     wait_exponential_jitter,
@@ -51,11 +49,11 @@ from tenacity import (
 
 from triggerwatch.core import deliveries as queue
 from triggerwatch.core.contracts import AlertV1
-from triggerwatch.core.db import Database, Delivery, dialect_insert, utcnow
+from triggerwatch.core.db import Database, utcnow
 from triggerwatch.core.errors import ConfigError, PermanentDeliveryError, TransientError
 from triggerwatch.core.objections import is_objected
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.notifier.sinks.base import Digest, DigestSink, Sink
+from triggerwatch.notifier.sinks.base import Sink
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +68,6 @@ IN_DOUBT = Counter(
 )
 
 DELIVERED, SKIPPED, FAILED, BLOCKED, RETRYING = "delivered", "skipped", "failed", "blocked", "retrying"
-DIGEST_ATTEMPTS, DIGEST_RETRY_PERIOD_S = 3, 60.0
 T = TypeVar("T")
 
 
@@ -137,8 +134,8 @@ class Dispatcher:
         self.poll_s = settings.delivery_poll_s
         self.owner = owner or owner_id()
         self._now = now
-        self._sleep = sleep
-        self._monotonic = monotonic
+        self.sleep = sleep  # the digests' short retry waits (notifier.digest)
+        self.monotonic = monotonic
         self._backoff = wait_exponential_jitter(
             initial=settings.delivery_initial_backoff_s,
             max=settings.delivery_max_backoff_s,
@@ -412,9 +409,16 @@ class Dispatcher:
         log.warning("alert %s to %s given up and dead-lettered: %s", claimed.alert_id, claimed.sink, error)
         return FAILED
 
+    async def db_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A database operation (``fn(session, ...)``) in a thread, retried like the queue's own."""
+        return await self._db(fn, *args, **kwargs)
+
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A queue operation in a thread (:meth:`_db_now`)."""
         return await asyncio.to_thread(self._db_now, fn, *args, **kwargs)
+
+    def now(self) -> datetime:
+        return self._now()
 
     def _db_now(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A queue operation in its own transaction, retried while the database is briefly away (a
@@ -429,80 +433,6 @@ class Dispatcher:
                 return fn(session, *args, **kwargs)
         raise AssertionError("unreachable")
 
-    # -- digests ------------------------------------------------------------------------------------
-
-    async def deliver_digest(self, digest: Digest) -> dict[str, str]:
-        """Send a digest to every sink that has ``send_digest``; idempotent per digest and sink."""
-        outcomes: dict[str, str] = {}
-        for sink in self.sinks:
-            if not isinstance(sink, DigestSink):
-                continue
-            key = f"{digest.digest_id}:{sink.name}"
-            if (await self._db(queue.statuses, [key])).get(key) == DELIVERED:
-                outcomes[sink.name] = SKIPPED
-                continue
-            attempts, error = 0, None
-            started = self._monotonic()
-
-            def wait(state: RetryCallState, started: float = started) -> float:
-                left = DIGEST_RETRY_PERIOD_S - (self._monotonic() - started)
-                return min(2.0**state.attempt_number, max(0.0, left))
-
-            try:
-                async for attempt in AsyncRetrying(
-                    retry=retry_if_exception_type(TransientError),
-                    stop=stop_after_attempt(DIGEST_ATTEMPTS),
-                    wait=wait,
-                    sleep=self._sleep,
-                    reraise=True,
-                ):
-                    with attempt:
-                        attempts += 1
-                        await sink.send_digest(digest, key)
-            except Exception as exc:  # recorded; the digest job tries again next time
-                error = f"{type(exc).__name__}: {exc}"
-            outcome = FAILED if error else DELIVERED
-            await self._db(
-                _record_digest, digest.digest_id, sink.name, key, outcome, attempts, error, self._now()
-            )
-            DELIVERIES.labels(sink.name, f"digest_{outcome}").inc()
-            outcomes[sink.name] = outcome
-        return outcomes
-
     async def aclose(self) -> None:
         for sink in self.sinks:
             await sink.aclose()
-
-
-def _record_digest(
-    session: Session,
-    digest_id: str,
-    sink: str,
-    key: str,
-    status: str,
-    attempts: int,
-    error: str | None,
-    now: datetime,
-) -> None:
-    stmt = dialect_insert(session)(Delivery).values(
-        alert_id=digest_id,
-        sink=sink,
-        idempotency_key=key,
-        status=status,
-        attempts=attempts,
-        last_error=error[:2000] if error else None,
-        created_at=now,
-        delivered_at=now if status == DELIVERED else None,
-        in_doubt=0,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Delivery.idempotency_key],
-        set_={
-            "status": stmt.excluded.status,
-            "attempts": Delivery.attempts + stmt.excluded.attempts,
-            "last_error": stmt.excluded.last_error,
-            "delivered_at": stmt.excluded.delivered_at,
-        },
-        where=Delivery.status != DELIVERED,
-    )
-    session.execute(stmt)
