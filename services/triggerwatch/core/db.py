@@ -220,8 +220,14 @@ class SuppressedAlert(Base):
 
 
 class Delivery(Base):
+    """One delivery per idempotency key, written before anything is sent: the notifier's per-sink
+    queue (``triggerwatch.core.deliveries``)."""
+
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_deliveries_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_deliveries_idempotency_key"),
+        Index("ix_deliveries_due", "sink", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -229,11 +235,21 @@ class Delivery(Base):
     alert_id: Mapped[str] = mapped_column(String(36), index=True)
     sink: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20))  # delivered | failed
+    status: Mapped[str] = mapped_column(String(20))  # pending | sending | delivered | failed | blocked
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+    # issue 15: the queue. The alert to send (JSON), when to try next, since when it fails, and the
+    # lease of the attempt under way; in_doubt counts attempts whose outcome was lost (the notifier
+    # died while sending): each one may have reached the receiver.
+    payload: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    in_doubt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CollectorState(Base):
@@ -591,14 +607,6 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
-
-
-def dialect_insert(session: Session) -> Any:
-    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*`` (PostgreSQL and
-    SQLite only: prefer :func:`triggerwatch.core.upsert.upsert`, which SQL Server runs as well)."""
-    from triggerwatch.core.upsert import _on_conflict_insert
-
-    return _on_conflict_insert(session.get_bind().dialect.name)
 
 
 def take_sequence(session: Session, name: str, n: int) -> int:

@@ -61,9 +61,10 @@ def create_app(
         expected=expected if expected is not None else expected_intervals(settings),
         rules=load_rules(settings.rules_file).model_dump(mode="json"),  # read-only: what the worker applies
         lag_metrics_urls=tuple(settings.lag_metrics_urls),
+        stall_after_s=settings.stall_after_s,
     )
     registry = CollectorRegistry()
-    registry.register(DatabaseMetrics(web.db, web.expected, clock))  # type: ignore[arg-type]
+    registry.register(DatabaseMetrics(web.db, web.expected, clock, settings.stall_after_s))  # type: ignore[arg-type]
     run_watch = settings.silent_check_interval_s > 0 if silence_watch is None else silence_watch
 
     @asynccontextmanager

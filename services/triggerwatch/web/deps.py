@@ -35,6 +35,7 @@ class WebContext:
     expected: dict[str, float]  # source → expected interval (s), for freshness and the watchdog
     rules: dict[str, Any] = field(default_factory=dict)  # the rules the worker applies (read-only)
     lag_metrics_urls: Sequence[str] = ()
+    stall_after_s: float = 300.0  # a stage whose oldest waiting item waited this long is stalled
 
 
 def context(request: Request) -> WebContext:

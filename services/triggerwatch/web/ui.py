@@ -41,6 +41,7 @@ from triggerwatch.web.queries import (
     delivery_stats,
     source_checks,
     source_statuses,
+    stalled_stages,
     target_groups,
 )
 
@@ -225,6 +226,8 @@ def ops_page(
             "replayed": request.query_params.get("replayed"),
             "readiness": readiness(s),  # .warning(): no scores to match against, and the next step
             "dismissed": request.query_params.get("dismissed"),
+            "replayed_what": request.query_params.get("what", "event"),
+            "stalled": stalled_stages(s, now, ctx.stall_after_s),
         }
     return render(request, "ops.html", who, **page)
 
@@ -288,7 +291,8 @@ def replay_page(
             return dead_letter_page(
                 request, who, d, s, error=result.error, correction=event or None, status=422
             )
-    return RedirectResponse(f"/ui/ops?replayed={result.event_id}", status_code=303)
+    query = urlencode({"replayed": result.event_id, "what": result.what})
+    return RedirectResponse(f"/ui/ops?{query}", status_code=303)
 
 
 @router.post("/ui/dead-letters/{dead_letter_id}/dismiss", response_model=None)
