@@ -53,11 +53,13 @@ bench: install
 	$(BIN)/python -m bench
 
 # quality on the labelled sets (dev and held-back parts, next to their baselines): trigger
-# classification, company linking (and the FiNER articles, skipped when ../shared is absent)
+# classification, company linking (and the FiNER articles, skipped when ../shared is absent),
+# scoring on the planted-segment generator (dev seeds)
 eval: install
 	$(BIN)/python -m bench.eval_triggers
 	$(BIN)/python -m bench.eval_linking
 	$(BIN)/python -m bench.finer_eval
+	$(BIN)/python -m bench.eval_scoring
 
 clean:
 	rm -rf .triggerwatch .pytest_cache .mypy_cache .ruff_cache

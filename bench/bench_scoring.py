@@ -52,7 +52,7 @@ def _baseline(queue: Any) -> None:
     from sklearn.dummy import DummyClassifier
 
     from triggerwatch.scoring.features import FEATURES
-    from triggerwatch.scoring.model import labels
+    from triggerwatch.scoring.labels import good_customers, label_values
     from triggerwatch.scoring.targets import Dataset, prospects
 
     _, features, customers = _data()
@@ -60,7 +60,7 @@ def _baseline(queue: Any) -> None:
     data = Dataset(features, customers)
     scored = 0
     for pg in sorted(customers["product_group"].unique()):
-        _, good, _ = labels(customers, pg, 0.2)
+        good, _ = good_customers(label_values(customers, pg), 0.2)
         x = features.loc[good.index, FEATURES]
         targets = prospects(data, pg)[FEATURES]
         scored += len(DummyClassifier(strategy="prior").fit(x, good.to_numpy()).predict_proba(targets))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from triggerwatch.text import finnish
 from triggerwatch.text.classify import classify_all
-from triggerwatch.text.triggers import tokens
+from triggerwatch.text.triggers import cues, tokens
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "eval" / "triggers" / "dev.jsonl"
 
@@ -47,6 +47,7 @@ def _rate(docs: list[tuple[str, str, str]], fn: Callable[[str, str, str], object
 def _clear() -> None:
     tokens._analyse_fi.cache_clear()
     finnish.analyse_full.cache_clear()
+    cues.clear_cache()
 
 
 def run() -> Iterable[tuple[str, float, str]]:

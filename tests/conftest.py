@@ -192,3 +192,33 @@ def embedded_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One migrated database per test module and backend (SQLite, then PostgreSQL), for tests that
+    keep out of each other's way (their own source names, keys, ids): a fresh PostgreSQL database
+    costs seconds, so a module of small tests shares one."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'triggerwatch.db'}")
+        db.upgrade()
+        yield db
+        db.dispose()
+        return
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI must have it)")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"tw_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    db = Database(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    db.upgrade()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,8 +1,10 @@
 """Runs the whole pipeline on one machine: embedded broker + one child process per service.
 
 Used by ``triggerwatch up`` (live sources) and ``triggerwatch demo`` (replayed recordings). A child
-that exits is restarted with backoff; the embedded broker, if it dies, is restarted and its topics
-re-created (the relay then notices the new broker epoch and replays the outbox).
+that exits, whatever its exit code (a worker that gave up on its database exits 70), is restarted
+with backoff (doubling up to 30 s, reset after a minute of running); the embedded broker, if it dies,
+is restarted and its topics re-created (the relay then notices the new broker epoch and replays the
+outbox). In docker-compose.yml every service has ``restart: unless-stopped`` for the same reason.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     next_start: float = 0.0
+    started_at: float = 0.0
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self._log or self.log_path.open("ab")
         stdout = None if self.passthrough_stdout else self._log
+        self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.argv, stdout=stdout, stderr=self._log, env=env, start_new_session=True
         )
@@ -97,7 +101,11 @@ def drain_status(db: Database) -> DrainStatus:
             unprocessed=count(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))),
             unpublished=count(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None))),
             alerts=count(select(func.count()).select_from(Alert)),
-            deliveries_done=count(select(func.count()).select_from(Delivery)),
+            deliveries_done=count(  # settled: delivered, given up or blocked (not queued, not retrying)
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status.in_(("delivered", "failed", "blocked")))
+            ),
             delivered=count(select(func.count()).select_from(Delivery).where(Delivery.status == "delivered")),
         )
 
@@ -111,7 +119,13 @@ class Supervisor:
         run_dir: Path,
         services: tuple[str, ...] = SERVICES,
         argv_for: Callable[[str], list[str]] = service_argv,
+        restart_backoff_s: float = 0.5,
+        healthy_after_s: float = 60.0,
     ) -> None:
+        """``restart_backoff_s`` doubles with each restart in a row (up to 30 s); a child that ran for
+        ``healthy_after_s`` before it exited starts its count again."""
+        self.restart_backoff_s = restart_backoff_s
+        self.healthy_after_s = healthy_after_s
         self.settings = settings
         self.env = env
         self.run_dir = run_dir
@@ -144,8 +158,10 @@ class Supervisor:
                 continue
             if child.process is not None:
                 code = child.process.returncode
+                if now - child.started_at >= self.healthy_after_s:
+                    child.restarts = 0  # it ran well for a while: not a crash loop
                 child.restarts += 1
-                delay = min(30.0, 0.5 * 2 ** min(child.restarts, 6))
+                delay = min(30.0, self.restart_backoff_s * 2 ** min(child.restarts, 6))
                 log.warning(
                     "%s exited with %s; restarting in %.1fs (see %s)", child.name, code, delay, child.log_path
                 )

@@ -175,8 +175,8 @@ def test_events_and_outbox_rows_commit_in_one_transaction(db: Database) -> None:
                 )
             )
     source = shipped("te-jobs-jyvaskyla")
-    with pytest.raises(sa.exc.DBAPIError, match="collector_state refused"):
-        run_once(source, db, None, replay_dir=RECORDINGS, clock=lambda: NOW)
+    report = run_once(source, db, None, replay_dir=RECORDINGS, clock=lambda: NOW)  # recorded, not raised
+    assert report.error is not None and "collector_state refused" in report.error
     assert count(db, Event) == 0
     assert count(db, Outbox) == 0
     assert count(db, DeadLetter) == 0
@@ -220,10 +220,11 @@ def test_malformed_payload_is_dead_lettered_whole(db: Database) -> None:
     assert dl.raw() == original
     assert count(db, Event) == 0
 
-    # the poll itself succeeded: the source is reachable, its payload was bad
+    # the poll itself succeeded (the source is reachable) but its payload was bad: shown as its error
     state = collector_state(db, source.name)
     assert state.last_success_at == NOW and state.last_run_at == NOW
-    assert state.last_error is None
+    assert state.last_error == f"1 new dead letter(s) (0 item(s) in 1 payload(s)): {row.reason}"
+    assert state.last_error_at == NOW
     assert (state.items_seen, state.events_emitted) == (0, 0)
 
     # the same bad payload again is not dead-lettered twice
@@ -264,7 +265,8 @@ def test_bad_items_are_dead_lettered_and_good_ones_stored(db: Database) -> None:
 
     state = collector_state(db, source.name)
     assert (state.items_seen, state.events_emitted) == (5, 3)
-    assert state.last_success_at == NOW and state.last_error is None
+    assert state.last_success_at == NOW == state.last_error_at  # stored the rest, showed the error
+    assert (state.last_error or "").startswith("2 new dead letter(s) (5 item(s) in 1 payload(s)): ")
 
 
 # ------------------------------------------------------------------------ triggerwatch collect --once

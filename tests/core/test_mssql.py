@@ -88,6 +88,8 @@ async def test_every_statement_of_a_representative_run_compiles_for_mssql(
     dispatcher = Dispatcher(db, [ConsoleSink(stream=io.StringIO())], NotifierSettings())
     await dispatcher.deliver(alert)
     await dispatcher.deliver(alert)  # skipped: a read of the delivered row
+    blocked = alert.model_copy(update={"alert_id": "00000000-0000-5000-8000-000000000002"})
+    await dispatcher.block(blocked, "objection: a test")  # the upsert that never downgrades a delivery
     with db.session() as s:
         is_objected(s, alert)
 

@@ -11,7 +11,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -118,7 +118,10 @@ def hostile_alert(alert: AlertV1) -> AlertV1:
 
 
 class FakeClock:
-    """A monotonic clock that only moves when someone sleeps on it."""
+    """A monotonic clock that only moves when someone sleeps on it (or a test advances it);
+    ``wall()`` is the same time as a timezone-aware datetime (the delivery queue's clock)."""
+
+    EPOCH = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
@@ -126,6 +129,12 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+    def wall(self) -> datetime:
+        return self.EPOCH + timedelta(seconds=self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

@@ -24,7 +24,7 @@ from triggerwatch.notifier.noise import NoiseGate
 from triggerwatch.notifier.retention import REMOVED, run_retention
 from triggerwatch.notifier.sinks.console import ConsoleSink
 from triggerwatch.notifier.sinks.crm import CrmSink, verify_signature
-from triggerwatch.notifier.sinks.dynamics import DynamicsSink
+from triggerwatch.notifier.sinks.dynamics import DynamicsSink, record_id
 from triggerwatch.notifier.sinks.slack import SlackSink
 
 from .conftest import SECRET_NEW, SECRET_OLD, FakeClock, SmtpServer, StubServer, make_email_sink
@@ -204,10 +204,21 @@ async def test_crm_down_then_back_delivers_exactly_once_signed(
     for _ in range(3):
         crm_server.reply(503, "down for maintenance")
     crm = CrmSink(crm_server.url, [SECRET_NEW, SECRET_OLD], timeout_s=5, now=lambda: 1_700_000_000.0)
-    dispatcher = Dispatcher(db, [crm], settings(), sleep=clock.sleep, clock=clock)
-    assert await dispatcher.deliver(alert) == {"crm": "delivered"}
+    dispatcher = Dispatcher(db, [crm], settings(), sleep=clock.sleep, now=clock.wall, monotonic=clock)
+    assert await dispatcher.deliver(alert) == {"crm": "retrying"}
+    waits = []
+    while True:  # the lane's schedule, on the fake clock: wait until due, attempt
+        with db.session() as session:
+            row = session.scalars(select(Delivery)).one()
+        if row.status != "pending":
+            break
+        assert row.next_attempt_at is not None
+        waits.append((row.next_attempt_at - clock.wall()).total_seconds())
+        clock.advance(waits[-1])
+        await dispatcher.run_due()
+    assert row.status == "delivered" and row.attempts == 4
     assert await dispatcher.deliver(alert) == {"crm": "skipped"}
-    assert len(clock.sleeps) == 3 and clock.sleeps == sorted(clock.sleeps)  # backoff grows
+    assert len(waits) == 3 and waits == sorted(waits)  # backoff grows
     requests = crm_server.requests
     assert len(requests) == 4
     assert len({r.headers["Idempotency-Key"] for r in requests}) == 1
@@ -240,16 +251,25 @@ async def test_dynamics_creates_a_task_on_the_account(alert: AlertV1, crm_server
         scope="https://org.crm4.dynamics.com/.default",
         business_id_field="accountnumber",
     )
-    await sink.send(alert, f"{alert.alert_id}:dynamics")
+    key = f"{alert.alert_id}:dynamics"
+    await sink.send(alert, key)
     token, lookup, create = crm_server.requests
     assert token.path == "/tenant/oauth2/v2.0/token" and b"grant_type=client_credentials" in token.body
     assert lookup.path == "/api/data/v9.2/accounts"
     assert lookup.headers["OData-Version"] == "4.0" and lookup.headers["Authorization"] == "Bearer tok-1"
     body = json.loads(create.body)
-    assert create.path == "/api/data/v9.2/tasks"
+    # a create-only upsert on a record id derived from the idempotency key
+    assert (create.method, create.path) == ("PATCH", f"/api/data/v9.2/tasks({record_id(key)})")
+    assert create.headers["If-None-Match"] == "*"
     assert body["regardingobjectid_account@odata.bind"] == "/accounts(11111111-2222-3333-4444-555555555555)"
     assert body["subject"].startswith("Kela")
     assert alert.alert_id in body["description"]
+    # the same delivery again (in doubt after a crash): Dataverse has the record (412), nothing new
+    crm_server.reply(200, '{"value": [{"accountid": "11111111-2222-3333-4444-555555555555"}]}', json_ct)
+    crm_server.reply(412, '{"error": {"message": "A record with matching key values already exists."}}')
+    await sink.send(alert, key)
+    assert crm_server.requests[-1].path == create.path
+    assert sink.keyed
     await sink.aclose()
 
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
+import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from prometheus_client import REGISTRY
@@ -10,7 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from triggerwatch.core.contracts import AlertV1
-from triggerwatch.core.db import Database, Delivery
+from triggerwatch.core.db import Database, DeadLetter, Delivery, utcnow
+from triggerwatch.core.deliveries import mark_retry, requeue_dead_letter
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.settings import NotifierSettings
 from triggerwatch.notifier.dispatcher import Dispatcher
@@ -30,6 +34,10 @@ def settings(**overrides: object) -> NotifierSettings:
     values: dict[str, object] = {"max_attempts": 3, "max_retry_period_s": 60.0}
     values.update(overrides)
     return NotifierSettings(**values)  # type: ignore[arg-type]
+
+
+def make(db: Database, sinks: list[Sink], clock: FakeClock, **overrides: object) -> Dispatcher:
+    return Dispatcher(db, sinks, settings(**overrides), sleep=clock.sleep, now=clock.wall, monotonic=clock)
 
 
 def rows(db: Database) -> dict[str, Delivery]:
@@ -57,7 +65,7 @@ async def sinks(
 
 @pytest.fixture
 def dispatcher(db: Database, sinks: list[Sink], clock: FakeClock) -> Dispatcher:
-    return Dispatcher(db, sinks, settings(), sleep=clock.sleep, clock=clock)
+    return make(db, sinks, clock)
 
 
 async def test_delivers_to_every_sink_and_records_it(
@@ -119,7 +127,7 @@ async def test_slack_429_is_retried_after_the_hinted_delay(
     assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
 
 
-async def test_permanent_failure_is_not_retried_and_recorded(
+async def test_permanent_failure_is_not_retried_but_dead_lettered(
     alert: AlertV1, dispatcher: Dispatcher, db: Database, crm_server: StubServer, clock: FakeClock
 ) -> None:
     crm_server.reply(400, '{"error":"bad business id"}')
@@ -127,23 +135,36 @@ async def test_permanent_failure_is_not_retried_and_recorded(
     assert outcome == {"console": "delivered", "slack": "delivered", "email": "delivered", "crm": "failed"}
     assert len(crm_server.requests) == 1 and clock.sleeps == []
     row = rows(db)["crm"]
-    assert (row.status, row.attempts, row.delivered_at) == ("failed", 1, None)
+    assert (row.status, row.attempts, row.delivered_at, row.next_attempt_at) == ("failed", 1, None, None)
     assert row.last_error is not None
     assert "PermanentDeliveryError" in row.last_error and "400" in row.last_error
+    with db.session() as session:
+        (dl,) = session.scalars(select(DeadLetter)).all()
+    assert (dl.stage, dl.source, dl.error_type) == ("delivery", "crm", "delivery_refused")
+    assert json.loads(base64.b64decode(dl.raw))["idempotency_key"] == f"{alert.alert_id}:crm"
+    assert await dispatcher.run_due() == 0  # given up: nothing is due any more
 
 
-async def test_a_failing_sink_does_not_prevent_the_others(
+async def test_a_failing_sink_is_retried_later_and_does_not_hold_up_the_others(
     alert: AlertV1, dispatcher: Dispatcher, db: Database, crm_server: StubServer, clock: FakeClock
 ) -> None:
     crm_server.default = (500, {}, "down")
-    failed_before = metric("triggerwatch_deliveries_total", sink="crm", outcome="failed")
+    retrying_before = metric("triggerwatch_deliveries_total", sink="crm", outcome="retrying")
     outcome = await dispatcher.deliver(alert)
-    assert outcome == {"console": "delivered", "slack": "delivered", "email": "delivered", "crm": "failed"}
-    assert len(crm_server.requests) == 3  # max_attempts
-    assert len(clock.sleeps) == 2 and all(0 < s <= 30 for s in clock.sleeps)  # backoff with jitter
+    assert outcome == {"console": "delivered", "slack": "delivered", "email": "delivered", "crm": "retrying"}
+    assert len(crm_server.requests) == 1 and clock.sleeps == []  # nobody waits: the next try is scheduled
     row = rows(db)["crm"]
-    assert (row.status, row.attempts) == ("failed", 3)
-    assert metric("triggerwatch_deliveries_total", sink="crm", outcome="failed") == failed_before + 1
+    assert (row.status, row.attempts, row.failing_since) == ("pending", 1, clock.wall())
+    assert row.next_attempt_at is not None
+    waited = (row.next_attempt_at - clock.wall()).total_seconds()
+    assert 5.0 <= waited <= 10.0  # exponential backoff with jitter: 5 s, plus up to 5 s
+    assert metric("triggerwatch_deliveries_total", sink="crm", outcome="retrying") == retrying_before + 1
+    assert await dispatcher.run_due() == 0  # not due yet
+    clock.advance(waited)
+    crm_server.default = (202, {}, "ok")
+    assert await dispatcher.run_due() == 1
+    row = rows(db)["crm"]
+    assert (row.status, row.attempts, row.failing_since) == ("delivered", 2, None)
 
 
 class GateSink:
@@ -180,9 +201,11 @@ class HangingSink:
 
 
 async def test_a_hanging_sink_times_out(alert: AlertV1, db: Database, sinks: list[Sink]) -> None:
-    dispatcher = Dispatcher(db, [HangingSink(), *sinks], settings(max_attempts=1), attempt_timeout_s=0.2)
+    dispatcher = Dispatcher(
+        db, [HangingSink(), *sinks], settings(max_attempts=1, delivery_attempt_timeout_s=0.2)
+    )
     outcome = await asyncio.wait_for(dispatcher.deliver(alert), timeout=10)
-    assert outcome == {"hanging": "failed", **dict.fromkeys(ALL, "delivered")}
+    assert outcome == {"hanging": "failed", **dict.fromkeys(ALL, "delivered")}  # one attempt allowed
     assert "no answer within 0.2s" in (rows(db)["hanging"].last_error or "")
 
 
@@ -200,22 +223,29 @@ async def test_a_buggy_sink_is_recorded_failed(alert: AlertV1, db: Database, sin
     assert (row.status, row.attempts, row.last_error) == ("failed", 1, "RuntimeError: a bug")
 
 
-async def test_a_failed_sink_is_retried_on_a_later_delivery(
+async def test_a_given_up_delivery_is_sent_again_only_when_replayed(
     alert: AlertV1,
     dispatcher: Dispatcher,
     db: Database,
     slack_server: StubServer,
     crm_server: StubServer,
     smtp_server: SmtpServer,
+    clock: FakeClock,
 ) -> None:
     crm_server.reply(400, "not yet")
     assert (await dispatcher.deliver(alert))["crm"] == "failed"
-    assert await dispatcher.deliver(alert) == {
+    assert await dispatcher.deliver(alert) == {  # the alert again (a replay of the topic): no re-send
         "console": "skipped",
         "slack": "skipped",
         "email": "skipped",
-        "crm": "delivered",
+        "crm": "failed",
     }
+    with db.session() as session:
+        (dl,) = session.scalars(select(DeadLetter)).all()
+        assert (
+            requeue_dead_letter(session, dl, clock.wall()) == f"{alert.alert_id}:crm"
+        )  # the ops page's replay
+    assert await dispatcher.run_due() == 1
     assert len(crm_server.requests) == 2
     assert len(slack_server.requests) == len(smtp_server.handler.messages) == 1
     row = rows(db)["crm"]
@@ -223,35 +253,51 @@ async def test_a_failed_sink_is_retried_on_a_later_delivery(
     assert row.delivered_at is not None
     with db.session() as session:
         assert len(session.scalars(select(Delivery).where(Delivery.sink == "crm")).all()) == 1
+        assert session.get(DeadLetter, dl.dead_letter_id).replayed_at is not None  # type: ignore[union-attr]
 
 
-async def test_retries_stop_at_the_retry_period(
+async def test_retries_give_up_after_the_retry_period_honouring_retry_after(
     alert: AlertV1, db: Database, crm_server: StubServer, clock: FakeClock
 ) -> None:
     crm_server.default = (503, {"Retry-After": "4"}, "busy")
     crm = CrmSink(crm_server.url, [SECRET_NEW])
     try:
-        dispatcher = Dispatcher(
-            db, [crm], settings(max_attempts=10, max_retry_period_s=10), sleep=clock.sleep, clock=clock
-        )
-        assert await dispatcher.deliver(alert) == {"crm": "failed"}
+        dispatcher = make(db, [crm], clock, max_attempts=100, max_retry_period_s=10)
+        assert await dispatcher.deliver(alert) == {"crm": "retrying"}
+        waits = []
+        while rows(db)["crm"].status == "pending":
+            due = rows(db)["crm"].next_attempt_at
+            assert due is not None
+            waits.append((due - clock.wall()).total_seconds())
+            clock.advance(waits[-1])
+            await dispatcher.run_due()
     finally:
         await crm.aclose()
-    assert clock.sleeps == [4.0, 4.0]  # a third wait would end after 12 s > 10 s
-    assert rows(db)["crm"].attempts == 3
+    assert waits == [4.0, 4.0, 4.0]  # exactly Retry-After; failing for 12 s >= 10 s: given up
+    assert clock.sleeps == []
+    row = rows(db)["crm"]
+    assert (row.status, row.attempts) == ("failed", 4)
+    assert "failing for 10s" in (row.last_error or "")
 
 
-async def test_a_hint_beyond_the_retry_period_is_not_waited_for(
+async def test_a_retry_after_longer_than_the_period_is_honoured(
     alert: AlertV1, db: Database, crm_server: StubServer, clock: FakeClock
 ) -> None:
     crm_server.default = (429, {"Retry-After": "3600"}, "come back in an hour")
     crm = CrmSink(crm_server.url, [SECRET_NEW])
     try:
-        dispatcher = Dispatcher(db, [crm], settings(), sleep=clock.sleep, clock=clock)
-        assert await dispatcher.deliver(alert) == {"crm": "failed"}
+        dispatcher = make(db, [crm], clock)  # retry period 60 s
+        assert await dispatcher.deliver(alert) == {"crm": "retrying"}
+        row = rows(db)["crm"]
+        assert row.next_attempt_at == clock.wall() + timedelta(hours=1)
+        clock.advance(3599)
+        assert await dispatcher.run_due() == 0 and len(crm_server.requests) == 1
+        clock.advance(1)
+        crm_server.default = (202, {}, "ok")
+        assert await dispatcher.run_due() == 1
     finally:
         await crm.aclose()
-    assert clock.sleeps == [] and len(crm_server.requests) == 1
+    assert rows(db)["crm"].status == "delivered"
 
 
 async def test_the_same_alert_at_once_is_delivered_once(
@@ -266,9 +312,10 @@ async def test_a_delivered_row_is_never_downgraded(
     alert: AlertV1, dispatcher: Dispatcher, db: Database
 ) -> None:
     await dispatcher.deliver(alert)
-    key = f"{alert.alert_id}:slack"
-    # another process that lost a race records a failure for the same key afterwards
-    await asyncio.to_thread(dispatcher._record, alert.alert_id, "slack", key, "failed", 1, "late failure")
+    row = rows(db)["slack"]
+    # another process that lost a race records a failure for the same row afterwards
+    with db.session() as session:
+        mark_retry(session, row.id, utcnow(), utcnow(), "late failure")
     row = rows(db)["slack"]
     assert (row.status, row.attempts, row.last_error) == ("delivered", 1, None)
 

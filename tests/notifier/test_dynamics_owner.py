@@ -54,7 +54,7 @@ async def test_the_task_is_assigned_to_the_owning_reps_dynamics_user(
         await sink.send(owned, f"{alert.alert_id}:dynamics")
     _token, _lookup, anna, _lookup2, ville = crm_server.requests
     body = json.loads(anna.body)
-    assert anna.path == "/api/data/v9.2/tasks"
+    assert anna.path.startswith("/api/data/v9.2/tasks(") and anna.method == "PATCH"  # a create-only upsert
     assert body["ownerid@odata.bind"] == f"/systemusers({ANNA})"
     assert "owner in triggerwatch: rep-anna" in body["description"]
     unmapped = json.loads(ville.body)  # no Dynamics user: stays with the application user, named

@@ -11,7 +11,7 @@ from triggerwatch.core.contracts import AlertV1, Routing
 from triggerwatch.core.db import Database, Delivery
 from triggerwatch.core.rules import DeliveryRules, QuietHours
 from triggerwatch.core.settings import NotifierSettings
-from triggerwatch.notifier.app import handle_alert
+from triggerwatch.notifier.app import queue_alerts
 from triggerwatch.notifier.dispatcher import Dispatcher
 from triggerwatch.notifier.noise import RECORD_SINKS, NoiseGate
 from triggerwatch.notifier.sinks.console import ConsoleSink
@@ -33,21 +33,21 @@ async def test_cap_and_quiet_hours_hold_back_people_not_the_crm(
     settings = NotifierSettings(max_attempts=1)
     console = ConsoleSink(stream=stream)
     dispatcher = Dispatcher(sqlite_db, [console, crm], settings)
-    records = Dispatcher(sqlite_db, [crm], settings)
     rules = DeliveryRules(daily_cap=3, quiet_hours=QuietHours(start=time(22), end=time(7)))
     gate = NoiseGate(sqlite_db, rules, clock=lambda: now["t"])
-    outcomes = []
+    queued = []
     for i in range(10):
         if i == 8:
             now["t"] = NIGHT
         a = alert.model_copy(
             update={"alert_id": f"00000000-0000-5000-8000-{i:012d}", "routing": Routing(owner="rep-anna")}
         )
-        outcomes.append(await handle_alert(a, dispatcher=dispatcher, records=records, gate=gate))
-    assert outcomes[:3] == [{"console": "delivered", "crm": "delivered"}] * 3
-    assert outcomes[3:] == [{"crm": "delivered"}] * 7  # 5 over the cap, 2 in quiet hours
+        queued.append(queue_alerts([a], db=sqlite_db, dispatcher=dispatcher, gate=gate))
+    assert queued == [2] * 3 + [1] * 7  # 5 over the cap and 2 in quiet hours: the CRM only
+    assert await dispatcher.run_due() == 13
     assert len(crm_server.requests) == 10
     assert stream.getvalue().count("ALERT") == 3
     with sqlite_db.session() as s:
-        assert sorted(s.scalars(select(Delivery.sink))) == ["console"] * 3 + ["crm"] * 10
+        rows = s.execute(select(Delivery.sink, Delivery.status)).all()
+    assert sorted(rows) == [("console", "delivered")] * 3 + [("crm", "delivered")] * 10
     await crm.aclose()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,31 @@ def test_missing_column_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text("business_id,revenue\n0112038-9,1\n")
     with pytest.raises(ConfigError, match="gross_margin"):
         read_customers(tmp_path / "c.csv", KNOWN)
+
+
+def test_finnish_excel_csv_in_cp1252_with_finnish_headers_and_dates(tmp_path: Path) -> None:
+    text = (
+        "Y-tunnus;Tuoteryhmä;Myynti;Kate;Tilauspäivä;Tilaussumma\n"
+        "0112038-9;Siivouspalvelut ja hygieniatuotteet;1 200,50;300,25;16.7.2025;1 200,50\n"
+        "0246246-0;Toimistotarvikkeet;900;-15,5;1.2.2024;900\n"
+    )
+    path = tmp_path / "asiakkaat.csv"
+    path.write_bytes(text.encode("cp1252"))  # what Finnish Excel's "CSV (semicolon)" writes
+    with pytest.raises(UnicodeDecodeError):
+        path.read_text(encoding="utf-8")
+    rows: list[int] = []
+    result = read_customers(path, KNOWN, progress=lambda: rows.append(1))
+    assert [(ln.business_id, ln.product_group, ln.revenue, ln.gross_margin) for ln in result.lines] == [
+        ("0112038-9", "Siivouspalvelut ja hygieniatuotteet", 1200.5, 300.25),
+        ("0246246-0", "Toimistotarvikkeet", 900.0, -15.5),
+    ]
+    assert [ln.order_date for ln in result.lines] == [date(2025, 7, 16), date(2024, 2, 1)]
+    assert [i.code for i in result.issues] == ["negative_margin"] and len(rows) == 2
+
+
+def test_a_bad_finnish_date_is_reported_on_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("y-tunnus;tuoteryhmä;myynti;kate;pvm\n0112038-9;it;1;1;32.13.2025\n", encoding="utf-8")
+    result = read_customers(path, KNOWN)
+    assert [(i.row, i.code) for i in result.issues] == [(2, "invalid_value")]
+    assert "order_date is not a date: '32.13.2025'" in result.issues[0].message

@@ -51,14 +51,16 @@ def test_rfm_scores_and_lifecycle() -> None:
     }
 
 
-def test_profile_per_product_group_ranks_segments_by_margin(
+def test_profile_per_product_group_ranks_segments_by_margin_rate(
     planted_features: pd.DataFrame, planted_customers: pd.DataFrame
 ) -> None:
     seg = profiles(planted_features, planted_customers, "it-services")
     top = seg.iloc[0]
     assert (top["tol_section"], top["region"]) == ("K", "Uusimaa")
     planted = (seg["tol_section"] == "K") & (seg["region"] == "Uusimaa")
-    # every K × Uusimaa sub-segment (form × age band) out-earns every other segment several times
-    assert seg.loc[planted, "margin_per_customer"].min() > 4 * seg.loc[~planted, "margin_per_customer"].max()
+    # the planted effect is on the margin rate: every K × Uusimaa sub-segment (form × age band)
+    # earns a higher rate than every other segment
+    assert seg.loc[planted, "margin_rate"].min() > seg.loc[~planted, "margin_rate"].max()
+    assert list(seg["margin_rate"]) == sorted(seg["margin_rate"], reverse=True)
     assert seg["customers"].min() >= 5
     assert {"company_form", "age_band", "margin_rate"} <= set(seg.columns)

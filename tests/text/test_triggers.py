@@ -235,7 +235,7 @@ CASES = [
     ),
     ("Acme Oyj tar in fem miljoner euro", None, "sv", K.FUNDING, [("Acme Oyj", "subject")]),
     ("Acme Oyj öppnar nytt kontor i Vasa", None, "sv", K.EXPANSION, [("Acme Oyj", "subject")]),
-    ("Acme Oyj rekryterar 30 nya medarbetare", None, "sv", K.RECRUITMENT, [("Acme Oyj", "subject")]),
+    ("Acme Oyj rekryterar 30 nya medarbetare", None, "sv", K.RECRUITMENT, [("Acme Oyj", "employer")]),
     (
         "Helsingfors stad konkurrensutsätter städtjänster i skolor",
         None,
@@ -281,7 +281,7 @@ CASES = [
         None,
         "en",
         K.RECRUITMENT,
-        [("Acme Oyj", "subject")],
+        [("Acme Oyj", "employer")],
     ),
 ]
 

@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import select
@@ -18,7 +18,15 @@ from sqlalchemy import select
 from tests.web.conftest import NOW, recorded_events, seed
 from triggerwatch.collectors.check import CheckResult, store
 from triggerwatch.core.contracts import CompanyRef, CompanyRole, DeadLetterV1, EventKind, TriggerEventV1
-from triggerwatch.core.db import Alert, Company, Database, DeadLetter, Delivery
+from triggerwatch.core.db import (
+    Alert,
+    Company,
+    CustomerOffer,
+    CustomerValue,
+    Database,
+    DeadLetter,
+    Delivery,
+)
 from triggerwatch.core.feedback import FeedbackLabel, record_feedback
 from triggerwatch.core.outbox import store_dead_letter
 
@@ -68,6 +76,45 @@ def seed_showcase(db: Database, now: datetime = NOW) -> dict[str, str]:
         assert kela is not None
         kela.website = "https://www.kela.fi/"
         kela.registered_on = datetime(1937, 10, 1, tzinfo=now.tzinfo)
+        digia = s.get(Company, DIGIA)
+        assert digia is not None
+        digia.website = "https://digia.com/"
+        digia.registered_on = datetime(1990, 4, 9, tzinfo=now.tzinfo)
+        # Digia is an existing customer: scoring's next-best-offers and lifetime value (issue 20)
+        s.add(
+            CustomerValue(
+                business_id=DIGIA,
+                model="bgnbd+gamma-gamma",
+                clv=152_000.0,
+                clv_low=98_000.0,
+                clv_high=231_000.0,
+                p_alive=0.93,
+                expected_orders=11.2,
+                orders=27,
+                last_order=date(2026, 10, 30),
+                horizon_years=3,
+                computed_at=now - timedelta(days=1),
+            )
+        )
+        for rank, group, margin, adoption, score, rule in (
+            (1, "it-services", 18_400.0, 0.42, 0.77, "TOL J (62) software and staff >= 250"),
+            (2, "fleet-services", 6_200.0, 0.18, 0.55, "region Uusimaa and staff >= 250"),
+        ):
+            s.add(
+                CustomerOffer(
+                    business_id=DIGIA,
+                    product_group=group,
+                    rank=rank,
+                    score=score,
+                    expected_margin=margin,
+                    adoption_rate=adoption,
+                    buyer_margin=margin / adoption,
+                    target_group_id=f"{group}:customers",
+                    rule=rule,
+                    rule_fi=None,
+                    computed_at=now - timedelta(days=1),
+                )
+            )
         ids: dict[str, str] = {}
         for alert in s.scalars(select(Alert)):
             name = {KELA: "kela", VALMET: "valmet", NIEMELA: "niemela"}.get(alert.business_id)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import NOW, Web, make_web, recorded_events, seed
-from tests.web.showcase import CLIENT_NOTE, KELA, seed_showcase
+from tests.web.showcase import CLIENT_NOTE, DIGIA, KELA, seed_showcase
 from tests.web.test_ops import login
 from tests.web.test_ui import csrf_of
 from triggerwatch.core.db import Alert, Database, Feedback, upgrade
@@ -66,7 +66,7 @@ def test_the_feed_is_priority_then_freshness_paged_and_counted_on_both_databases
 
 def test_the_migration_gives_stored_alerts_their_rank_and_event_time(tmp_path: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade(engine, "0021_alert_changes")
+    upgrade(engine, "0022_scoring_offers")
     happened = "2026-10-01 08:00:00.000000"
     with engine.begin() as c:
         c.execute(
@@ -244,3 +244,22 @@ def test_names_and_texts_are_said_as_people_say_them() -> None:
         == "The company is hiring: offer the offering."
     )
     assert fi.expand("Tarjoa {product_group} ({company}).", ["it-services"]) == "Tarjoa IT-palvelut (yritys)."
+
+
+def test_the_company_page_says_what_to_offer_a_customer_and_a_prospect(sqlite_db: Database) -> None:
+    seed_showcase(sqlite_db)
+    web = make_web(sqlite_db)
+    login(web, Role.REP)
+    customer = web.client.get(f"/ui/companies/{DIGIA}").text
+    assert "Existing customer: what to offer next" in customer
+    assert re.search(r"Lifetime value \(3 years\): <strong>152,000</strong>", customer)
+    assert "90 % interval 98,000–231,000" in customer and "still buying 93%" in customer
+    offers = re.findall(
+        r'<tr class="offer-row" data-product-group="([^"]+)"><td>(\d)</td><td>([^<]+)</td>', customer
+    )
+    assert offers == [("it-services", "1", "IT services"), ("fleet-services", "2", "Fleet services")]
+    prospect = web.client.get(f"/ui/companies/{KELA}").text
+    assert 'id="prospect-offers"' in prospect and "<strong>IT services</strong> · Score 0.82" in prospect
+    assert 'id="next-offers"' not in prospect
+    web.client.get("/lang/fi")
+    assert "Nykyinen asiakas: mitä tarjota seuraavaksi" in web.client.get(f"/ui/companies/{DIGIA}").text

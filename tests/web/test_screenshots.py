@@ -21,7 +21,7 @@ import uvicorn
 from tests.conftest import REPO, free_port
 from tests.integration.conftest import wait_for
 from tests.web.conftest import EXPECTED, NOW
-from tests.web.showcase import CLIENT_NOTE, KELA, seed_showcase, stream_service
+from tests.web.showcase import CLIENT_NOTE, DIGIA, seed_showcase, stream_service
 from tests.web.test_browser import CHROMIUM
 from triggerwatch.core.db import Database
 from triggerwatch.core.settings import WebSettings
@@ -173,23 +173,26 @@ def test_the_feed_reads_in_ten_seconds_in_both_languages_and_on_a_phone(browser:
     phone.context.close()
 
 
-def test_the_company_page_shows_the_register_and_the_timeline(browser: Any, site: Site) -> None:
-    for lang, industry, kind in (
-        ("en", "Public administration and defence", "Recruitment"),
-        ("fi", "Julkinen hallinto ja maanpuolustus", "Rekrytointi"),
+def test_the_company_page_shows_the_register_what_to_offer_and_the_timeline(browser: Any, site: Site) -> None:
+    """Digia, an existing customer: its register facts, what to offer it next and its lifetime
+    value (scoring's next-best-offers), its scores and its timeline."""
+    for lang, industry, kind, clv in (
+        ("en", "Computer programming, consultancy", "Decision-maker change", "152,000"),
+        ("fi", "Ohjelmistot, konsultointi", "Päättäjävaihdos", "152\u202f000"),
     ):
         page = open_as_admin(browser, site, lang, DESKTOP)
-        page.goto(f"{site.base}/ui/companies/{KELA}")
+        page.goto(f"{site.base}/ui/companies/{DIGIA}")
         assert industry in page.locator("#industry").inner_text()
-        assert page.locator("#website a").get_attribute("href") == "https://www.kela.fi/"
-        assert page.locator("#website").inner_text() == "www.kela.fi"
-        first = page.locator("#timeline li").first
-        assert first.locator(".badge.kind").inner_text() == kind
-        assert (
-            first.locator("time")
-            .get_attribute("title")
-            .startswith("24.11.2026 klo 14.00" if lang == "fi" else "24 Nov 2026, 14:00")
-        )
+        assert page.locator("#website a").get_attribute("href") == "https://digia.com/"
+        assert page.locator("#website").inner_text() == "digia.com"
+        assert clv in page.locator("#clv").inner_text()
+        offers = page.locator("#next-offers tr.offer-row")
+        assert offers.count() == 2 and offers.first.get_attribute("data-product-group") == "it-services"
+        assert ("IT-palvelut" if lang == "fi" else "IT services") in offers.first.inner_text()
+        kinds = page.locator("#timeline .badge.kind").all_inner_texts()
+        assert kind in kinds
+        first_time = page.locator("#timeline li time").first.get_attribute("title")
+        assert first_time.startswith("24.11.2026 klo 14.00" if lang == "fi" else "24 Nov 2026, 14:00")
         check_layout(page)
         shoot(page, f"company-{lang}")
         page.context.close()

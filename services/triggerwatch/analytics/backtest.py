@@ -137,7 +137,7 @@ def model_scores(real: Database, run_id: str) -> tuple[list[dict[str, Any]], lis
     """Target groups and scores of every prospect by the models of a stored scoring run (one per
     product group). A target group is a leaf of the run's tree: ``<product group>:run-<id>-leaf-<n>``."""
     from triggerwatch.scoring.features import default_codes
-    from triggerwatch.scoring.model import encode_many
+    from triggerwatch.scoring.model import score_with
     from triggerwatch.scoring.publish import dataset_from_db
     from triggerwatch.scoring.targets import prospects
 
@@ -158,15 +158,13 @@ def model_scores(real: Database, run_id: str) -> tuple[list[dict[str, Any]], lis
     for product_group, blob, trained_at in stored:
         if blob is None:
             continue
-        pipeline = pickle.loads(blob)  # the installation's own stored model (scoring_runs)
+        artefact = pickle.loads(blob)  # the installation's own stored model (scoring_runs)
         features = prospects(data, product_group)
         if features.empty:
             continue
-        encoded = encode_many(pipeline[0], features.assign(age_years=features["age_years"].fillna(-1.0)))
-        tree = pipeline[-1]
-        leaves = tree.apply(encoded)
-        value = tree.tree_.value[:, 0, :]
-        probabilities = (value[:, 1] / value.sum(axis=1))[leaves]
+        probabilities, leaves = score_with(
+            artefact, features.assign(age_years=features["age_years"].fillna(-1.0))
+        )
         for leaf in sorted(set(int(x) for x in leaves)):
             groups.append(
                 {

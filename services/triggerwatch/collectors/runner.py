@@ -2,7 +2,12 @@
 
 Per-item error isolation: an item that fails to parse is dead-lettered with its reason and raw
 text; the rest of the payload flows on. A payload that is malformed as a whole is dead-lettered
-whole. Events and their outbox rows, dead letters and the new cursor commit together.
+whole. Events and their outbox rows, dead letters and the new cursor commit together. An event the
+database refuses is dead-lettered on its own (the others are stored one by one). Nothing a source
+sends makes a poll raise: a failed fetch or store is recorded as the source's error
+(``collector_state.last_error``, the ``triggerwatch_source_failing`` metric, the ops page), and so
+is a poll that dead-lettered new items or pages while storing the rest ("2 new dead letter(s)
+(20 item(s) in 1 payload(s)): …").
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import Counter, Gauge
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from triggerwatch.collectors.base import CursorState, FetchOutcome, RawPayload
 from triggerwatch.collectors.registry import Source
@@ -25,10 +33,11 @@ from triggerwatch.core.contracts import (
     EventKind,
     Evidence,
     TriggerEventV1,
+    clean_text,
 )
 from triggerwatch.core.db import CollectorState, Database, utcnow
 from triggerwatch.core.errors import ConfigError, InvalidInputError, TransientError
-from triggerwatch.core.http import HttpFetcher
+from triggerwatch.core.http import FetchLimits, HttpFetcher
 from triggerwatch.core.outbox import store_dead_letter, store_events
 from triggerwatch.text.classify import Classification, classify_all
 from triggerwatch.text.linker import CompanyLinker
@@ -51,6 +60,7 @@ class RunReport:
     dead_letters: list[DeadLetterV1] = field(default_factory=list)
     not_modified: bool = False
     error: str | None = None
+    new_dead_letters: int = 0
 
 
 def time_shift(events: list[TriggerEventV1], now: datetime) -> list[TriggerEventV1]:
@@ -108,8 +118,16 @@ def parse_payloads(
                 report.dead_letters.append(_dead_letter(source.name, "collect", exc, item.raw))
         events.extend(payload_events)
     if getattr(collector.options, "classify", False):
-        events = [found for e in events for found in classify_event(e, linker)]
+        events = [found for e in events for found in _classified(e, linker)]
     return events
+
+
+def _classified(event: TriggerEventV1, linker: CompanyLinker | None) -> list[TriggerEventV1]:
+    try:
+        return classify_event(event, linker)
+    except Exception:  # enrichment only: a classifier bug never costs the event
+        log.exception("classifying event %s failed; stored unclassified", event.event_id)
+        return [event]
 
 
 def classify_event(event: TriggerEventV1, linker: CompanyLinker | None = None) -> list[TriggerEventV1]:
@@ -191,6 +209,15 @@ def _companies(found: Classification, source_refs: list[CompanyRef]) -> list[Com
     return refs
 
 
+def source_limits(source: Source, http: HttpFetcher) -> FetchLimits:
+    """The fetcher's limits with the source's own ``max_body_mb`` and ``poll_deadline_s``."""
+    mb = source.config.max_body_mb
+    return http.limits.override(
+        max_body_bytes=int(mb * 1024 * 1024) if mb is not None else None,
+        poll_deadline_s=source.config.poll_deadline_s,
+    )
+
+
 def replay_payload(source: Source, replay_dir: Path, now: datetime) -> RawPayload:
     if not source.config.replay_file:
         raise ConfigError(f"source {source.name!r} has no replay_file for replay mode")
@@ -231,41 +258,23 @@ def run_once(
         else:
             if http is None:
                 raise ConfigError("live collection needs an HTTP fetcher")
-            outcome = source.collector.fetch(http, state)
-    except (TransientError, InvalidInputError) as exc:
-        report.error = str(exc)
-        _record_failure(db, source.name, report.error, now)
-        POLLS.labels(source.name, "error").inc()
-        log.warning("source %s: fetch failed: %s", source.name, exc)
-        return report
+            with http.poll(source_limits(source, http)):
+                outcome = source.collector.fetch(http, state)
     except ConfigError as exc:
         _record_failure(db, source.name, str(exc), now)
         POLLS.labels(source.name, "refused").inc()
         raise
+    except Exception as exc:  # transient, invalid, over a fetch limit, or a collector's bug
+        return _failed(db, source.name, report, _describe(exc), now, exc)
 
     report.not_modified = not outcome.payloads
-    events = parse_payloads(source, outcome.payloads, report)
-    if replay_dir is not None and replay_time_shift:
-        events = time_shift(events, now)
-
-    with db.session() as session:
-        report.new_events = store_events(session, events)
-        for dl in report.dead_letters:
-            store_dead_letter(session, dl)
-        row = session.get(CollectorState, source.name) or CollectorState(
-            source=source.name, items_seen=0, events_emitted=0
-        )
-        row.etag, row.last_modified, row.cursor = (
-            outcome.state.etag,
-            outcome.state.last_modified,
-            outcome.state.cursor,
-        )
-        row.last_run_at = now
-        row.last_success_at = now
-        row.last_error = None
-        row.items_seen = (row.items_seen or 0) + report.items
-        row.events_emitted = (row.events_emitted or 0) + len(report.new_events)
-        session.add(row)
+    try:
+        events = parse_payloads(source, outcome.payloads, report)
+        if replay_dir is not None and replay_time_shift:
+            events = time_shift(events, now)
+        _store(db, source, report, events, outcome.state, now)
+    except Exception as exc:  # the database is away, or refused something even item by item
+        return _failed(db, source.name, report, f"store failed: {_describe(exc)}", now, exc)
 
     for e in report.new_events:
         EVENTS_IN.labels(source.name, e.kind.value).inc()
@@ -283,13 +292,100 @@ def run_once(
     return report
 
 
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, TransientError | InvalidInputError) else f"{type(exc).__name__}: {exc}"
+
+
+def _failed(
+    db: Database, source: str, report: RunReport, error: str, now: datetime, exc: BaseException
+) -> RunReport:
+    report.error = clean_text(error)[:2000]
+    POLLS.labels(source, "error").inc()
+    if isinstance(exc, TransientError | InvalidInputError):
+        log.warning("source %s: %s", source, report.error)
+    else:
+        log.error("source %s: %s", source, report.error, exc_info=exc)
+    try:
+        _record_failure(db, source, report.error, now)
+    except Exception:  # the database itself is away: nothing more to record now
+        log.exception("source %s: could not record the failure", source)
+    return report
+
+
+def _store(
+    db: Database,
+    source: Source,
+    report: RunReport,
+    events: list[TriggerEventV1],
+    state: CursorState,
+    now: datetime,
+) -> None:
+    """Events, dead letters and the new cursor in one transaction; if the database refuses the batch
+    for anything but being away, each event is stored on its own and the refused ones dead-lettered."""
+    try:
+        with db.session() as session:
+            report.new_events = store_events(session, events)
+            _finish(session, source, report, state, now)
+    except OperationalError:
+        raise
+    except Exception as exc:
+        log.warning("source %s: batch refused (%s); storing item by item", source.name, _describe(exc))
+        with db.session() as session:
+            # a write first, so that the transaction is open before the first SAVEPOINT (pysqlite
+            # opens one only for DML; a SAVEPOINT outside it would commit at its RELEASE)
+            session.execute(
+                update(CollectorState).where(CollectorState.source == source.name).values(last_run_at=now)
+            )
+            report.new_events = []
+            for event in events:
+                try:
+                    with session.begin_nested():
+                        stored = store_events(session, [event])
+                        session.flush()
+                    report.new_events.extend(stored)
+                except OperationalError:
+                    raise
+                except Exception as item_exc:
+                    report.dead_letters.append(
+                        DeadLetterV1.from_raw(
+                            stage="collect",
+                            reason=f"the database refused the event: {_describe(item_exc)}",
+                            raw=event.model_dump_json(),
+                            error_type="storage_error",
+                            source=source.name,
+                        )
+                    )
+            _finish(session, source, report, state, now)
+
+
+def _finish(session: Session, source: Source, report: RunReport, state: CursorState, now: datetime) -> None:
+    report.new_dead_letters = sum(store_dead_letter(session, dl) for dl in report.dead_letters)
+    row = session.get(CollectorState, source.name) or CollectorState(
+        source=source.name, items_seen=0, events_emitted=0
+    )
+    row.etag, row.last_modified, row.cursor = state.etag, state.last_modified, state.cursor
+    row.last_run_at = now
+    row.last_success_at = now
+    row.last_error = None
+    if report.new_dead_letters:  # the rest was stored: a success, with an error to show
+        first = next(dl for dl in report.dead_letters)
+        row.last_error = clean_text(
+            f"{report.new_dead_letters} new dead letter(s) ({report.items} item(s) in "
+            f"{report.payloads} payload(s)): {first.reason}"
+        )[:2000]
+        row.last_error_at = now
+    row.items_seen = (row.items_seen or 0) + report.items
+    row.events_emitted = (row.events_emitted or 0) + len(report.new_events)
+    session.add(row)
+
+
 def _record_failure(db: Database, source: str, error: str, now: datetime) -> None:
     with db.session() as session:
         row = session.get(CollectorState, source) or CollectorState(
             source=source, items_seen=0, events_emitted=0
         )
         row.last_run_at = now
-        row.last_error = error[:2000]
+        row.last_error = clean_text(error)[:2000]
         row.last_error_at = now
         session.add(row)
 

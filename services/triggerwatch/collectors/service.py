@@ -16,7 +16,7 @@ from triggerwatch.collectors.registry import Source, load_sources
 from triggerwatch.collectors.runner import RunReport, run_once
 from triggerwatch.core.db import Database
 from triggerwatch.core.errors import ConfigError
-from triggerwatch.core.http import HttpFetcher, RetryPolicy
+from triggerwatch.core.http import FetchLimits, HttpFetcher, RetryPolicy
 from triggerwatch.core.settings import CollectorSettings
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,11 @@ def make_fetcher(settings: CollectorSettings) -> HttpFetcher:
         client=httpx.Client(timeout=settings.http_timeout_s, follow_redirects=True),
         policy=RetryPolicy(
             max_attempts=settings.http_max_attempts, max_backoff_s=settings.http_max_backoff_s
+        ),
+        limits=FetchLimits(
+            max_body_bytes=int(settings.http_max_body_mb * 1024 * 1024),
+            request_deadline_s=settings.http_request_deadline_s,
+            poll_deadline_s=settings.http_poll_deadline_s,
         ),
     )
 

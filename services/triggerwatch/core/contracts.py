@@ -54,6 +54,51 @@ def name_id(name: str) -> str:
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
+# Text every database, encoder and terminal accepts. PostgreSQL refuses NUL in text; a lone
+# surrogate (valid JSON as "\ud800", not encodable as UTF-8) can be neither stored nor sent. Events
+# made by a collector (:meth:`TriggerEventV1.create`) and events and alerts read from a topic
+# (:func:`decode_event`, :func:`decode_alert`) are cleaned here, at the contract boundary.
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# A decoded message takes the fast path (pydantic parses and validates in one pass) unless it holds
+# an escaped NUL, the one character a database refuses that the fast path lets through (it refuses
+# lone surrogates itself, and raw control characters are not JSON): the slow path cleans every text.
+_JSON_NUL = b"\\u0000"
+
+
+def _replace_unsafe(match: re.Match[str]) -> str:
+    return "\ufffd" if "\ud800" <= match.group() <= "\udfff" else ""
+
+
+def clean_text(value: str) -> str:
+    """``value`` without C0 control characters (tab, newline and carriage return stay) and DEL, and
+    with every lone surrogate replaced by U+FFFD."""
+    if _UNSAFE_TEXT.search(value) is None:
+        return value
+    return _UNSAFE_TEXT.sub(_replace_unsafe, value)
+
+
+def clean_value(value: Any) -> Any:
+    """:func:`clean_text` on a string, on each string of a list and on each key and string of a dict."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_value(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_value(k): clean_value(v) for k, v in value.items()}
+    return value
+
+
+def escaped_bytes(value: object) -> bytes:
+    """Any raw payload as bytes, never raising: bytes as they are (invalid UTF-8 too); text as UTF-8
+    with what UTF-8 cannot hold (lone surrogates) kept as backslash escapes (``\\ud800``); anything
+    else as its ``repr``."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    text = value if isinstance(value, str) else repr(value)
+    return text.encode("utf-8", errors="backslashreplace")
+
 
 class EventKind(StrEnum):
     REGISTRATION = "registration"
@@ -202,8 +247,15 @@ class TriggerEventV1(_Frozen):
 
     @classmethod
     def create(cls, **fields: Any) -> TriggerEventV1:
+        """A collector's event: its id from source and item id, its texts cleaned (:func:`clean_text`):
+        the fields given as text, lists and dicts before validation (pydantic refuses a lone
+        surrogate), the nested models' texts after it. (A model built with a lone surrogate in it
+        was refused when it was built: its item is dead-lettered.)"""
         fields.setdefault("event_id", cls.make_id(fields["source"], fields["source_item_id"]))
-        return cls(**fields)
+        event = cls(**{name: clean_value(value) for name, value in fields.items()})
+        data = event.model_dump()
+        cleaned = clean_value(data)
+        return event if cleaned == data else cls.model_validate(cleaned)
 
     def partition_key(self) -> str:
         for ref in self.companies:
@@ -287,7 +339,13 @@ class DeadLetterV1(_Frozen):
     def from_raw(
         cls, *, stage: str, reason: str, raw: bytes | str | None, error_type: str, source: str | None
     ) -> DeadLetterV1:
-        data = raw.encode() if isinstance(raw, str) else (raw or b"")
+        """Never raises, whatever ``raw`` holds: bytes are kept as they are (invalid UTF-8 too), text
+        as UTF-8 with lone surrogates escaped (:func:`escaped_bytes`); the texts are cleaned
+        (:func:`clean_text`) and cut to their columns' sizes, so that every database stores it."""
+        data = escaped_bytes(raw)
+        stage, error_type = clean_text(str(stage))[:40], clean_text(str(error_type))[:60]
+        reason = clean_text(str(reason))[:4000]
+        source = clean_text(str(source))[:100] if source is not None else None
         digest = hashlib.sha256(stage.encode() + b"\x1f" + reason.encode() + b"\x1f" + data).hexdigest()
         return cls(
             dead_letter_id=digest[:32],
@@ -324,10 +382,11 @@ def _decode(model: type[_Frozen], raw: bytes | str) -> Any:
     except ValidationError:
         pass
     else:
-        if "schema_version" in decoded.model_fields_set:
+        has_nul = (_JSON_NUL.decode() in raw) if isinstance(raw, str) else (_JSON_NUL in raw)
+        if "schema_version" in decoded.model_fields_set and not has_nul:
             return decoded
     try:
-        data = json.loads(raw)
+        data = clean_value(json.loads(raw))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInputError(f"not JSON: {exc}", raw=raw, error_type="malformed_json") from exc
     if not isinstance(data, dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -257,8 +258,14 @@ class SuppressedAlert(Base):
 
 
 class Delivery(Base):
+    """One delivery per idempotency key, written before anything is sent: the notifier's per-sink
+    queue (``triggerwatch.core.deliveries``)."""
+
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_deliveries_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_deliveries_idempotency_key"),
+        Index("ix_deliveries_due", "sink", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -266,11 +273,21 @@ class Delivery(Base):
     alert_id: Mapped[str] = mapped_column(String(36), index=True)
     sink: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20))  # delivered | failed
+    status: Mapped[str] = mapped_column(String(20))  # pending | sending | delivered | failed | blocked
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+    # issue 15: the queue. The alert to send (JSON), when to try next, since when it fails, and the
+    # lease of the attempt under way; in_doubt counts attempts whose outcome was lost (the notifier
+    # died while sending): each one may have reached the receiver.
+    payload: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    in_doubt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CollectorState(Base):
@@ -378,6 +395,44 @@ class ScoringRun(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     better_than_baseline: Mapped[bool] = mapped_column(Boolean)
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CustomerOffer(Base):
+    """Next-best-offer of an existing customer (issue 20): a product group it does not buy yet that
+    similar customers buy profitably; ``rank`` 1 is what to offer first. Replaced at every training."""
+
+    __tablename__ = "customer_offers"
+
+    business_id: Mapped[str] = mapped_column(String(9), primary_key=True)
+    product_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    expected_margin: Mapped[float] = mapped_column(Float)
+    adoption_rate: Mapped[float] = mapped_column(Float)
+    buyer_margin: Mapped[float] = mapped_column(Float)
+    target_group_id: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(Text)
+    rule_fi: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerValue(Base):
+    """An existing customer's lifetime value with its 90 % interval (issue 20): BG/NBD + Gamma-Gamma,
+    or the run-rate model where order history is thin (``model`` says which)."""
+
+    __tablename__ = "customer_values"
+
+    business_id: Mapped[str] = mapped_column(String(9), primary_key=True)
+    model: Mapped[str] = mapped_column(String(30))
+    clv: Mapped[float] = mapped_column(Float)
+    clv_low: Mapped[float] = mapped_column(Float)
+    clv_high: Mapped[float] = mapped_column(Float)
+    p_alive: Mapped[float | None] = mapped_column(Float)
+    expected_orders: Mapped[float | None] = mapped_column(Float)
+    orders: Mapped[int | None] = mapped_column(Integer)
+    last_order: Mapped[date | None] = mapped_column(Date)
+    horizon_years: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- linking (issue 5)
@@ -590,14 +645,6 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
-
-
-def dialect_insert(session: Session) -> Any:
-    """The ``insert`` construct of the session's dialect, the one with ``on_conflict_*`` (PostgreSQL and
-    SQLite only: prefer :func:`triggerwatch.core.upsert.upsert`, which SQL Server runs as well)."""
-    from triggerwatch.core.upsert import _on_conflict_insert
-
-    return _on_conflict_insert(session.get_bind().dialect.name)
 
 
 def take_sequence(session: Session, name: str, n: int) -> int:

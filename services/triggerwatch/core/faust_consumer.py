@@ -17,7 +17,7 @@ The app class is a drop-in :class:`faust.App` (``make_app`` uses it); only the c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import faust
@@ -108,9 +108,20 @@ class BatchDeliveryTransport(faust_aiokafka.Transport):
 
 
 class App(faust.App):
-    """:class:`faust.App` with :class:`BatchDeliveryConsumer` (Kafka URLs only)."""
+    """:class:`faust.App` with :class:`BatchDeliveryConsumer` (Kafka URLs only), and tasks that start
+    with the app instead of after it has joined its consumer group (:attr:`early_tasks`: Faust's
+    own ``app.task`` waits for partitions; a task that needs no topic need not wait for Kafka)."""
 
     fetch_max_wait_ms: int = 1500  # make_app sets it from KafkaSettings
+    early_tasks: list[Callable[[], Awaitable[None]]]
+    _early_started = False
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        if not self._early_started:
+            self._early_started = True
+            for task in getattr(self, "early_tasks", []):
+                self.add_future(task())
 
     def _new_transport(self) -> Any:
         url = self.conf.broker_consumer[0]

@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(session: Session, topic_kind: str, key: str, payload: bytes, ref_id: str | None = None) -> None:
-    session.add(Outbox(topic_kind=topic_kind, message_key=key, payload=payload.decode(), ref_id=ref_id))
+    session.add(Outbox(**outbox_row(topic_kind, key, payload, ref_id)))
+
+
+def outbox_row(topic_kind: str, key: str, payload: bytes, ref_id: str | None = None) -> dict[str, Any]:
+    """An outbox row's columns, for writers that insert many at once (``insert(Outbox)``)."""
+    return {"topic_kind": topic_kind, "message_key": key, "payload": payload.decode(), "ref_id": ref_id}
 
 
 def event_row(event: TriggerEventV1) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Loaded from a YAML file (``deploy/config/rules.yaml``) and validated at start::
       - kind: recruitment
         product_groups: ["*"]     # or a list of product groups
         min_score: 0.5            # the company's target-group score must reach this
+        audience: prospects       # prospects | customers (cross-sell offers) | all
         weight: 0.8               # how strong a trigger this kind is, 0..1
         freshness_days: 30        # older events do not alert
         why: {en: "...", fi: "..."}
@@ -26,6 +27,10 @@ Relevance filters (all optional; when any is set, an event must match at least o
 case-insensitive) against ``job_title`` (else the title), ``occupation_codes`` (prefixes) against
 ``occupation_code``, ``roles`` against ``role``.
 
+``audience`` says whose events alert: ``prospects`` (the default: companies scored as lookalikes),
+``customers`` (existing customers, with their next-best-offers: the alert is a cross-sell) or
+``all``.
+
 ``product_group_names`` gives each product group the name people know it by, in English and
 Finnish (``{it-services: {en: IT services, fi: IT-palvelut}}``); the web UI shows it instead of the
 code (a group without one shows its code made readable).
@@ -38,7 +43,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -120,6 +125,7 @@ class Rule(BaseModel):
     product_groups: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
     relevance: Relevance = Relevance()
     min_score: float = Field(0.5, ge=0, le=1)
+    audience: Literal["prospects", "customers", "all"] = "prospects"
     weight: float = Field(0.5, ge=0, le=1)
     freshness_days: float = Field(30, gt=0)
     why: Localised
@@ -127,6 +133,10 @@ class Rule(BaseModel):
 
     def applies_to(self, product_group: str) -> bool:
         return "*" in self.product_groups or product_group in self.product_groups
+
+    def reaches(self, customer: bool) -> bool:
+        """Whether the rule is for this audience: an existing customer (a cross-sell) or a prospect."""
+        return self.audience == "all" or self.audience == ("customers" if customer else "prospects")
 
 
 class RuleMatch(NamedTuple):
@@ -284,14 +294,22 @@ class RuleSet(BaseModel):
         product_group: str,
         attributes: dict[str, str | int | float | bool | None] | None = None,
         title: str = "",
+        *,
+        customer: bool = False,
     ) -> RuleMatch | None:
-        """The first rule for the kind and product group whose relevance filter the event passes."""
+        """The first rule for the kind, product group and audience (``customer``: an existing
+        customer's cross-sell offer) whose relevance filter the event passes."""
         for rule in self.rules:
-            if rule.kind == kind and rule.applies_to(product_group):
+            if rule.kind == kind and rule.applies_to(product_group) and rule.reaches(customer):
                 relevance = rule.relevance.matches(attributes or {}, title)
                 if relevance is not None:
                     return RuleMatch(rule, relevance)
         return None
+
+    @property
+    def reaches_customers(self) -> bool:
+        """Whether any rule alerts for existing customers (the worker then joins their offers)."""
+        return any(rule.audience != "prospects" for rule in self.rules)
 
     def held_back(self, rule: Rule, age_days: float, recent_alert_id: str | None) -> str | None:
         """Why a matching event does not alert (too old for the rule, or the company had an alert

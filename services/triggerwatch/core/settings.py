@@ -102,6 +102,10 @@ class CollectorSettings(BaseServiceSettings):
     http_timeout_s: float = Field(20.0, gt=0)
     http_max_attempts: int = Field(4, ge=1)
     http_max_backoff_s: float = Field(300.0, gt=0)
+    # fetch limits (a source may set its own max_body_mb and poll_deadline_s in sources.yaml)
+    http_max_body_mb: float = Field(50.0, gt=0, description="a response body past this is refused")
+    http_request_deadline_s: float = Field(120.0, gt=0, description="one request, body included")
+    http_poll_deadline_s: float = Field(900.0, gt=0, description="one poll: every request, retry, backoff")
     hilma_subscription_key: SecretStr | None = Field(
         None, description="Ocp-Apim-Subscription-Key of the Hilma AVP-Read API (from Hansel Oy)"
     )
@@ -132,8 +136,18 @@ class NotifierSettings(BaseServiceSettings):
     notifier_data_dir: Path = Path(".triggerwatch/notifier")
     sinks: list[str] = Field(default_factory=lambda: ["console"])
     language: str = Field("en", pattern="^(en|fi)$")
-    max_attempts: int = Field(5, ge=1)
-    max_retry_period_s: float = Field(60.0, gt=0)
+    # delivery queue and retries (issue 15): each sink its own lane; a failing delivery is retried
+    # for max_retry_period_s (a day) with backoff, or exactly the server's Retry-After, then given up
+    # (dead-lettered, replayable from the ops page)
+    max_attempts: int = Field(10_000, ge=1, description="attempts per delivery (the period decides)")
+    max_retry_period_s: float = Field(86_400.0, gt=0, description="retry a failing delivery this long")
+    delivery_initial_backoff_s: float = Field(5.0, gt=0)
+    delivery_max_backoff_s: float = Field(1800.0, gt=0, description="longest wait between two attempts")
+    delivery_attempt_timeout_s: float = Field(
+        120.0, gt=0, description="one attempt, inline 429 waits included"
+    )
+    delivery_concurrency: int = Field(4, ge=1, le=64, description="attempts under way at once per sink")
+    delivery_poll_s: float = Field(2.0, gt=0, description="how often a lane looks for work queued elsewhere")
     slack_webhook_url: SecretStr | None = None
     slack_min_interval_s: float = Field(1.0, ge=0, description="Slack allows ~1 message/s per channel")
     smtp_host: str = "127.0.0.1"
@@ -192,6 +206,9 @@ class WebSettings(BaseServiceSettings):
     web_secure_cookies: bool = Field(False, description="mark the session cookie Secure (behind HTTPS)")
     # How often the web service checks for silent sources (0 turns the check off).
     silent_check_interval_s: float = Field(60.0, ge=0)
+    # A stage is stalled when its oldest waiting item (outbox row, event, due delivery) has waited this
+    # long: /ready answers 503 and the ops page names it.
+    stall_after_s: float = Field(300.0, gt=0)
     # The worker's and notifier's /metrics pages: the ops page shows their health (/ready next to
     # each) and Kafka consumer lag. Unset: from the same TRIGGERWATCH_WORKER_HOST/_PORT and
     # TRIGGERWATCH_NOTIFIER_HOST/_PORT the worker and notifier read (port 0: not watched).

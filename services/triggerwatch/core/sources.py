@@ -53,6 +53,9 @@ class SourceConfig(BaseModel):
     replay_file: str | None = Field(None, description="recorded payload used by replay mode")
     licence: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    # fetch limits of this source (unset: TRIGGERWATCH_HTTP_MAX_BODY_MB / _HTTP_POLL_DEADLINE_S)
+    max_body_mb: float | None = Field(None, gt=0, description="a response body past this is refused")
+    poll_deadline_s: float | None = Field(None, gt=0, description="a poll, retries included, ends by then")
 
     def selected(self, *, replay: bool = False) -> bool:
         """Polled live (``enabled``), or, in replay mode, replayed (``demo``, default ``enabled``)."""

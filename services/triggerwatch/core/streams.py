@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,24 @@ def make_app(
     return app
 
 
+READY_CHECKS = "_triggerwatch_ready_checks"
+
+
+def add_ready_check(app: faust.App, name: str, check: Callable[[], bool]) -> None:
+    """A service's own readiness condition (the notifier: its delivery lanes run), on ``/ready``."""
+    checks: dict[str, Callable[[], bool]] = getattr(app, READY_CHECKS, {})
+    checks[name] = check
+    setattr(app, READY_CHECKS, checks)
+
+
+def add_early_task(app: faust.App, task: Callable[[], Awaitable[None]]) -> None:
+    """Run ``task`` as soon as the app starts, before it has joined its consumer group (the
+    notifier's delivery lanes work from the database: a broker away must not stop them)."""
+    tasks: list[Callable[[], Awaitable[None]]] = getattr(app, "early_tasks", [])
+    tasks.append(task)
+    app.early_tasks = tasks  # type: ignore[attr-defined]
+
+
 def health_report(app: faust.App) -> tuple[bool, bool, dict[str, Any]]:
     """(alive, ready, details)."""
     crashed_agents = [name for name, agent in app.agents.items() if getattr(agent, "crashed", False)]
@@ -71,8 +90,9 @@ def health_report(app: faust.App) -> tuple[bool, bool, dict[str, Any]]:
         assignment = sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment())
     except Exception:  # consumer not started yet
         assignment = []
+    checks = {name: bool(check()) for name, check in getattr(app, READY_CHECKS, {}).items()}
     alive = not app.crashed and not crashed_agents
-    ready = alive and not app.rebalancing and bool(assignment)
+    ready = alive and not app.rebalancing and bool(assignment) and all(checks.values())
     return (
         alive,
         ready,
@@ -82,6 +102,7 @@ def health_report(app: faust.App) -> tuple[bool, bool, dict[str, Any]]:
             "crashed_agents": crashed_agents,
             "rebalancing": app.rebalancing,
             "assignment": assignment,
+            "checks": checks,
         },
     )
 

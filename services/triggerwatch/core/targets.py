@@ -13,13 +13,15 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import insert
 
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.contracts import TargetScoreV1, encode
-from triggerwatch.core.db import Company, CompanyScore, Database, TargetGroup
+from triggerwatch.core.db import Company, CompanyScore, Database, Outbox, TargetGroup
 from triggerwatch.core.errors import ConfigError
 from triggerwatch.core.names import name_key
-from triggerwatch.core.outbox import enqueue
+from triggerwatch.core.outbox import outbox_row
+from triggerwatch.core.upsert import upsert
 
 
 class _Row(BaseModel):
@@ -84,7 +86,6 @@ def read_target_file(path: Path) -> TargetFile:
 
 def load_targets(db: Database, data: TargetFile) -> dict[str, int]:
     """Upsert companies, target groups and scores; queue each score for the targets topic."""
-    groups = {g.target_group_id: g for g in data.target_groups}
     now = datetime.now(UTC)
     with db.session() as s:
         for c in data.companies:
@@ -92,22 +93,43 @@ def load_targets(db: Database, data: TargetFile) -> dict[str, int]:
         for g in data.target_groups:
             s.merge(TargetGroup(**g.model_dump(), updated_at=now))
         s.flush()
+        rules: dict[str, str] = {g.target_group_id: g.rule for g in data.target_groups}
+        scores: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         for sc in data.scores:
-            group = groups.get(sc.target_group_id) or s.get(TargetGroup, sc.target_group_id)
-            if group is None:
-                raise ConfigError(
-                    f"score for {sc.business_id} names unknown target group {sc.target_group_id}"
-                )
-            s.merge(CompanyScore(**sc.model_dump(), rule_path=group.rule, scored_at=now))
+            rule = rules.get(sc.target_group_id)
+            if rule is None:
+                group = s.get(TargetGroup, sc.target_group_id)
+                if group is None:
+                    raise ConfigError(
+                        f"score for {sc.business_id} names unknown target group {sc.target_group_id}"
+                    )
+                rule = rules[sc.target_group_id] = group.rule
+            scores.append({**sc.model_dump(), "rule_path": rule, "scored_at": now})
             msg = TargetScoreV1(
                 business_id=sc.business_id,
                 product_group=sc.product_group,
                 target_group_id=sc.target_group_id,
                 score=sc.score,
-                rule=group.rule,
+                rule=rule,
                 scored_at=now,
             )
-            enqueue(s, "targets", msg.key(), encode(msg), msg.key())
+            messages.append(outbox_row("targets", msg.key(), encode(msg), msg.key()))
+        # one statement each, executed with every row (a merge per score is a round trip per score)
+        upsert(
+            s,
+            CompanyScore,
+            scores,
+            ["business_id", "product_group"],
+            set_=lambda new: {
+                "target_group_id": new.target_group_id,
+                "score": new.score,
+                "rule_path": new.rule_path,
+                "scored_at": new.scored_at,
+            },
+        )
+        if messages:
+            s.execute(insert(Outbox), messages)
     return {
         "companies": len(data.companies),
         "target_groups": len(data.target_groups),

@@ -15,13 +15,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from triggerwatch.core.contracts import EVENT_NAMESPACE, AlertV1
-from triggerwatch.core.db import Database, NotificationDecision, utcnow
-from triggerwatch.notifier.sinks.base import Digest
+from triggerwatch.core.db import Database, Delivery, NotificationDecision, upsert, utcnow
+from triggerwatch.core.deliveries import DELIVERED, FAILED, statuses
+from triggerwatch.core.errors import TransientError
+from triggerwatch.notifier.dispatcher import DELIVERIES, SKIPPED
+from triggerwatch.notifier.sinks.base import Digest, DigestSink
 
 if TYPE_CHECKING:
     from triggerwatch.notifier.dispatcher import Dispatcher
+
+DIGEST_ATTEMPTS, DIGEST_RETRY_PERIOD_S = 3, 60.0
 
 
 def pending(db: Database) -> dict[str | None, list[tuple[str, int, AlertV1]]]:
@@ -87,8 +94,84 @@ async def run_digest(
             alerts=[a for _, _, a in keep],
             channels=channels_for(owner),
         )
-        outcomes = await dispatcher.deliver_digest(digest)
+        outcomes = await deliver_digest(dispatcher, digest)
         if outcomes and all(o in ("delivered", "skipped") for o in outcomes.values()):
             await run(_mark, db, [(a, r) for a, r, _ in keep], clock())
             sent.append(digest)
     return sent
+
+
+async def deliver_digest(dispatcher: Dispatcher, digest: Digest) -> dict[str, str]:
+    """Send a digest to every sink that has ``send_digest``, at once with a short retry (the job runs
+    again later); idempotent per digest and sink (its ``deliveries`` row)."""
+    outcomes: dict[str, str] = {}
+    for sink in dispatcher.sinks:
+        if not isinstance(sink, DigestSink):
+            continue
+        key = f"{digest.digest_id}:{sink.name}"
+        if (await dispatcher.db_call(statuses, [key])).get(key) == DELIVERED:
+            outcomes[sink.name] = SKIPPED
+            continue
+        attempts, error = 0, None
+        started = dispatcher.monotonic()
+
+        def wait(state: RetryCallState, started: float = started) -> float:
+            left = DIGEST_RETRY_PERIOD_S - (dispatcher.monotonic() - started)
+            return min(2.0**state.attempt_number, max(0.0, left))
+
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(TransientError),
+                stop=stop_after_attempt(DIGEST_ATTEMPTS),
+                wait=wait,
+                sleep=dispatcher.sleep,
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    await sink.send_digest(digest, key)
+        except Exception as exc:  # recorded; the digest job tries again next time
+            error = f"{type(exc).__name__}: {exc}"
+        outcome = FAILED if error else DELIVERED
+        await dispatcher.db_call(
+            _record_digest, digest.digest_id, sink.name, key, outcome, attempts, error, dispatcher.now()
+        )
+        DELIVERIES.labels(sink.name, f"digest_{outcome}").inc()
+        outcomes[sink.name] = outcome
+    return outcomes
+
+
+def _record_digest(
+    session: Session,
+    digest_id: str,
+    sink: str,
+    key: str,
+    status: str,
+    attempts: int,
+    error: str | None,
+    now: datetime,
+) -> None:
+    row = {
+        "alert_id": digest_id,
+        "sink": sink,
+        "idempotency_key": key,
+        "status": status,
+        "attempts": attempts,
+        "last_error": error[:2000] if error else None,
+        "created_at": now,
+        "delivered_at": now if status == DELIVERED else None,
+        "in_doubt": 0,
+    }
+    upsert(
+        session,
+        Delivery,
+        [row],
+        ["idempotency_key"],
+        set_=lambda new: {
+            "status": new.status,
+            "attempts": Delivery.attempts + new.attempts,
+            "last_error": new.last_error,
+            "delivered_at": new.delivered_at,
+        },
+        where=Delivery.status != DELIVERED,
+    )

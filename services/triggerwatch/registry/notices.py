@@ -136,7 +136,8 @@ def split_notices(data: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """A notices payload → ``(company, notice)`` pairs.
 
     Accepts ``{totalResults, companies: [...]}`` (v3), ``{type: fi.prh.opendata.tr, results: [...]}``
-    (tr/v1), one company object, or a list of companies; each company carries ``publicNotices``.
+    (tr/v1), one company object, a list of companies, or a list of such search pages; each company
+    carries ``publicNotices``. Anything else is an :class:`InvalidInputError`, never zero items.
     """
     if isinstance(data, dict):
         if isinstance(data.get("companies"), list):
@@ -148,7 +149,19 @@ def split_notices(data: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         else:
             raise InvalidInputError("notices payload has neither 'companies' nor 'results'")
     elif isinstance(data, list):
-        companies = data
+        companies = []
+        for n, entry in enumerate(data):
+            if isinstance(entry, dict) and isinstance(entry.get("companies"), list):
+                companies.extend(entry["companies"])  # a list of search pages
+            elif isinstance(entry, dict) and isinstance(entry.get("results"), list):
+                companies.extend(entry["results"])
+            elif isinstance(entry, dict) and "businessId" in entry:
+                companies.append(entry)
+            else:
+                raise InvalidInputError(
+                    f"notices payload entry {n} is neither a company (businessId) nor a search page "
+                    "(companies, results)"
+                )
     else:
         raise InvalidInputError(f"notices payload is a {type(data).__name__}")
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -156,6 +169,8 @@ def split_notices(data: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         if not isinstance(company, dict):
             raise InvalidInputError("a company entry is not an object")
         notices = company.get("publicNotices") or company.get("notices") or []
+        if not isinstance(notices, list):
+            raise InvalidInputError(f"the notices of a company are a {type(notices).__name__}, not a list")
         for notice in notices:
             pairs.append((company, notice))
     return pairs

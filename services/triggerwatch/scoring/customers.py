@@ -1,7 +1,10 @@
 """Customer import: CSV or Excel (openpyxl) → validated customer rows and a per-row report.
 
 Columns: ``business_id, product_group, revenue, gross_margin`` and optionally ``order_date,
-order_amount`` (one order line per row; the customer's totals are summed over its rows). Every
+order_amount`` (one order line per row; the customer's totals are summed over its rows). Finnish
+headers are accepted too (``y-tunnus, tuoteryhmä, myynti, kate, tilauspäivä, tilaussumma``), and
+dates as ISO (``2025-07-16``) or Finnish (``16.7.2025``). A CSV's encoding is detected
+(charset-normalizer: Finnish Excel saves cp1252), its delimiter sniffed (``,`` ``;`` tab). Every
 problem is reported with its row number; nothing is dropped silently:
 
 - error (row not imported): bad business ID check digit, unknown company, missing/invalid number,
@@ -12,19 +15,50 @@ problem is reported with its row number; nothing is dropped silently:
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection, Iterable, Iterator
+import io
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from charset_normalizer import from_bytes
 
 from triggerwatch.core.businessid import normalise_business_id
 from triggerwatch.core.errors import ConfigError
 
 REQUIRED = ("business_id", "product_group", "revenue", "gross_margin")
 OPTIONAL = ("order_date", "order_amount")
+# header aliases (lower case, spaces and underscores as written): Finnish and common English forms
+ALIASES = {
+    "y-tunnus": "business_id",
+    "ytunnus": "business_id",
+    "y tunnus": "business_id",
+    "business id": "business_id",
+    "tuoteryhmä": "product_group",
+    "tuoteryhma": "product_group",
+    "product group": "product_group",
+    "myynti": "revenue",
+    "liikevaihto": "revenue",
+    "kate": "gross_margin",
+    "myyntikate": "gross_margin",
+    "gross margin": "gross_margin",
+    "tilauspäivä": "order_date",
+    "tilauspvm": "order_date",
+    "päivämäärä": "order_date",
+    "pvm": "order_date",
+    "order date": "order_date",
+    "tilaussumma": "order_amount",
+    "tilauksen summa": "order_amount",
+    "order amount": "order_amount",
+}
+
+
+def column_name(header: object) -> str:
+    """A header cell → the canonical column name (``Y-tunnus`` → ``business_id``)."""
+    text = " ".join(str(header or "").replace("\ufeff", "").strip().lower().split())
+    return ALIASES.get(text, ALIASES.get(text.replace("_", " "), text))
 
 
 @dataclass(frozen=True)
@@ -88,19 +122,35 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
         wb = load_workbook(path, read_only=True, data_only=True)
         try:
             it = wb.active.iter_rows(values_only=True)  # type: ignore[union-attr]
-            header = [str(h).strip().lower() if h is not None else "" for h in next(it, ())]
+            header = [column_name(h) for h in next(it, ())]
             for values in it:
                 yield dict(zip(header, values, strict=False))
         finally:
             wb.close()
         return
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        sample = f.read(4096)
-        f.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        reader = csv.DictReader(f, dialect=dialect)
-        reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
-        yield from reader
+    text = read_text(path)
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    reader.fieldnames = [column_name(h) for h in reader.fieldnames or []]
+    yield from reader
+
+
+def read_text(path: Path) -> str:
+    """A text file in whatever encoding it was saved: UTF-8 (with or without BOM) when it decodes,
+    else the encoding charset-normalizer finds (Finnish Excel: cp1252)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(raw).best()
+    if best is None or best.encoding is None:
+        raise ConfigError(f"{path}: not a text file (no character encoding fits); save it as CSV (UTF-8)")
+    return raw.decode(best.encoding, errors="replace")
 
 
 def _number(value: Any) -> float:
@@ -115,23 +165,35 @@ def _date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value).strip()[:10])
+    text = str(value).strip()
+    if "." in text:  # Finnish: 16.7.2025 (day.month.year), optionally with a time after a space
+        day, month, year = text.split()[0].split(".")[:3]
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text[:10])
 
 
-def read_customers(path: Path, known_companies: Collection[str] | None = None) -> ImportResult:
-    """Read and validate a customer file; ``known_companies`` = business IDs in the registry."""
+def read_customers(
+    path: Path, known_companies: Collection[str] | None = None, progress: Callable[[], Any] | None = None
+) -> ImportResult:
+    """Read and validate a customer file; ``known_companies`` = business IDs in the registry;
+    ``progress()`` is called once per row read."""
     if not path.exists():
         raise ConfigError(f"{path}: no such file")
     result = ImportResult()
     seen: dict[tuple[Any, ...], int] = {}
     rows = _rows(path)
     for rowno, raw in enumerate(rows, 2):
+        if progress is not None:
+            progress()
         if all(v in (None, "") for v in raw.values()):
             continue
         result.rows_read += 1
         missing = [c for c in REQUIRED if c not in raw]
         if missing:
-            raise ConfigError(f"{path}: missing column(s) {', '.join(missing)} (need {', '.join(REQUIRED)})")
+            raise ConfigError(
+                f"{path}: missing column(s) {', '.join(missing)} (need {', '.join(REQUIRED)}, or in "
+                "Finnish y-tunnus, tuoteryhmä, myynti, kate)"
+            )
         issues = list(_validate(rowno, raw, known_companies))
         line = None
         if not any(i.severity == "error" for i in issues):

@@ -61,7 +61,8 @@ def rfm(orders: pd.DataFrame, today: date) -> pd.DataFrame:
 def profiles(
     features: pd.DataFrame, customers: pd.DataFrame, product_group: str, min_customers: int = 5
 ) -> pd.DataFrame:
-    """Industry × region × form × age band for one product group: customers and profitability."""
+    """Industry × region × form × age band for one product group: customers and profitability,
+    the highest margin rate first (the default label's notion of profitable)."""
     buyers = (
         customers[customers["product_group"] == product_group]
         .groupby("business_id")[["revenue", "gross_margin"]]
@@ -78,4 +79,4 @@ def profiles(
     seg = seg[seg["customers"] >= min_customers].copy()
     seg["margin_per_customer"] = (seg["gross_margin"] / seg["customers"]).round(2)
     seg["margin_rate"] = (seg["gross_margin"] / seg["revenue"].where(seg["revenue"] != 0)).round(3)
-    return seg.sort_values("margin_per_customer", ascending=False).reset_index(drop=True)
+    return seg.sort_values(["margin_rate", "margin_per_customer"], ascending=False).reset_index(drop=True)

@@ -1,11 +1,25 @@
-"""A synthetic demo dataset over real YTJ v3 record shapes, with a planted profitable segment.
+"""Synthetic customers and registry over real YTJ v3 record shapes, with planted profitable segments.
 
 Companies are YTJ v3 ``/companies`` items (the shape of the real Nokia record kept in
-``tests/fixtures/scoring/``: ``businessId``, ``names``, ``mainBusinessLine`` with a TOL 2008 code,
+``tests/fixtures/registry/``: ``businessId``, ``names``, ``mainBusinessLine`` with a TOL 2008 code,
 ``companyForms``, ``addresses[].postOffices[].municipalityCode``, ``registrationDate``) with valid,
-made-up business IDs. Customers buy product groups; for ``planted_group`` the customers in TOL
-section ``planted_section`` and region ``planted_region`` earn a much higher gross margin.
-``random_labels=True`` makes every margin independent of the company (nothing to find).
+made-up business IDs. The first ``customers`` companies are customers, generated as a B2B seller's
+order book would look:
+
+- **size**: a company's spend scales with a lognormal size (larger for public companies, smaller
+  for sole traders and young companies), so absolute margins are dominated by size;
+- **orders**: a BG/NBD process per customer — a relationship started 3 months to 8 years ago,
+  repeat orders at a Gamma-distributed rate (about 6 a year), and after each repeat order the
+  customer may drop out for good (Beta-distributed probability);
+- **product groups**: each customer buys each group with the same probability (buying propensity
+  carries no signal); every order line belongs to one of the customer's groups;
+- **margin rate** per customer and group: a group base rate plus noise, plus the **planted
+  effects** on the margin *rate* only: in ``planted_group`` for TOL section ``planted_section`` ×
+  region ``planted_region`` (strong, ``planted_lift``), in ``second_group`` for TOL section
+  ``second_section`` (weaker, ``second_lift``); the third group has nothing planted (noise).
+
+``random_labels=True`` removes every planted effect (nothing to find). Different seeds give
+independent data sets: ``bench/eval_scoring.py`` develops on some and keeps one held back.
 """
 
 from __future__ import annotations
@@ -43,8 +57,12 @@ class Spec:
     planted_group: str = "it-services"
     planted_section: str = "K"
     planted_region: str = "Uusimaa"
+    planted_lift: float = 0.20  # added to the margin rate in the planted industry x region
+    second_group: str = "cleaning"
+    second_section: str = "F"
+    second_lift: float = 0.11  # added to the margin rate in the second planted industry
     random_labels: bool = False
-    order_lines: bool = True
+    order_lines: bool = True  # one row per order line (with dates); else one per customer and group
 
 
 def business_ids(n: int, start: int = 2_000_000) -> list[str]:
@@ -62,10 +80,12 @@ def business_ids(n: int, start: int = 2_000_000) -> list[str]:
 def _choices(codes: Codes, spec: Spec) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     sections = sorted({s for s in codes.section_of["2008"].values() if s not in ("X", "U", "T")})
     w = np.ones(len(sections))
-    w[sections.index(spec.planted_section)] = len(sections) * 0.4  # ~30 % in the planted section
+    w[sections.index(spec.planted_section)] = len(sections) * 0.6  # ~35 % in the planted section
+    if spec.second_section in sections and spec.second_section != spec.planted_section:
+        w[sections.index(spec.second_section)] = len(sections) * 0.35  # ~20 % in the second one
     regions = sorted({name for _, name in codes.regions.values()})
     rw = np.ones(len(regions))
-    rw[regions.index(spec.planted_region)] = len(regions) * 0.8  # ~45 % in the planted region
+    rw[regions.index(spec.planted_region)] = len(regions) * 1.0  # ~50 % in the planted region
     return sections, w / w.sum(), regions, rw / rw.sum()
 
 
@@ -150,37 +170,79 @@ def records(codes: Codes, spec: Spec) -> Iterator[dict[str, Any]]:
         }
 
 
+SIZE_BY_FORM = {"OYJ": 8.0, "OY": 1.0, "Kommandiittiyhtiö": 0.4, "Yksityinen elinkeinonharjoittaja": 0.2}
+BASE_RATE = {"it-services": 0.24, "cleaning": 0.18, "office-supplies": 0.12}
+RATE_SD = 0.06  # customer-to-customer spread of the margin rate within a product group
+BUY_SHARE = 0.55  # each customer buys each product group with this probability
+
+
 def customer_lines(codes: Codes, spec: Spec, feats: pd.DataFrame | None = None) -> pd.DataFrame:
     """Order lines of the first ``spec.customers`` companies (business_id, product_group, revenue,
-    gross_margin, order_date, order_amount)."""
+    gross_margin, order_date, order_amount), or with ``order_lines=False`` one row per customer
+    and product group with the totals (no dates)."""
     feats = features(codes, spec) if feats is None else feats
     rng = np.random.default_rng(spec.seed + 2)
     cust = feats.iloc[: spec.customers]
-    planted = (
-        (cust["tol_section"] == spec.planted_section) & (cust["region"] == spec.planted_region)
-    ).to_numpy()
-    frames = []
-    for pg in PRODUCT_GROUPS:
-        in_segment = planted & (pg == spec.planted_group) & (not spec.random_labels)
-        buys = rng.random(len(cust)) < np.where(in_segment, 0.9, 0.5)
-        revenue = np.round(rng.lognormal(9, 0.6, len(cust)), 2)
-        rate = np.where(in_segment, rng.uniform(0.45, 0.6, len(cust)), rng.uniform(0.02, 0.3, len(cust)))
-        margin = np.round(revenue * rate * np.where(in_segment, 3.0, 1.0), 2)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "business_id": cust["business_id"].to_numpy()[buys],
-                    "product_group": pg,
-                    "revenue": revenue[buys],
-                    "gross_margin": margin[buys],
-                }
-            )
-        )
-    df = pd.concat(frames, ignore_index=True)
-    if spec.order_lines:
-        days = rng.integers(0, 3 * 365, len(df))
-        df["order_date"] = [(TODAY - timedelta(days=int(d))).isoformat() for d in days]
-        df["order_amount"] = df["revenue"]
+    n = len(cust)
+    section = cust["tol_section"].to_numpy()
+    region = cust["region"].to_numpy()
+    age = cust["age_years"].to_numpy(dtype=float)
+    form = cust["company_form"].map(SIZE_BY_FORM).fillna(1.0).to_numpy()
+    size = rng.lognormal(0.0, 0.9, n) * form * np.clip(age / 10, 0.3, 2.0)
+    # which product groups each customer buys (at least one), and its margin rate in each
+    groups = np.array(PRODUCT_GROUPS)
+    buys = rng.random((n, len(groups))) < BUY_SHARE
+    none = ~buys.any(axis=1)
+    buys[none, rng.integers(0, len(groups), none.sum())] = True
+    rate = np.column_stack([BASE_RATE.get(g, 0.15) + rng.normal(0, RATE_SD, n) for g in groups])
+    if not spec.random_labels:
+        strong = (section == spec.planted_section) & (region == spec.planted_region)
+        weak = section == spec.second_section
+        for j, g in enumerate(groups):
+            if g == spec.planted_group:
+                rate[strong, j] += spec.planted_lift
+            if g == spec.second_group:
+                rate[weak, j] += spec.second_lift
+    rate = np.clip(rate, 0.01, 0.9)
+    # the BG/NBD order process: first order `tenure` years ago, repeat orders at rate lam a year
+    # while alive, and after each repeat order a dropout with probability p
+    tenure = rng.uniform(0.25, 8.0, n)
+    lam = rng.gamma(2.0, 3.0, n)
+    p = rng.beta(1.0, 12.0, n)
+    opportunities = rng.poisson(lam * tenure)
+    survived = rng.geometric(p)  # repeat orders up to and including the one after which it drops
+    repeats = np.minimum(opportunities, survived)
+    # repeat order times: the earliest `repeats` of `opportunities` uniform times in (0, tenure)
+    who = np.repeat(np.arange(n), opportunities)
+    draws = pd.DataFrame({"c": who, "t": rng.uniform(0, 1, len(who)) * tenure[who]})
+    draws = draws.sort_values(["c", "t"], kind="stable")
+    rank = np.arange(len(draws)) - np.repeat(np.r_[0, np.cumsum(opportunities)[:-1]], opportunities)
+    kept = draws[rank < repeats[draws["c"].to_numpy()]]
+    owner = np.r_[np.arange(n), kept["c"].to_numpy()]  # every customer's first order at t = 0
+    when = np.r_[np.zeros(n), kept["t"].to_numpy()]
+    bought = np.flatnonzero(buys.ravel())
+    per_customer = buys.sum(axis=1)
+    pick = (rng.random(len(owner)) * per_customer[owner]).astype(int)
+    start = np.r_[0, np.cumsum(per_customer)[:-1]]
+    flat = bought[start[owner] + pick]
+    group_index = flat % len(groups)
+    amount = np.round(size[owner] * rng.lognormal(7.0, 0.5, len(owner)), 2)
+    line_rate = np.clip(rate[owner, group_index] + rng.normal(0, 0.02, len(owner)), 0.0, 0.95)
+    df = pd.DataFrame(
+        {
+            "business_id": cust["business_id"].to_numpy()[owner],
+            "product_group": groups[group_index],
+            "revenue": amount,
+            "gross_margin": np.round(amount * line_rate, 2),
+        }
+    )
+    if not spec.order_lines:
+        return df.groupby(["business_id", "product_group"], as_index=False, sort=False)[
+            ["revenue", "gross_margin"]
+        ].sum()
+    days = ((tenure[owner] - when) * 365.25).astype(int)
+    df["order_date"] = [(TODAY - timedelta(days=int(d))).isoformat() for d in days]
+    df["order_amount"] = df["revenue"]
     return df
 
 

@@ -8,15 +8,21 @@ prospects in the leaf).
 
 from __future__ import annotations
 
-import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from triggerwatch.scoring.clv import COLUMNS as CLV_COLUMNS
+from triggerwatch.scoring.clv import customer_values
+from triggerwatch.scoring.explain import group_id
 from triggerwatch.scoring.features import Codes
-from triggerwatch.scoring.model import GroupModel, train_all
+from triggerwatch.scoring.labels import DEFAULT_LABEL
+from triggerwatch.scoring.model import GroupModel, Leaf, train_all
+from triggerwatch.scoring.offers import OFFER_COLUMNS, next_best_offers
 
 
 @dataclass
@@ -68,14 +74,29 @@ class ScoringResult:
     groups: dict[str, list[TargetGroupRow]]  # product group -> target groups, best first
     scores: pd.DataFrame  # business_id, product_group, target_group_id, score, rule_path
     trained_at: datetime
+    # existing customers: cross-sell offers of the publishable models, and lifetime values
+    offers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFER_COLUMNS))
+    values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CLV_COLUMNS))
+    value_models: dict[str, Any] = field(default_factory=dict)
 
 
-def group_id(product_group: str, rule: str) -> str:
-    return f"{product_group}:{hashlib.sha1(rule.encode()).hexdigest()[:10]}"
+def confident_rate(leaf: Leaf, z: float = 1.96) -> float:
+    """The lower bound of the Wilson 95 % interval of the leaf's good-customer rate: target groups
+    are ranked by the rate they surely have, so a large leaf at 60 % outranks a leaf of five at 80 %."""
+    n, p = leaf.train_size, leaf.positive_rate
+    if n == 0:
+        return 0.0
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - margin) / (1 + z * z / n)
 
 
 def prospects(data: Dataset, product_group: str) -> pd.DataFrame:
-    return data.features[~data.features.index.isin(list(data.not_prospects(product_group)))]
+    # positions by the index's hash table: ``Index.isin`` on Arrow strings builds a scalar per value
+    keep = np.ones(len(data.features), dtype=bool)
+    found = data.features.index.get_indexer(pd.Index(list(data.not_prospects(product_group))))
+    keep[found[found >= 0]] = False
+    return data.features[keep]
 
 
 def score_prospects(
@@ -99,7 +120,8 @@ def score_prospects(
                 size=int(sizes.get(leaf.leaf_id, 0)),
             )
         )
-    groups.sort(key=lambda g: (-g.expected_value, -g.score))
+    leaves = model.leaves
+    groups.sort(key=lambda g: (-confident_rate(leaves[g.leaf_id]), -g.score, -g.expected_value))
     by_leaf = {g.leaf_id: g for g in groups}
     scores = pd.DataFrame(
         {
@@ -118,17 +140,34 @@ def score_prospects(
 
 
 def run(
-    data: Dataset, codes: Codes, *, seed: int = 0, top_share: float = 0.2, progress: Any = None
+    data: Dataset,
+    codes: Codes,
+    *,
+    seed: int = 0,
+    top_share: float = 0.2,
+    label: str = DEFAULT_LABEL,
+    today: date | None = None,
+    progress: Any = None,
 ) -> ScoringResult:
     """Train every product group's model and score every prospect."""
     models, refused = train_all(
-        data.features, data.customers, codes, seed=seed, top_share=top_share, progress=progress
+        data.features,
+        data.customers,
+        codes,
+        seed=seed,
+        top_share=top_share,
+        label=label,
+        orders=data.orders,
+        today=today,
+        progress=progress,
     )
     groups: dict[str, list[TargetGroupRow]] = {}
     frames = []
     for pg, model in models.items():
         groups[pg], scores = score_prospects(model, prospects(data, pg))
         frames.append(scores)
+        if progress is not None:
+            progress()
     scores = (
         pd.concat(frames, ignore_index=True)
         if frames
@@ -143,7 +182,10 @@ def run(
             ]
         )
     )
-    return ScoringResult(models, refused, groups, scores, datetime.now(UTC))
+    publishable = {pg: m for pg, m in models.items() if m.better_than_baseline}
+    offers = next_best_offers(publishable, data.features, data.customers, data.known_customers)
+    values, value_models = customer_values(data.customers, data.orders, today or datetime.now(UTC).date())
+    return ScoringResult(models, refused, groups, scores, datetime.now(UTC), offers, values, value_models)
 
 
 def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
@@ -152,15 +194,24 @@ def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
     for pg, model in sorted(result.models.items()):
         m = model.metrics
         out["product_groups"][pg] = {
+            "label": model.label,
+            "ranking_model": model.kind,
             "auc": round(m.auc, 4),
             "precision_at_10pct": round(m.precision_at_10pct, 4),
             "lift_top_decile": round(m.lift_top_decile, 4),
+            "lift_deciles": [round(v, 3) for v in m.lift_deciles],
             "base_rate": round(m.base_rate, 4),
             "baseline": {
                 "auc": round(model.baseline.auc, 4),
                 "precision_at_10pct": round(model.baseline.precision_at_10pct, 4),
                 "lift_top_decile": round(model.baseline.lift_top_decile, 4),
             },
+            "candidates": {
+                k: {"auc": round(c.auc, 4), "lift_top_decile": round(c.lift_top_decile, 4)}
+                for k, c in model.candidates.items()
+            },
+            "repeated_splits": model.repeated.as_dict(),
+            "explanation_fidelity": model.fidelity,
             "better_than_baseline": model.better_than_baseline,
             "verdict": model.verdict(),
             "params": model.params,
@@ -168,6 +219,33 @@ def evaluation(result: ScoringResult, top: int = 5) -> dict[str, Any]:
             "n_test": m.n_test,
             "top_target_groups": [g.as_dict() for g in result.groups[pg][:top]],
         }
+    offers, values = result.offers, result.values
+    out["existing_customers"] = {
+        "customers": len(values),
+        "offers": len(offers),
+        "offers_by_product_group": {
+            str(k): int(v) for k, v in offers["product_group"].value_counts().items()
+        },
+        "lifetime_value": {
+            "models": {str(k): int(v) for k, v in values["model"].value_counts().items()},
+            "total_clv": round(float(values["clv"].sum()), 2),
+            "fits": result.value_models,
+        },
+        "top_customers": [
+            {
+                "business_id": r.business_id,
+                "clv": r.clv,
+                "clv_low": r.clv_low,
+                "clv_high": r.clv_high,
+                "model": r.model,
+                "best_offer": best_offer.get(r.business_id),
+            }
+            for best_offer in [
+                offers[offers["rank"] == 1].set_index("business_id")["product_group"].to_dict()
+            ]
+            for r in values.head(top).itertuples(index=False)
+        ],
+    }
     return out
 
 

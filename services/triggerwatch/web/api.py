@@ -27,6 +27,7 @@ from triggerwatch.web.ops_queries import (
     dead_letter_counts,
     delivery_stats,
     source_statuses,
+    stalled_stages,
 )
 from triggerwatch.web.queries import (
     CSV_COLUMNS,
@@ -205,6 +206,7 @@ def ops_summary(ctx: Ctx, _: Annotated[Principal, Depends(api_role(auth.OPS_VIEW
             "deliveries": [{"sink": a, "status": b, "n": c} for a, b, c in delivery_stats(s)],
             "daily": [{"day": a, "events": b, "alerts": c} for a, b, c in daily_counts(s, now)],
             "scores": readiness(s).as_dict(),  # no scores: nothing can alert, and what to do
+            "stalled": stalled_stages(s, now, ctx.stall_after_s),
         }
 
 
@@ -253,7 +255,8 @@ def replay(
         result = replay_dead_letter(s, d, body.event if body else None, actor=who.actor)
     if result.error:  # the refusal is audited (committed above), so it is an answer, not an exception
         return JSONResponse({"detail": result.error}, status_code=422)
-    return {"dead_letter_id": dead_letter_id, "event_id": result.event_id, "queued": True}
+    what = "delivery" if result.what == "delivery" else "event_id"  # a delivery: its idempotency key
+    return {"dead_letter_id": dead_letter_id, what: result.event_id, "queued": True}
 
 
 @router.post("/dead-letters/{dead_letter_id}/dismiss", tags=["dead letters"])

@@ -64,13 +64,15 @@ def create_app(
         rules=ruleset.model_dump(mode="json"),  # read-only: what the worker applies
         stream_services=tuple(settings.stream_services()),
         ruleset=ruleset,
+        stall_after_s=settings.stall_after_s,
     )
     registry = CollectorRegistry()
-    registry.register(DatabaseMetrics(web.db, web.expected, clock))  # type: ignore[arg-type]
+    registry.register(DatabaseMetrics(web.db, web.expected, clock, settings.stall_after_s))  # type: ignore[arg-type]
     run_watch = settings.silent_check_interval_s > 0 if silence_watch is None else silence_watch
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ui.warm_up()  # scoring's offers for the company page, imported in the background
         watch = SilenceWatch(web.db, web.expected, settings.silent_check_interval_s or 60.0, clock)
         if run_watch:
             watch.start()

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from triggerwatch.core.contracts import EventKind, TriggerEventV1, decode_event, encode
 from triggerwatch.core.db import DeadLetter, DeadLetterAction, utcnow
+from triggerwatch.core.deliveries import STAGE as DELIVERY_STAGE
+from triggerwatch.core.deliveries import requeue_dead_letter
 from triggerwatch.core.errors import InvalidInputError
 from triggerwatch.core.outbox import enqueue
 
@@ -38,8 +40,9 @@ class ReplayRefused(ValueError):
 
 @dataclass(frozen=True)
 class ReplayResult:
-    event_id: str | None
+    event_id: str | None  # the event queued again; for a delivery's dead letter, its idempotency key
     error: str | None = None
+    what: str = "event"  # "event", or "delivery": a given-up delivery queued again
 
 
 def raw_text(dl: DeadLetter) -> str:
@@ -128,7 +131,10 @@ def replay_dead_letter(
     session: Session, dl: DeadLetter, corrected: dict[str, Any] | str | None, *, actor: str
 ) -> ReplayResult:
     """Queue the dead letter's event (or its correction) on the events topic, or refuse; audited
-    either way (the refusal too, with its reason)."""
+    either way (the refusal too, with its reason). A given-up delivery's dead letter (stage
+    ``delivery``) queues that delivery again, as it was."""
+    if dl.stage == DELIVERY_STAGE:
+        return _replay_delivery(session, dl, corrected, actor=actor)
     try:
         event = replayable_event(dl, corrected)
     except ReplayRefused as exc:
@@ -147,6 +153,22 @@ def replay_dead_letter(
         payload=body.decode() if corrected is not None else None,
     )
     return ReplayResult(event.event_id)
+
+
+def _replay_delivery(
+    session: Session, dl: DeadLetter, corrected: dict[str, Any] | str | None, *, actor: str
+) -> ReplayResult:
+    if corrected is not None:
+        reason = "a given-up delivery is sent again as it was; it takes no correction"
+    else:
+        key = requeue_dead_letter(session, dl, utcnow())
+        if key is not None:
+            dl.dismissed_at = None
+            _audit(session, dl, REPLAYED, actor, detail=f"delivery {key} queued again")
+            return ReplayResult(key, what="delivery")
+        reason = "this delivery is not given up (any more): nothing to replay"
+    _audit(session, dl, REFUSED, actor, detail=reason)
+    return ReplayResult(None, reason, what="delivery")
 
 
 def dismiss_dead_letter(session: Session, dl: DeadLetter, *, actor: str, reason: str) -> None:

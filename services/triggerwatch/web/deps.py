@@ -38,6 +38,7 @@ class WebContext:
     rules: dict[str, Any] = field(default_factory=dict)  # the rules the worker applies (read-only)
     stream_services: Sequence[tuple[str, str]] = ()  # (name, /metrics URL): worker, notifier
     ruleset: RuleSet | None = None  # the same rules as a model: names of product groups, texts
+    stall_after_s: float = 300.0  # a stage whose oldest waiting item waited this long is stalled
 
 
 def context(request: Request) -> WebContext:

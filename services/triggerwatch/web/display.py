@@ -118,6 +118,21 @@ class Display:
             return f"{amount} päästä" if self.fi else f"in {amount}"
         return f"{amount} sitten" if self.fi else f"{amount} ago"
 
+    # -- numbers ---------------------------------------------------------------------------------
+
+    def money(self, value: float | None) -> str:
+        """A sum as people write it: ``12 300`` (Finnish, a narrow space) or ``12,300``."""
+        if value is None:
+            return "—"
+        text = f"{value:,.0f}"
+        return text.replace(",", "\u202f") if self.fi else text
+
+    def percent(self, value: float | None) -> str:
+        """``0.42`` → ``42 %`` (Finnish puts a space before the sign) or ``42%``."""
+        if value is None:
+            return "—"
+        return f"{value * 100:.0f}\u00a0%" if self.fi else f"{value * 100:.0f}%"
+
     # -- names -----------------------------------------------------------------------------------
 
     def kind(self, code: str | None) -> str:

@@ -1,4 +1,5 @@
-"""``/health`` (the process answers), ``/ready`` (the database answers) and ``/metrics``."""
+"""``/health`` (the process answers), ``/ready`` (the database answers and no stage is stalled) and
+``/metrics``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import text
 
 from triggerwatch.web import auth
 from triggerwatch.web.auth import Principal
-from triggerwatch.web.deps import Db, api_role
+from triggerwatch.web.deps import Ctx, api_role
+from triggerwatch.web.ops_queries import stalled_stages
 
 router = APIRouter()
 VERSION = version("triggerwatch")
@@ -24,12 +26,17 @@ def health() -> dict[str, Any]:
 
 
 @router.get("/ready")
-def ready(db: Db) -> Response:
+def ready(ctx: Ctx) -> Response:
+    """503 when the database does not answer, or when a stage of the pipeline is stalled (its oldest
+    waiting item has waited ``TRIGGERWATCH_STALL_AFTER_S``): relay, worker or notifier."""
     try:
-        with db.session() as s:
+        with ctx.db.session() as s:
             s.execute(text("SELECT 1"))
+            stalled = stalled_stages(s, ctx.clock(), ctx.stall_after_s)
     except Exception as exc:
         return JSONResponse({"status": "not_ready", "database": repr(exc)}, status_code=503)
+    if stalled:
+        return JSONResponse({"status": "stalled", "stalled": stalled}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 

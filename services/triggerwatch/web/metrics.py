@@ -22,7 +22,8 @@ from triggerwatch.core.db import (
     Outbox,
     utcnow,
 )
-from triggerwatch.web.watchdog import is_silent
+from triggerwatch.web.ops_queries import stalled_stages
+from triggerwatch.web.watchdog import is_failing, is_silent
 
 
 class DatabaseMetrics:
@@ -33,10 +34,12 @@ class DatabaseMetrics:
         db: Database,
         expected_intervals: dict[str, float] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        stall_after_s: float = 300.0,
     ) -> None:
         self.db = db
         self.expected_intervals = expected_intervals or {}
         self.clock = clock
+        self.stall_after_s = stall_after_s
 
     def _latency(self, s: Session) -> HistogramMetricFamily:
         rows = s.execute(
@@ -92,6 +95,26 @@ class DatabaseMetrics:
                 failures.add_metric([sink], float(n_failed or 0))
             yield attempts
             yield failures
+            in_doubt = GaugeMetricFamily(
+                "triggerwatch_delivery_in_doubt_stored",
+                "Attempts sent again because their notifier died mid-send (each a possible duplicate "
+                "at a sink that does not deduplicate by key)",
+                labels=["sink"],
+            )
+            for sink, n in s.execute(
+                select(Delivery.sink, func.sum(Delivery.in_doubt)).group_by(Delivery.sink)
+            ):
+                in_doubt.add_metric([sink], float(n or 0))
+            yield in_doubt
+            stalled = stalled_stages(s, self.clock(), self.stall_after_s)
+            stage_stalled = GaugeMetricFamily(
+                "triggerwatch_stage_stalled",
+                "1 when the stage's oldest waiting item has waited past TRIGGERWATCH_STALL_AFTER_S",
+                labels=["stage"],
+            )
+            for stage in ("relay", "worker", "notifier"):
+                stage_stalled.add_metric([stage], 1.0 if stage in stalled else 0.0)
+            yield stage_stalled
 
             yield self._latency(s)
 
@@ -117,7 +140,9 @@ class DatabaseMetrics:
                 labels=["source"],
             )
             errors = GaugeMetricFamily(
-                "triggerwatch_source_failing", "1 when the last poll failed", labels=["source"]
+                "triggerwatch_source_failing",
+                "1 when the last poll failed, or dead-lettered new items while storing the rest",
+                labels=["source"],
             )
             silent = GaugeMetricFamily(
                 "triggerwatch_source_silent",
@@ -131,10 +156,7 @@ class DatabaseMetrics:
                     silent.add_metric([row.source], 1.0 if flag else 0.0)
                 if row.last_success_at:
                     last.add_metric([row.source], row.last_success_at.timestamp())
-                failing = bool(
-                    row.last_error_at and (not row.last_success_at or row.last_error_at > row.last_success_at)
-                )
-                errors.add_metric([row.source], 1.0 if failing else 0.0)
+                errors.add_metric([row.source], 1.0 if is_failing(row) else 0.0)
             yield last
             yield errors
             yield silent

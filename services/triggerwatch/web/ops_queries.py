@@ -23,7 +23,8 @@ from triggerwatch.core.db import (
     Outbox,
     SourceCheck,
 )
-from triggerwatch.web.watchdog import is_silent
+from triggerwatch.core.deliveries import stalled as stalled_deliveries
+from triggerwatch.web.watchdog import is_failing, is_silent
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,7 @@ def source_statuses(
         st = states.get(name)
         exp = expected.get(name)
         silent, age = is_silent(st, exp, now)
-        failing = bool(
-            st and st.last_error_at and (not st.last_success_at or st.last_error_at > st.last_success_at)
-        )
+        failing = is_failing(st)
         out.append(
             SourceStatus(
                 source=name,
@@ -108,6 +107,29 @@ def backlog(session: Session) -> dict[str, int]:
             session.scalar(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))) or 0
         ),
     }
+
+
+def stalled_stages(session: Session, now: datetime, after_s: float) -> dict[str, str]:
+    """The stages whose oldest waiting item has waited longer than ``after_s``: stage → what waits.
+    A sink's outage is not a stall (its deliveries are due later); a stopped notifier is."""
+    cutoff = now - timedelta(seconds=after_s)
+    stalled: dict[str, str] = {}
+    outbox = session.scalar(
+        select(func.count())
+        .select_from(Outbox)
+        .where(Outbox.published_at.is_(None), Outbox.created_at < cutoff)
+    )
+    if outbox:
+        stalled["relay"] = f"{outbox} outbox row(s) unpublished for over {after_s:g}s"
+    events = session.scalar(
+        select(func.count()).select_from(Event).where(Event.processed_at.is_(None), Event.created_at < cutoff)
+    )
+    if events:
+        stalled["worker"] = f"{events} event(s) unprocessed for over {after_s:g}s"
+    due = stalled_deliveries(session, now, after_s)
+    if due:
+        stalled["notifier"] = f"{due} delivery(ies) due and not attempted for over {after_s:g}s"
+    return stalled
 
 
 def dead_letter_counts(session: Session) -> list[tuple[str, str, int, int]]:

@@ -283,8 +283,8 @@ def alert_counts(session: Session, f: AlertFilters) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     def add(q: Select[Any], sign: int) -> None:
-        q = q.with_only_columns(Alert.priority_rank, func.count()).group_by(Alert.priority_rank)
-        for rank, n in session.execute(q).tuples():
+        by_rank = q.with_only_columns(Alert.priority_rank, func.count()).group_by(Alert.priority_rank)
+        for rank, n in session.execute(by_rank).tuples():
             priority = PRIORITY_OF_RANK.get(int(rank), "other")
             counts[priority] = counts.get(priority, 0) + sign * int(n)
 

@@ -7,6 +7,7 @@ session on the server. Every POST carries the session's CSRF token.
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -40,6 +41,7 @@ from triggerwatch.web.ops_queries import (
     delivery_problems,
     source_checks,
     source_statuses,
+    stalled_stages,
 )
 from triggerwatch.web.queries import (
     AlertFilters,
@@ -261,13 +263,34 @@ def company_page(
     who: Annotated[Principal, Depends(page_role(auth.READ_COMPANIES))],
     before: str | None = None,
 ) -> HTMLResponse:
-    """Profile, scores and one page of the timeline; "do not contact" when the company is in the
-    objection register, and timeline items naming an objected company or person withheld."""
+    """Profile, what to offer (an existing customer: next-best-offers and lifetime value; a
+    prospect: its product groups ranked), scores and one page of the timeline; "do not contact"
+    when the company is in the objection register, and timeline items naming an objected company or
+    person withheld."""
     with db.session() as s:
         profile = company_profile(s, business_id, before=before or None)
+        offers = company_offers(s, business_id) if profile is not None else None
     if profile is None:
         raise HTTPException(404, "no such company")
-    return render(request, "company.html", who, c=profile)
+    return render(request, "company.html", who, c=profile, offers=offers)
+
+
+def company_offers(session: Any, business_id: str) -> dict[str, Any]:
+    """Scoring's answer to "what to offer this company" (``scoring.offers.offers_for_company``).
+    Imported on first use: scoring brings pandas and scikit-learn (seconds to import), which the
+    rest of the web service does not need; ``warm_up`` loads it in the background at start."""
+    from triggerwatch.scoring.offers import offers_for_company
+
+    return offers_for_company(session, business_id).as_dict()
+
+
+def warm_up() -> None:
+    """Import scoring's offers module in the background, so the first company page does not wait."""
+
+    def load() -> None:
+        import triggerwatch.scoring.offers  # noqa: F401
+
+    threading.Thread(target=load, name="warm-up-offers", daemon=True).start()
 
 
 @router.get("/ui/target-groups")
@@ -306,6 +329,8 @@ def ops_page(
             "check_status": CHECK_STATUS,
             "check_mode": CHECK_MODE,
             "delivery_status": DELIVERY_STATUS,
+            "replayed_what": request.query_params.get("what", "event"),
+            "stalled": stalled_stages(s, now, ctx.stall_after_s),
         }
     return render(request, "ops.html", who, **page)
 
@@ -369,7 +394,8 @@ def replay_page(
             return dead_letter_page(
                 request, who, d, s, error=result.error, correction=event or None, status=422
             )
-    return RedirectResponse(f"/ui/ops?replayed={result.event_id}", status_code=303)
+    query = urlencode({"replayed": result.event_id, "what": result.what})
+    return RedirectResponse(f"/ui/ops?{query}", status_code=303)
 
 
 @router.post("/ui/dead-letters/{dead_letter_id}/dismiss", response_model=None)

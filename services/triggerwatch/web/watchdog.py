@@ -38,6 +38,14 @@ def is_silent(
     return age > expected, age
 
 
+def is_failing(state: CollectorState | None) -> bool:
+    """The last poll failed (fetch, store) or dead-lettered new items or pages while storing the
+    rest (then ``last_error_at == last_success_at``); a clean poll clears ``last_error``."""
+    if state is None or state.last_error is None or state.last_error_at is None:
+        return False
+    return state.last_success_at is None or state.last_error_at >= state.last_success_at
+
+
 def _episode_key(state: CollectorState) -> str:
     ref = state.last_success_at or state.last_run_at
     return ref.isoformat() if ref else "never"

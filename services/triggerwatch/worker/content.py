@@ -28,13 +28,36 @@ class CompanyFacts:
 
 @dataclass(frozen=True, slots=True)
 class GroupScore:
-    """A company's score in one product group, with the target group that explains it."""
+    """A company's score in one product group, with the target group that explains it; for an
+    existing customer, its cross-sell offer of the group (``customer_offers``)."""
 
     product_group: str
     score: float
     target_group_id: str
     rule: str
     rule_fi: str | None
+    cross_sell: bool = False  # an existing customer's next-best-offer, not a prospect's score
+    offer_rank: int | None = None  # 1: what to offer this customer first
+    adoption_rate: float | None = None  # share of similar customers that buy the group
+    expected_margin: float | None = None  # adoption x similar buyers' mean margin
+
+
+def cross_sell_texts(score: GroupScore) -> tuple[str, str, str, str]:
+    """A cross-sell's recommended offer and the sentence it adds to the next step (en, fi)."""
+    pg = score.product_group
+    share = f"{score.adoption_rate:.0%}" if score.adoption_rate is not None else None
+    margin = f"{score.expected_margin:,.0f}".replace(",", " ") if score.expected_margin is not None else None
+    en = f"Existing customer: offer {pg} as a cross-sell"
+    fi = f"Nykyinen asiakas: tarjoa lisämyyntinä {pg}"
+    if share is not None:  # Finnish puts a space before the per cent sign
+        en += f" ({share} of similar customers buy it"
+        fi += f" ({share.replace('%', ' %')} samankaltaisista asiakkaista ostaa sitä"
+        if margin is not None:
+            en += f"; expected margin {margin}"
+            fi += f"; odotettu kate {margin}"
+        en += ")"
+        fi += ")"
+    return f"cross-sell: {pg}", f"lisämyynti: {pg}", en + ".", fi + "."
 
 
 SOURCE_CONFIDENCE = 0.6  # one source; n independent sources: 1 - (1 - 0.6)^n
@@ -212,8 +235,20 @@ def build_alert(
     facts, extra_en, extra_fi = facts_for(event, now, subject)
     if match.relevance != "any":
         facts["relevance"] = match.relevance
-    next_en = " ".join(p for p in (rule.next_step.en.format(**fmt), extra_en) if p)
-    next_fi = " ".join(p for p in (rule.next_step.fi.format(**fmt), extra_fi) if p)
+    offer = score.product_group
+    cross_en = cross_fi = ""
+    if score.cross_sell:
+        offer_en, offer_fi, cross_en, cross_fi = cross_sell_texts(score)
+        offer = offer_fi if lang == "fi" else offer_en
+        facts["offer"] = "cross-sell"
+        if score.offer_rank is not None:
+            facts["offer_rank"] = str(score.offer_rank)
+        if score.adoption_rate is not None:
+            facts["adoption_rate"] = f"{score.adoption_rate:.4f}"
+        if score.expected_margin is not None:
+            facts["expected_margin"] = f"{score.expected_margin:.2f}"
+    next_en = " ".join(p for p in (cross_en, rule.next_step.en.format(**fmt), extra_en) if p)
+    next_fi = " ".join(p for p in (cross_fi, rule.next_step.fi.format(**fmt), extra_fi) if p)
     facts["next_step_en"], facts["next_step_fi"] = next_en, next_fi
     owner = rules.routing.owner(
         score.product_group,
@@ -244,7 +279,7 @@ def build_alert(
                 "target_group_rule": score.rule_fi if lang == "fi" and score.rule_fi else score.rule,
                 "next_step": next_fi if lang == "fi" else next_en,
             },
-            "recommended_offer": score.product_group,
+            "recommended_offer": offer,
             # the event's own evidence as it is; else its source link, validated with the alert
             "evidence": event.evidence or [source_link(event)],
             "routing": {"owner": owner, "channels": rules.routing.channels(owner)},

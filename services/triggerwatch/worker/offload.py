@@ -11,7 +11,8 @@ The child owns its own database connection, rules and name index; it returns pla
 :class:`~triggerwatch.worker.outcome.Emitted` values (bytes to send, labels to count), and the
 worker counts the metrics (a child's Prometheus registry is never scraped). If the child dies,
 ``process`` raises ``BrokenProcessPool``: the worker exits without committing, and a restarted
-worker processes the batch again (at-least-once; every effect is idempotent).
+worker processes the batch again (at-least-once; every effect is idempotent). If the worker dies,
+however it dies, the child dies with it (:func:`die_with_parent`): no orphan goes on writing.
 
 Either runner processes batches one after another in submission order, retrying a batch on a
 database error; after a batch has failed for good no later batch is processed.
@@ -20,9 +21,15 @@ database error; after a batch has failed for good no later batch is processed.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -56,6 +63,7 @@ def make_processor(settings: WorkerSettings, db: Database | None = None) -> Proc
 
 
 RETRIES = 8  # a locked or briefly unreachable database: retried, then the worker crashes
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class OrderedProcessing:
@@ -107,8 +115,30 @@ class ThreadRunner:
 _CHILD: OrderedProcessing | None = None
 
 
-def _child_init(settings: WorkerSettings) -> None:
+def die_with_parent(parent_pid: int, *, check_interval_s: float = 1.0) -> None:
+    """Make this (child) process end when ``parent_pid`` does, however the parent ends (SIGKILL too):
+    Linux delivers SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
+    second line, a daemon thread checks every ``check_interval_s`` that the parent is still ours.
+    An orphaned child would go on writing alerts that no one sends, with no health page left."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(70)
+
+    def watch() -> None:
+        while True:
+            time.sleep(check_interval_s)
+            if os.getppid() != parent_pid:
+                os._exit(70)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _child_init(settings: WorkerSettings, parent_pid: int) -> None:
     global _CHILD
+    die_with_parent(parent_pid)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -135,7 +165,7 @@ class ProcessRunner:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_child_init,
-            initargs=(settings,),
+            initargs=(settings, os.getpid()),
         )
 
     def process(self, raws: Sequence[bytes]) -> Awaitable[list[Emitted]]:

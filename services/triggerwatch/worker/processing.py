@@ -6,8 +6,10 @@ For a batch of raw event payloads, in one database transaction:
 2. persist the event (idempotent: the id is deterministic);
 3. resolve the company: business ID, else the injected :class:`NameResolver` (default: an exact
    name-key match in the company table);
-4. join with the company's target-group scores (every product group it scores for);
-5. apply the rules: kind and product group, relevance filter, minimum score, freshness,
+4. join with the company's target-group scores (every product group it scores for) and, when a
+   rule's ``audience`` takes in existing customers, an existing customer's next-best-offers
+   (``customer_offers``: a cross-sell);
+5. apply the rules: kind, product group and audience, relevance filter, minimum score, freshness,
    per-company cooldown;
 6. dedup and corroborate: an event with a ``dedup_key`` already alerted (a twin, an edited item)
    joins that alert silently; an event from *another source* about the same real-world event
@@ -42,6 +44,7 @@ from triggerwatch.core.db import (
     AlertKey,
     Company,
     CompanyScore,
+    CustomerOffer,
     Database,
     Event,
     JSONText,
@@ -97,6 +100,21 @@ _SCORES = (
     .join(TargetGroup, TargetGroup.target_group_id == CompanyScore.target_group_id)
     .where(CompanyScore.business_id.in_(bindparam("bids", expanding=True)))
     .order_by(CompanyScore.score.desc())
+)
+_OFFERS = (
+    select(
+        CustomerOffer.business_id,
+        CustomerOffer.product_group,
+        CustomerOffer.score,
+        CustomerOffer.target_group_id,
+        CustomerOffer.rule,
+        CustomerOffer.rule_fi,
+        CustomerOffer.rank,
+        CustomerOffer.adoption_rate,
+        CustomerOffer.expected_margin,
+    )
+    .where(CustomerOffer.business_id.in_(bindparam("bids", expanding=True)))
+    .order_by(CustomerOffer.rank)
 )
 _KEYS = select(AlertKey.key, AlertKey.alert_id).where(
     AlertKey.key.in_(bindparam("keys", expanding=True)), AlertKey.created_at >= bindparam("since")
@@ -232,6 +250,13 @@ class Processor:
         ctx.objections = ObjectionRegister.load(session, business_ids=known)
         for bid, pg, score, tg_id, rule, rule_fi in session.execute(_SCORES, {"bids": known}).tuples():
             ctx.scores.setdefault(bid, []).append(GroupScore(pg, score, tg_id, rule, rule_fi))
+        if self.rules.reaches_customers:  # existing customers' cross-sell offers, best first
+            for bid, pg, score, tg_id, rule, rule_fi, rank, adoption, margin in session.execute(
+                _OFFERS, {"bids": known}
+            ).tuples():
+                ctx.scores.setdefault(bid, []).append(
+                    GroupScore(pg, score, tg_id, rule, rule_fi, True, rank, adoption, margin)
+                )
         candidate_ids: list[str] = []
         candidate_keys: list[str] = []
         for e in events:
@@ -380,7 +405,7 @@ class Processor:
         kind = str(event.kind)  # a StrEnum's str() is its value (faster than .value)
         for score in ctx.scores.get(company.business_id, []):
             pg = score.product_group
-            match = self.rules.match(event.kind, pg, event.attributes, event.title)
+            match = self.rules.match(event.kind, pg, event.attributes, event.title, customer=score.cross_sell)
             if match is None or score.score < match.rule.min_score:
                 continue
             alert_id = self._alert_id(ctx, event, subject, pg)

@@ -7,7 +7,9 @@
 * :class:`~triggerwatch.core.errors.PermanentDeliveryError` — refused for good; never retried.
 
 The ``idempotency_key`` is stable for one alert and sink (``"<alert_id>:<sink>"``); sinks pass it on
-where the receiver can deduplicate (CRM ``Idempotency-Key`` header, e-mail ``Message-ID``).
+where the receiver can deduplicate (CRM ``Idempotency-Key`` header, the Dynamics record id, e-mail
+``Message-ID``). A sink whose receiver deduplicates by it says so with ``keyed = True``: sending a
+delivery again (after a crash left it in doubt) then changes nothing at the receiver.
 
 Every sink can be closed (``aclose``: a no-op where nothing is held open); a sink that also sends
 digests is a :class:`DigestSink`.

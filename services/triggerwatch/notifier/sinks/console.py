@@ -23,6 +23,7 @@ def console_header(alert: AlertV1) -> str:
 
 class ConsoleSink:
     name = "console"
+    keyed = False  # no deduplication by key at the receiver: a re-send after a crash is a duplicate
 
     def __init__(self, *, language: str | None = None, stream: TextIO | None = None) -> None:
         self.language = language

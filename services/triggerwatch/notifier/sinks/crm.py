@@ -65,6 +65,7 @@ def encode_body(alert: AlertV1) -> bytes:
 
 class CrmSink:
     name = "crm"
+    keyed = True  # the receiver deduplicates by the Idempotency-Key header
 
     def __init__(
         self,

@@ -4,21 +4,25 @@
    ``https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token``, scope
    ``https://<org>.crm.dynamics.com/.default``), cached until shortly before it expires;
 2. ``GET {api}/accounts?$select=accountid&$filter=<business_id_field> eq '<business id>'``;
-3. ``POST {api}/tasks`` (or ``annotations``) bound to the account
-   (``regardingobjectid_account@odata.bind`` / ``objectid_account@odata.bind``) and assigned to the
-   owning rep's Dynamics user (``ownerid@odata.bind: /systemusers(<id>)``, from the rules file's
-   ``routing.reps.<rep>.dynamics_systemuser_id``); a rep without one leaves the record with the
-   application user, and the description names the rep either way.
+3. ``PATCH {api}/tasks(<id>)`` (or ``annotations(<id>)``) with ``If-None-Match: *``, bound to the
+   account (``regardingobjectid_account@odata.bind`` / ``objectid_account@odata.bind``) and
+   assigned to the owning rep's Dynamics user (``ownerid@odata.bind: /systemusers(<id>)``, from the
+   rules file's ``routing.reps.<rep>.dynamics_systemuser_id``; a rep without one leaves the record
+   with the application user, and the description names the rep either way): an upsert that only
+   creates. ``<id>`` is a UUIDv5 of the idempotency key, so sending the same delivery again (a
+   retry, or after a crash left it in doubt) finds the record there (HTTP 412) and creates
+   nothing: Dataverse deduplicates by the key, and this sink is ``keyed``.
 
 Every request carries ``OData-Version: 4.0`` / ``OData-MaxVersion: 4.0``. The subject embeds the
-alert id and revision, so a CRM user sees updates as such; the delivery log keeps it once. No
-account with that business ID is a permanent failure (recorded, not retried); 401 drops the cached
-token and is retried once by the dispatcher; 408/429/5xx are transient.
+alert id and revision, so a CRM user sees updates as such (each revision is its own record). No
+account with that business ID is a permanent failure (dead-lettered, not retried); 401 drops the
+cached token and is retried by the dispatcher; 408/429/5xx are transient.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -31,10 +35,17 @@ from triggerwatch.notifier.render import render_text
 
 ODATA_HEADERS = {"OData-Version": "4.0", "OData-MaxVersion": "4.0", "Accept": "application/json"}
 RETRYABLE = frozenset({408, 429})
+RECORD_NAMESPACE = uuid.UUID("9b0c4c3e-6a0e-5d6f-8f4e-2f1d7c1a5b21")  # record ids from idempotency keys
+
+
+def record_id(idempotency_key: str) -> str:
+    """The Dataverse record id of one delivery: the same key, the same record."""
+    return str(uuid.uuid5(RECORD_NAMESPACE, idempotency_key))
 
 
 class DynamicsSink:
     name = "dynamics"
+    keyed = True  # the record id is derived from the idempotency key: a re-send creates nothing
 
     def __init__(
         self,
@@ -80,16 +91,26 @@ class DynamicsSink:
         self._token = (token, self._now() + max(0.0, float(body.get("expires_in", 3600)) - 60))
         return token
 
-    async def _request(self, method: str, url: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
-        headers = dict(ODATA_HEADERS) if auth else {"Accept": "application/json"}
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        auth: bool = True,
+        headers: dict[str, str] | None = None,
+        accept: frozenset[int] = frozenset(),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        all_headers = dict(ODATA_HEADERS) if auth else {"Accept": "application/json"}
+        all_headers.update(headers or {})
         if auth:
-            headers["Authorization"] = f"Bearer {await self._access_token()}"
+            all_headers["Authorization"] = f"Bearer {await self._access_token()}"
         try:
-            resp = await self._client.request(method, url, headers=headers, **kwargs)
+            resp = await self._client.request(method, url, headers=all_headers, **kwargs)
         except httpx.TransportError as exc:
             raise TransientError(f"dynamics: {type(exc).__name__}: {exc}") from exc
         status = resp.status_code
-        if 200 <= status < 300:
+        if 200 <= status < 300 or status in accept:
             return resp
         detail = f"dynamics: {method} {url.split('?')[0]} HTTP {status} {resp.text.strip()[:200]}"
         if status == 401 and auth:
@@ -138,7 +159,14 @@ class DynamicsSink:
             raise PermanentDeliveryError("dynamics: the alert has no business ID")
         account = await self.account_id(alert.company.business_id)
         entity_set, body = self.record(alert, account, idempotency_key)
-        await self._request("POST", f"{self.api_url}/{entity_set}", json=body)
+        # create-only upsert: 204 created now, 412 created by an earlier attempt of the same delivery
+        await self._request(
+            "PATCH",
+            f"{self.api_url}/{entity_set}({record_id(idempotency_key)})",
+            json=body,
+            headers={"If-None-Match": "*"},
+            accept=frozenset({412}),
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -35,6 +35,7 @@ def message_id(idempotency_key: str, sender: str) -> str:
 
 class EmailSink:
     name = "email"
+    keyed = False  # no deduplication by key at the receiver: a re-send after a crash is a duplicate
 
     def __init__(
         self,

@@ -112,6 +112,7 @@ def _retry_after(headers: dict[str, Any]) -> float | None:
 
 class SlackSink:
     name = "slack"
+    keyed = False  # no deduplication by key at the receiver: a re-send after a crash is a duplicate
 
     def __init__(
         self,

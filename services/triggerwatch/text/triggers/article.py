@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 
 from triggerwatch.core.contracts import EventKind
 from triggerwatch.text.linker import CompanyLinker, LinkResult
+from triggerwatch.text.normalise import normalise_name
 from triggerwatch.text.triggers import calibration, genres
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView, Hedges, blocked
+from triggerwatch.text.triggers.gazetteer import is_public_buyer
 from triggerwatch.text.triggers.language import language_of
 from triggerwatch.text.triggers.names import Span, find_spans, name_support
 from triggerwatch.text.triggers.tokens import Sentence, split_clauses, split_sentences, tokenise
@@ -90,11 +92,24 @@ _RULES: dict[str, LanguageRules] = {}
 
 def _rules(language: str) -> LanguageRules:
     if not _RULES:
-        from triggerwatch.text.triggers import en_sv, fi_deals, fi_operations, fi_people, fi_recruitment
+        from triggerwatch.text.triggers import (
+            en_sv,
+            fi_deals,
+            fi_operations,
+            fi_people,
+            fi_recruitment,
+            fi_succession,
+        )
         from triggerwatch.text.triggers import lexicon_fi as L
 
         _RULES["fi"] = LanguageRules(
-            (*fi_deals.RULES, *fi_operations.RULES, *fi_people.RULES, *fi_recruitment.RULES),
+            (
+                *fi_deals.RULES,
+                *fi_operations.RULES,
+                *fi_people.RULES,
+                *fi_recruitment.RULES,
+                *fi_succession.RULES,
+            ),
             Hedges(
                 L.NEGATIONS, L.HEDGE, L.RUMOUR, L.PAST_TIME, L.STATISTICS, frozenset({"vuonna", "vuoden"})
             ),
@@ -215,7 +230,8 @@ def find_triggers(
     linked = linker.analyse(text) if linker is not None and len(linker) else None
     sentences = _sentences(title, body, lang, linked, rules)
     main = _main_company(sentences)
-    best = _best_candidates(title, sentences, lang, rules, main, published_year, explain)
+    pool: dict[EventKind, list[list[Arg]]] = {}
+    best = _best_candidates(title, sentences, lang, rules, main, published_year, explain, pool)
     triggers = []
     for kind in KIND_ORDER:
         if kind not in best:
@@ -223,7 +239,7 @@ def find_triggers(
         conf, cand, args = best[kind]
         if conf < threshold:
             continue
-        subjects = tuple(_subject(a) for a in args)
+        subjects = tuple(_subject(a) for a in _completed(kind, args, pool.get(kind, [])))
         attributes = dict(cand.attributes)
         if kind is EventKind.MERGER and subjects:
             # not "role": consumers read attributes.role as a decision-maker position
@@ -247,8 +263,10 @@ def _best_candidates(
     main: Span | None,
     published_year: int | None,
     explain: list[Candidate] | None,
+    pool: dict[EventKind, list[list[Arg]]],
 ) -> dict[EventKind, tuple[float, Candidate, list[Arg]]]:
-    """Per kind, the unblocked candidate with the highest calibrated confidence."""
+    """Per kind, the unblocked candidate with the highest calibrated confidence; ``pool`` receives
+    the companies of every unblocked candidate (and of the supporting ones), per kind."""
     headline_keys = {
         s.key
         for sentence, spans in sentences
@@ -269,8 +287,15 @@ def _best_candidates(
                     )
                     if explain is not None:
                         explain.append(cand)
+                    if cand.support:
+                        # the other side of a change is told as history ("on toiminut X:n
+                        # johtajana") about a company the headline does not name
+                        if cand.blocked in (None, "background", "in passing"):
+                            pool.setdefault(cand.kind, []).append(args)
+                        continue
                     if cand.blocked is not None:
                         continue
+                    pool.setdefault(cand.kind, []).append(args)
                     named = any(a.span.kind == "company" for a in cand.args)
                     conf = calibration.confidence(cand.rule, sentence.position, not named)
                     current = best.get(cand.kind)
@@ -310,7 +335,54 @@ def _block(
         return "no company"  # only "the company" of an article that names none
     if view.sentence.position == "body" and not any(a.span.key in headline_keys for a in args):
         return "in passing"
+    if cand.kind is EventKind.PROCUREMENT_OPEN and not any(is_public_buyer(a.span.name) for a in args):
+        return "private buyer"  # a company choosing a supplier: no public call for tenders
     return None
+
+
+#: kinds whose trigger gathers the roles its other candidates found in the article: both sides of
+#: a deal ("CapMan ostaa enemmistön" + "kaupan kohde on Lahden Ovitehdas"), of a change of management
+#: (appointed at one company, leaving another; the predecessor leaving)
+_GATHER = {
+    EventKind.MERGER: frozenset({"acquirer", "target", "seller"}),
+    EventKind.DECISION_MAKER_CHANGE: frozenset({"appointed", "leaving"}),
+}
+
+
+def _completed(kind: EventKind, args: list[Arg], pool: list[list[Arg]]) -> list[Arg]:
+    """``args`` with the roles it lacks, from the kind's other candidates in text order: a deal's
+    missing acquirer, target or seller (one each); a change's company joined (one) and every
+    company left. A company is not repeated in a role (nor, in a deal, in two roles)."""
+    roles = _GATHER.get(kind)
+    if roles is None:
+        return args
+    out = list(args)
+    for other in pool:
+        for a in other:
+            if a.role not in roles or a.span.kind != "company":
+                continue
+            same = [x for x in out if _same_name(x.span, a.span)]
+            vague = [x for x in same if x.role == "subject"]
+            if kind is EventKind.MERGER and vague and not any(x.role == a.role for x in out):
+                out[out.index(vague[0])] = Arg(
+                    vague[0].span, a.role
+                )  # "X ja Y yhdistyvät" + "Y sulautuu X:ään"
+                continue
+            if any(x.role == a.role for x in same) or (kind is EventKind.MERGER and same):
+                continue
+            if a.role != "leaving" and any(x.role == a.role for x in out):
+                continue  # one acquirer, target, seller or company joined
+            out.append(a)
+    return out
+
+
+def _same_name(a: Span, b: Span) -> bool:
+    """The same company written two ways: "Fennia IT Oy" / "Fennia IT", "Aktia" / "Aktias"."""
+    if a.key == b.key:
+        return True
+    x, y = (normalise_name(s.name).replace(" ", "") for s in (a, b))
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 3
 
 
 def _genre_triggers(

@@ -84,6 +84,7 @@ PRIORS: dict[str, float] = {
     "decision_maker_change/resign_norole": 0.55,
     "recruitment/hire": 0.8,
     "recruitment/hire_bare": 0.6,
+    "recruitment/grow_staff": 0.7,
     "recruitment/seek": 0.75,
     "recruitment/new_jobs": 0.7,
     "recruitment/job_ad": 0.8,
@@ -101,6 +102,19 @@ def prior(rule: str, position: str, anaphor: bool) -> float:
 
 
 _priors_only = False
+_override: dict[str, tuple[int, int]] | None = None
+
+
+@contextmanager
+def using(counts: dict[str, list[int]]) -> Iterator[None]:
+    """Within the block, confidences come from ``counts`` instead of calibration.json (the
+    cross-calibrated threshold scan of ``bench.eval_triggers``)."""
+    global _override
+    _override = {k: (int(v[0]), int(v[1])) for k, v in counts.items()}
+    try:
+        yield
+    finally:
+        _override = None
 
 
 @contextmanager
@@ -126,5 +140,6 @@ def table() -> dict[str, tuple[int, int]]:
 
 def confidence(rule: str, position: str, anaphor: bool) -> float:
     p = prior(rule, position, anaphor)
-    tp, fp = (0, 0) if _priors_only else table().get(key(rule, position, anaphor), (0, 0))
+    counts = _override if _override is not None else table()
+    tp, fp = (0, 0) if _priors_only else counts.get(key(rule, position, anaphor), (0, 0))
     return round((tp + K * p) / (tp + fp + K), 3)

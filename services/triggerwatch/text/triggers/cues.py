@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from triggerwatch.text.triggers.tokens import Token
 
 _PARTICIPLES = ("va", "vä", "nut", "nyt", "neet")
+#: (cue name, word, lemmas) -> hit: words repeat across clauses and articles (cue names are unique)
+_HITS: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+_MAX_HITS = 500_000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,17 @@ class Cue:
     surface: re.Pattern[str] | None
 
     def hit(self, tok: Token) -> bool:
+        if not tok.known:
+            return self.surface is not None and bool(self.surface.match(tok.low))  # one cheap match
+        key = (self.name, tok.text, tok.lemmas)
+        found = _HITS.get(key)
+        if found is None:
+            if len(_HITS) > _MAX_HITS:
+                _HITS.clear()
+            found = _HITS[key] = self._hit(tok)
+        return found
+
+    def _hit(self, tok: Token) -> bool:
         if tok.known and self.lemma is not None:
             if any(self.lemma.fullmatch(lemma) for lemma in tok.lemmas):
                 return True
@@ -31,6 +45,11 @@ class Cue:
             if not any(lemma.endswith(_PARTICIPLES) for lemma in tok.lemmas):
                 return False
         return self.surface is not None and bool(self.surface.match(tok.low))
+
+
+def clear_cache() -> None:
+    """Forget the remembered cue hits (benchmarks of new text)."""
+    _HITS.clear()
 
 
 def cue(name: str, lemma: str | None = None, surface: str | None = None) -> Cue:

@@ -20,6 +20,8 @@ from triggerwatch.text.triggers.phrases import Frame, Lexicon
 from triggerwatch.text.triggers.positions import text_positions
 
 LEXICONS = {"en": EN, "sv": SV}
+#: frames that only complete a decision-maker change found elsewhere (see ``Candidate.support``)
+_SUPPORT = frozenset({"from"})
 _CONNECTIVES = frozenset({"and", "och", "for", "för", "with", "med", "at", "on", "from", "to"})
 _PASSIVE_NOUNS = ("acquisition", "takeover", "purchase", "förvärvet", "köpet")
 
@@ -98,6 +100,10 @@ def _merger_args(m: _Match, shape: str) -> list[Arg] | None:
         return [Arg(buyer, "acquirer"), Arg(target, "target")]
     if shape == "sell":
         buyer, obj = m.after(m.lex.to, m.last), m.object()
+        if obj is None and buyer is not None:
+            # "säljer Akademiska bokhandeln till Bonnier": a name before "till" is what is sold
+            between = [s for s in m.view.companies(kinds=("company",), lo=m.last + 1, hi=buyer.first)]
+            obj = next((s for s in between if m._free(s)), None)
         if agent is None or not (obj or (buyer and m.business())):
             return None
         args = [Arg(agent, "seller")]
@@ -124,20 +130,37 @@ def _args(m: _Match, frame: Frame) -> list[Arg] | None:
             return None
         investor = [Arg(agent, "investor")] if agent is not None and agent is not funded else []
         return [Arg(funded, "subject"), *investor]
-    if shape in ("appoint", "leave"):
+    if shape == "appoint":
+        # "Lehto joins Kesko from Stora Enso": the company joined, and the one left
+        source = m.after(m.lex.source, m.last)
+        company = agent or m.after(m.lex.at, m.last) or _named(m.object(), source) or m.main()
+        left = [Arg(source, "leaving")] if source is not None and source is not company else []
+        return [Arg(company, "appointed"), *left]
+    if shape == "leave":
         company = agent or m.after(m.lex.at, m.last) or m.after(m.lex.source, m.last) or m.main()
-        return [Arg(company, "appointed" if shape == "appoint" else "leaving")]
+        return [Arg(company, "leaving")]
+    if shape == "succeed":  # "He replaces Pekka Salonen", "Erkkilä efterträder Virolainen i X"
+        company = agent or m.after(m.lex.at, m.last) or m.main()
+        return [Arg(company, "appointed"), Arg(company, "leaving")]
+    if shape == "from":  # "comes from Vattenfall", "kommer närmast från Vattenfall"
+        source = m.after(m.lex.source, m.first)
+        return [Arg(source, "leaving")] if source is not None and source.kind == "company" else None
     free = [s for s in m.view.companies(kinds=("company",)) if m._free(s)]
     public = find_public_body(m.view.tokens, m.view.lo, m.first)
     company = (
-        agent
-        or public
+        public
+        or agent
         or m.after(m.lex.at, m.last)
         or (free[0] if free else None)
         or m.view.carry
         or m.main()
     )
-    return [Arg(company, "buyer" if shape == "buyer" else "subject")]
+    role = "buyer" if shape == "buyer" else "employer" if frame.kind is EventKind.RECRUITMENT else "subject"
+    return [Arg(company, role)]
+
+
+def _named(obj: Span | None, source: Span | None) -> Span | None:
+    return obj if obj is not None and obj is not source else None
 
 
 def _people(view: ClauseView, i: int) -> tuple[str | None, Span | None]:
@@ -165,15 +188,23 @@ def _frame_candidates(view: ClauseView, frame: Frame, lex: Lexicon) -> list[Cand
         if args is None:
             continue
         attrs: dict[str, AttrValue] = {}
+        support = frame.shape in _SUPPORT
         if frame.kind is EventKind.DECISION_MAKER_CHANGE:
             role, person = _people(view, first)
-            if role is None or lex.routine.search(view.sentence.text):
+            if lex.routine.search(view.sentence.text):
                 continue
-            attrs = {"change": "appointed" if frame.shape == "appoint" else "leaving", "role": role}
+            if role is None:
+                if frame.shape not in ("leave", "succeed"):
+                    continue
+                support = True  # "..., who is leaving the company": the predecessor, no position
+            change = "appointed" if frame.shape in ("appoint", "succeed") else "leaving"
+            attrs = {"change": change, "role": role or "other"}
             if person is not None:
                 attrs["person_name"] = person.name
         rule = f"{frame.kind.value}/{frame.rule}@{view.language}"
-        out.append(Candidate(frame.kind, rule, args, view.sentence, view.clause, first, attrs))
+        out.append(
+            Candidate(frame.kind, rule, args, view.sentence, view.clause, first, attrs, support=support)
+        )
     return out
 
 

@@ -101,6 +101,18 @@ def partitive_object(view: ClauseView, i: int) -> bool:
     return False
 
 
+def modifies_next_noun(view: ClauseView, j: int) -> bool:
+    """Token ``j`` is a genitive modifier of the common noun after it ("Suomen-toimistonsa ovet",
+    "tiiminsä osaamista"), not the object itself."""
+    nxt = view.next_word(j)
+    return (
+        nxt is not None
+        and not nxt.capital
+        and "nimisana" in nxt.classes  # also a verbal noun: "osaamista"
+        and bool(nxt.cases & {"gen", "nom", "par"})
+    )
+
+
 def place_destination(view: ClauseView, i: int, places: frozenset[str]) -> bool:
     """A place in the illative or allative after ``i`` ("Ruotsiin", "Aasiaan", "ulkomaille")."""
     for j in range(i + 1, view.hi):
@@ -172,4 +184,13 @@ def main_stand_in(view: ClauseView, i: int) -> Span:
 
 
 def first_company(view: ClauseView) -> Span | None:
-    return next(iter(view.companies(kinds=("company",))), None)
+    """The first company of the clause that can be what the clause is about: not a source of speech
+    ("Liiton mukaan"), not only a destination or a source ("hakemus tehdään Kelaan")."""
+    return next(
+        (
+            s
+            for s in view.companies(kinds=("company",))
+            if not view.next_word_is(s, "mukaan") and not (s.cases and s.cases <= DESTINATION | SOURCE)
+        ),
+        None,
+    )

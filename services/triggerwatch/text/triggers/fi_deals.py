@@ -47,8 +47,35 @@ def _own(tok: Token) -> bool:
     )
 
 
+#: partitive endings of a word Voikko does not know (or without Voikko): "mainosaikaa", "sähköä"
+_PARTITIVE_GUESS = ("aa", "ää", "ea", "eä", "ia", "iä", "oa", "ua", "yä", "öä", "ta", "tä", "ja", "jä")
+
+
+def _goods(view: ClauseView, i: int) -> bool:
+    """The verb's object is goods or a service in the partitive, not a company or a stake: "osti
+    mainosaikaa", "ostaa muistipiirejä Toshibalta", "ostaa omia osakkeitaan" (a buyback)."""
+    for j in range(i + 1, min(view.hi, i + 5)):
+        tok = view.tokens[j]
+        if not tok.word or tok.capital or tok.text[0].isdigit():
+            return False
+        if tok.low.startswith(("omia", "omien", "omat")):
+            return True  # own shares
+        if tok.low in ("lisää", "myös", "jo", "nyt", "vielä", "uusia", "uutta") or tok.classes & {
+            "laatusana",
+            "lukusana",
+        } - {"nimisana"}:
+            continue
+        partitive = tok.cases == frozenset({"par"}) or (not tok.known and tok.low.endswith(_PARTITIVE_GUESS))
+        if not partitive or _counted(view, j):
+            return False
+        return not (L.SHARES.hit(tok) or L.BUSINESS.hit(tok) or L.MAJORITY.hit(tok))
+    return False
+
+
 def _buy(view: ClauseView, i: int) -> Candidate | None:
     """ "Elisa ostaa Fennia IT:n", "Microsoft ostaa Nokian puhelinliiketoiminnan", "hankkii omistukseensa"."""
+    if _goods(view, i):
+        return None
     buyer = None if passive(view, i) else agent(view, i)
     args: list[Arg] = []
     business = False
@@ -153,6 +180,10 @@ def _deal_noun(view: ClauseView, i: int) -> Candidate | None:
     return None
 
 
+#: the case of a deal noun that reports the deal itself (its subject or object), not something about it
+_DEAL_ITSELF = frozenset({"nom", "gen", "par"})
+
+
 def merger(view: ClauseView) -> list[Candidate]:
     found: list[Candidate | None] = []
     found += [_buy(view, i) for i in view.hits(L.BUY) + view.hits(L.ACQUIRE)]
@@ -167,13 +198,18 @@ def merger(view: ClauseView) -> list[Candidate]:
             found.append(make(view, M, "ownership", i, [Arg(owner, "acquirer"), Arg(moved, "target")]))
     # compound deal nouns: "Microsoftin Nokia-kauppa"
     for span in compound_targets(view, view.lo):
+        if not span.cases & _DEAL_ITSELF:
+            continue  # "odottaa Alcatel-kaupasta säästöjä", "Uzbekistan-kauppoihin liittyvä": about a deal
         if span.head.startswith(("kaup", "osto", "fuusio", "yrityskau", "yritysost")):
             args = [Arg(span, "target")]
             buyer = modifier_of(view, span.first)
             if buyer is not None:
                 args.insert(0, Arg(buyer, "acquirer"))
             found.append(make(view, M, "compound", span.first, args))
-    return [c for c in found if c is not None]
+    out = [c for c in found if c is not None]
+    if out and view.has(L.CALLED_OFF):
+        return []  # "yhdistyminen kaatui": a deal called off
+    return out
 
 
 # --- bankruptcy -------------------------------------------------------------------------------

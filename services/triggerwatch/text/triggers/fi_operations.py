@@ -15,6 +15,7 @@ from triggerwatch.text.triggers.fi_args import (
     main_stand_in,
     make,
     modifier_of,
+    modifies_next_noun,
     money,
     object_noun,
     passive,
@@ -39,6 +40,24 @@ def _fires_a_person(view: ClauseView, i: int) -> bool:
     return False
 
 
+_SHARE_OF = frozenset(
+    {"koko", "kaikki", "osan", "osa", "puolet", "enemmistön", "noin", "jopa", "lähes", "yli"}
+)
+
+
+def _ends_a_contract(view: ClauseView, i: int) -> bool:
+    """The object is a thing, not staff: "irtisanoi sopimuksen", "irtisanoo vuokrasopimuksensa"."""
+    for j in range(i + 1, min(view.hi, i + 4)):
+        tok = view.tokens[j]
+        if not tok.word or tok.capital or tok.text[0].isdigit():
+            return False
+        if tok.low in _SHARE_OF:
+            continue  # "lomauttaa koko henkilöstön", "irtisanoo osan työntekijöistä"
+        if tok.known and "nimisana" in tok.classes and tok.cases & OBJECT:
+            return not (L.STAFF.hit(tok) or L.JOBS.hit(tok))
+    return False
+
+
 def layoffs(view: ClauseView) -> list[Candidate]:
     out: list[Candidate] = []
     count = headcount(view)
@@ -46,11 +65,17 @@ def layoffs(view: ClauseView) -> list[Candidate]:
     for i in view.hits(L.LAYOFF_TALKS):  # "Wärtsilä aloittaa muutosneuvottelut", "Nokian yt-neuvottelut"
         if "plural" in view.tokens[i].flags and view.has(L.STATISTICS) and modifier_of(view, i) is None:
             continue
+        if L.ABOUT_LAYOFFS.hit(view.tokens[i]):
+            continue  # "lomautuspäivä", "irtisanomisaika", "muutosturva": words about layoffs in general
         company = about(view, i) or first_company(view)
         if company is not None:
             out.append(make(view, LAYOFFS, "talks", i, [Arg(company, "subject")], **attrs))
     for i in view.hits(L.LAYOFF):  # "Rovio irtisanoo 130", "Nokialla lomautetaan"
-        if "participle_agent" in view.tokens[i].flags or _fires_a_person(view, i):
+        if (
+            "participle_agent" in view.tokens[i].flags
+            or _fires_a_person(view, i)
+            or _ends_a_contract(view, i)
+        ):
             continue
         company = located(view) or modifier_of(view, i) if passive(view, i) else agent(view, i)
         if company is not None:
@@ -89,7 +114,7 @@ def expansion(view: ClauseView) -> list[Candidate]:
     for cue, rule in ((L.OPEN, "open_site"), (L.FOUND, "found_site"), (L.BUILD, "build_site")):
         for i in view.hits(cue):  # "avaa uuden datakeskuksen", "rakentaa tehtaan"
             site = object_noun(view, i, L.SITE, 6)
-            if site is None or not view.tokens[site].cases & OBJECT:
+            if site is None or not _site_object(view, site):
                 continue  # "käynnistää neuvottelut tehtaalla": the site is where, not what
             company = agent(view, i)
             if company is not None:
@@ -100,8 +125,9 @@ def expansion(view: ClauseView) -> list[Candidate]:
             continue
         grows = view.tokens[i].low.startswith(("nost", "lisä"))
         capacity = object_noun(view, i, L.CAPACITY, 5) is not None
-        if grows and not capacity:
-            continue
+        by_people = any(view.tokens[j].cases & {"ade"} for j in view.hits(L.JOBS, lo=i + 1))
+        if (grows and not capacity) or by_people:
+            continue  # "kasvattaa keskustaan sadalla tutkijalla": growing by people is recruitment
         if (
             capacity
             or object_noun(view, i, L.SITE, 5) is not None
@@ -110,10 +136,13 @@ def expansion(view: ClauseView) -> list[Candidate]:
         ):
             out.append(make(view, EXPANSION, "expand", i, [Arg(company, "subject")], **attrs))
     for i in view.hits(L.INVEST) + view.hits(L.INVESTMENT_N):  # "investoi 30 miljoonaa euroa"
-        if not amount:
-            continue
+        if not amount or not (_capacity_in_sentence(view) or place_destination(view, i, PLACES)):
+            continue  # money for R&D, marketing or funds is no new site or capacity
+        if view.has(L.FINANCIAL):
+            continue  # "sijoittaa kasvurahastoihin": an investor's portfolio
         if [s for s in view.companies(DESTINATION, lo=i + 1, kinds=("company",)) if s.cases & {"ill"}] or any(
-            view.tokens[j].cases & {"ill"} for j in view.hits(L.BUSINESS, lo=i + 1)
+            view.tokens[j].cases & {"ill"} and not L.SITE.hit(view.tokens[j])
+            for j in view.hits(L.BUSINESS, lo=i + 1)
         ):
             continue  # investing in a company ("sijoittaa vetyyhtiöön"): funding
         company = agent(view, i) or modifier_of(view, i)
@@ -133,6 +162,22 @@ def expansion(view: ClauseView) -> list[Candidate]:
         if company is not None and place_destination(view, i, PLACES):
             out.append(make(view, EXPANSION, "enter_market", i, [Arg(company, "subject")]))
     return out
+
+
+def _capacity_in_sentence(view: ClauseView) -> bool:
+    """A site or capacity in the sentence (also the antecedent of "johon investoidaan")."""
+    return any(L.SITE.hit(t) or L.CAPACITY.hit(t) for t in view.tokens if t.word and not t.capital)
+
+
+def _site_object(view: ClauseView, site: int) -> bool:
+    """The site noun is the verb's object itself: in an object case, not the first part of a
+    truncated compound ("konesali- ja lähiverkkopalveluistaan": services) and not the modifier of
+    another noun ("avaa Suomen-toimistonsa ovet")."""
+    tokens = view.tokens
+    tok = tokens[site]
+    if site + 1 < view.hi and tokens[site + 1].text == "-" and tokens[site + 1].start == tok.end:
+        return False
+    return bool(tok.cases & OBJECT) and not modifies_next_noun(view, site)
 
 
 def _place_in(view: ClauseView, after: int) -> bool:

@@ -134,7 +134,8 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
         if not (has_subject or new_roles):
             continue
         if pos is None:
-            if person is not None and view.lo <= person.first < i and (dest or source):
+            pronoun = any(view.tokens[j].low in ("hän", "he") for j in range(view.lo, i))
+            if ((person is not None and view.lo <= person.first < i) or pronoun) and (dest or source):
                 # a named person moves between companies ("Elop palaa Microsoftille"): weak, no position
                 moved = [Arg(dest[0], "appointed")] if dest else []
                 moved += [Arg(source[0], "leaving")] if source else []
@@ -201,7 +202,8 @@ def decision_maker(view: ClauseView) -> list[Candidate]:
             [s for s in view.companies(DESTINATION, kinds=("company",)) if s.cases & {"all"}]
         )
         # "uusi toimitusjohtaja on X" (the copula right after the position, or after its holder)
-        after = [t for t in view.tokens[nxt.index + 1 : nxt.index + 4] if t.word and not t.capital]
+        window = view.tokens[nxt.index + 1 : min(view.hi, nxt.index + 4)]  # within the clause
+        after = [t for t in window if t.word and not t.capital]
         copula = "nom" in nxt.cases and bool(after) and after[0].low in ("on", "oli", "tulee", "tuli")
         if not (allative or copula or nxt.cases & {"tra"}):
             continue

@@ -16,6 +16,7 @@ from triggerwatch.text.triggers.fi_args import (
     main_stand_in,
     make,
     modifier_of,
+    modifies_next_noun,
 )
 from triggerwatch.text.triggers.fi_operations import public_body
 from triggerwatch.text.triggers.frames import Arg, AttrValue, Candidate, ClauseView
@@ -61,6 +62,16 @@ def recruitment(view: ClauseView) -> list[Candidate]:
         company = agent(view, i) or public_body(view, i) or (main_stand_in(view, i) if first_person else None)
         if company is not None:
             out.append(make(view, R, "seek", i, [Arg(company, "employer")], **attrs))
+    for i in view.hits(L.GROW):  # "kaksinkertaistaa Helsingin tiiminsä", "kasvattaa henkilöstöään 50:llä"
+        team = next(iter(view.hits(L.TEAM, lo=i + 1, hi=i + 5)), None)
+        company = agent(view, i)
+        if (
+            team is not None
+            and company is not None
+            and view.tokens[team].cases & {"gen", "nom", "par"}
+            and not modifies_next_noun(view, team)
+        ):
+            out.append(make(view, R, "grow_staff", i, [Arg(company, "employer")], **attrs))
     if count is not None and new and not out:  # "150 uutta työpaikkaa"
         for i, tok in view.words():
             if tok.low.startswith("työpaik"):

@@ -52,6 +52,9 @@ class Candidate:
     cue: int  # token index of the cue in the sentence
     attributes: dict[str, AttrValue] = field(default_factory=dict)
     blocked: str | None = None  # negated, hypothetical, rumour, background, statistics, quote
+    #: only completes the subjects of a trigger of its kind found elsewhere in the article (the
+    #: predecessor who leaves, the company a newcomer comes from); never a trigger of its own
+    support: bool = False
 
     @property
     def named(self) -> list[Arg]:
@@ -84,6 +87,7 @@ class ClauseView:
         #: relative clause ("..., joka ostaa") the company it follows
         self.carry: Span | None = None
         self._hits: dict[str, list[int]] = {}  # cue name -> token indexes (cue names are unique)
+        self._words: list[tuple[int, Token]] | None = None  # the clause's words, for the cue scans
 
     @property
     def tokens(self) -> list[Token]:
@@ -98,7 +102,11 @@ class ClauseView:
         """Token indexes of the cue's words in the clause (between ``lo`` and ``hi``)."""
         found = self._hits.get(cue.name)
         if found is None:
-            found = [i for i in range(self.lo, self.hi) if self.tokens[i].word and cue.hit(self.tokens[i])]
+            if self._words is None:
+                tokens = self.sentence.tokens
+                self._words = [(i, tokens[i]) for i in range(self.lo, self.hi) if tokens[i].text[0].isalnum()]
+            hit = cue.hit
+            found = [i for i, tok in self._words if hit(tok)]
             self._hits[cue.name] = found
         if lo is None and hi is None:
             return found
@@ -181,6 +189,9 @@ def blocked(
         return "hypothetical"
     if any("conditional" in t.flags and "verb" in t.flags for _, t in own):
         return "hypothetical"
+    verbal = "verb" in tokens[cue].flags or any(f.startswith("participle") for f in tokens[cue].flags)
+    if verbal and any(t.low in _LATER for _, t in own):
+        return "hypothetical"  # "kilpailuttaa hankinnan uudelleen myöhemmin": some day, not now
     # a complement clause of a hedged or negated clause ("X harkitsee, että se ostaisi ...")
     if view.clause.opener in ("että", "jotta", "that", "att") and view.clause.index > 0:
         prev = clauses[view.clause.index - 1]
@@ -201,29 +212,114 @@ def blocked(
     elif not pastish:  # reported in the past: "Nokia kertoi aiemmin irtisanovansa"
         pastish = any("past" in t.flags and "verb" in t.flags for _, t in own)
     if view.language != "fi":
-        pastish = pastish or cue_tok.low.endswith("ed") or cue_tok.low in ("sold", "bought", "köpte", "sålde")
+        # no morphology: a past form by its ending, of the cue or (for a noun cue) of a verb of the clause
+        if _foreign_past(cue_tok.low, view.language) and any(t.low in _MONTHS for _, t in own):
+            return "background"  # "The company acquired Alcatel-Lucent in January"
+        pastish = pastish or any(_foreign_past(t.low, view.language) for t in (cue_tok, *(t for _, t in own)))
     years = [int(t.text) for _, t in view.words() if _YEAR.match(t.text)]
     if pastish and years and (published_year is None or max(years) < published_year):
         return "background"
     if pastish and any(hedges.past_time.hit(t) for _, t in own):
         return "background"
+    if _ago(view):
+        return "background"  # "viisi vuotta sitten", "two years ago", "för tre år sedan"
+    if pastish and view.clause.opener in _WHEN:
+        return "background"  # "..., kun Microsoft osti Nokian puhelinliiketoiminnan": a time anchor
+    nxt = view.next_word(cue)
+    if view.language == "fi" and "gen" in cue_tok.cases and nxt is not None and nxt.low.startswith(_AFTER):
+        return "background"  # "konkurssin jälkeen", "Nokia-kaupan jälkeen": what followed an event
     if view.language == "fi" and cue_tok.flags & {"participle_agent"}:
         return "background"  # "Nokian ostama Alcatel": an earlier deal named in passing
     if view.language == "fi" and cue_tok.flags & {"participle_past_passive", "participle_past_active"}:
         before = [t for t in tokens[max(view.lo, cue - 4) : cue] if t.word]
-        nxt = view.next_word(cue)
-        attributive = (
-            nxt is not None
-            and not nxt.capital
-            and "verb" not in nxt.flags
-            and bool(nxt.cases & cue_tok.cases)
-        )
-        if not any(t.low in _OLLA for t in before) and attributive:
-            return "background"  # an adjectival participle: "vuonna 2012 ostettu yhtiö"
+        if not any(t.low in _OLLA for t in before) and _participle_not_predicate(view, cue):
+            return "background"  # "vuonna 2012 ostettu yhtiö", "kesällä nimitetty Terry Myerson"
     return None
 
 
+_MONTHS = words("""
+    january february march april june july august september october november december
+    januari februari mars maj juni juli augusti oktober
+    """)
+_IRREGULAR_PAST = words("""
+    sold bought cut took made began shut laid won raised closed left quit
+    köpte sålde sade tog gjorde började stängde vann
+    """)
+
+
+_AGO = frozenset({"sitten", "ago", "sedan"})
+_TIME_UNITS = (
+    "vuo",
+    "kuukau",
+    "viikko",
+    "päivä",
+    "year",
+    "month",
+    "week",
+    "day",
+    "år",
+    "månad",
+    "vecko",
+    "veck",
+)
+
+
+def _ago(view: ClauseView) -> bool:
+    """A time span back from now: "viisi vuotta sitten", "two years ago", "tre år sedan"."""
+    previous = None
+    for _, tok in view.words():
+        if tok.low in _AGO and previous is not None and previous.low.startswith(_TIME_UNITS):
+            return True
+        previous = tok
+    return False
+
+
+def _foreign_past(low: str, language: str) -> bool:
+    if low in _IRREGULAR_PAST:
+        return True
+    if language == "en":
+        return low.endswith("ed") and len(low) > 4
+    return low.endswith(("ade", "dde", "tte")) and len(low) > 4
+
+
 _OLLA = words("on ovat oli olivat ole olleet ollut olisi ollaan oltiin ei eivät olemme olen olet")
+_LATER = frozenset({"myöhemmin", "tulevaisuudessa", "joskus", "later", "senare"})
+_WHEN = frozenset({"kun", "jolloin", "when", "när", "då"})
+_AFTER = ("jälkeen", "jälkei")
+
+
+def _participle_not_predicate(view: ClauseView, cue: int) -> bool:
+    """A past participle that modifies what follows it or is a noun itself, not the predicate:
+    "ostettu yhtiö", "kesällä nimitetty Terry Myerson vieraili", "keväällä aloittanut Rovion
+    johtaja", "Microsoftin irtisanotut tarvitsevat" (the ones laid off)."""
+    tok = view.tokens[cue]
+    nxt = view.next_word(cue)
+    if nxt is None:
+        return False
+    if not nxt.capital and "verb" not in nxt.flags and nxt.cases & tok.cases:
+        return True  # an adjective before its noun
+    if "plural" in tok.flags and "verb" in nxt.flags and tok.cases & {"nom"}:
+        before = view.tokens[cue - 1] if cue > view.lo else None
+        counted = before is not None and (before.text[0].isdigit() or "lukusana" in before.classes)
+        return not counted  # a plural participle as the subject: "irtisanotut tarvitsevat"
+    if not nxt.capital:
+        return False
+    # before a name: the participle modifies the person or the position after the name's genitive
+    j = cue + 1
+    while j < view.hi and view.tokens[j].word and view.tokens[j].capital:
+        j += 1
+    head = view.tokens[j] if j < view.hi else None
+    person = view.span_at(cue + 1)
+    if person is not None and person.kind == "person" and person.cases & tok.cases:
+        return any("verb" in t.flags for t in view.tokens[person.last : view.hi] if t.word)
+    return (
+        head is not None
+        and head.word
+        and "verb" not in head.flags
+        and bool(head.cases & tok.cases)
+        and "gen" in nxt.cases
+        and any("verb" in t.flags for t in view.tokens[j + 1 : view.hi] if t.word)
+    )
 
 
 def statistics(view: ClauseView, hedges: Hedges) -> bool:

@@ -30,6 +30,7 @@ PLACES: frozenset[str] = words("""
     savonlinna raahe imatra hamina kemi tornio naantali loviisa lovisa kirkkonummi tuusula sipoo
     uusimaa pirkanmaa varsinais-suomi pohjanmaa lappi kainuu karjala savo häme satakunta ahvenanmaa
     åland keski-suomi pääkaupunkiseutu
+    yhdysvalta yhdysvaltain
     tukholma stockholm göteborg malmö oslo kööpenhamina köpenhamn copenhagen tallinna tallinn riika riga
     pietari moskova moskva moscow berliini berlin lontoo london pariisi paris new york san francisco
     piilaakso silicon valley peking beijing shanghai tokio tokyo bryssel brussels
@@ -83,6 +84,31 @@ PUBLIC_BODY_HEADS: tuple[str, ...] = (
     "authority",
 )
 
+#: public buyers known by a name of their own (casefolded; the first word of the name), besides the
+#: ones named by a kind (:data:`PUBLIC_BODY_HEADS`) and the municipalities named by their place
+PUBLIC_BUYERS: frozenset[str] = words("""
+    kela fpa hansel hus hus-yhtymä hsl hsy yle senaatti-kiinteistöt puolustusvoimat försvarsmakten
+    traficom väylä väylävirasto liikennevirasto vero verohallinto skatteförvaltningen poliisi tulli
+    valtori apotti sitra tekes finnvera vr fingrid kuntaliitto kuntien eduskunta valtioneuvosto
+    tilastokeskus maanmittauslaitos metsähallitus
+    """)
+
+
+def is_public_buyer(name: str) -> bool:
+    """A name of a public body that buys under procurement law: a kind ("Tampereen kaupunki",
+    "Väestörekisterikeskus", "City of Espoo", "Vasa stad"), a known agency ("Kela", "Hansel", "HUS")
+    or a municipality by its place name ("Espoo", "Tampereen")."""
+    parts = name.casefold().replace("-", " ").split()
+    if not parts:
+        return False
+    if parts[0] in PUBLIC_BUYERS or name.casefold().split()[0] in PUBLIC_BUYERS:
+        return True
+    definite = [w[:-2] if w.endswith(("en", "et")) else w[:-1] if w.endswith("n") else w for w in parts]
+    if any(w.endswith(PUBLIC_BODY_HEADS) for w in (*parts, *definite)):
+        return True  # also Swedish definite forms: "Regionen", "Staden", "Verket"
+    return len(parts) == 1 and place_of(parts[0]) is not None
+
+
 #: common first names (Finnish, Finland-Swedish, English) for person detection without Voikko
 FIRST_NAMES: frozenset[str] = words("""
     aapo aarne aaro aatu aki aleksi aleksander alexander anders ante antero anton antti ari arto atte
@@ -97,7 +123,7 @@ FIRST_NAMES: frozenset[str] = words("""
     aino aila anna anne anneli annika anu arja auli eija eila elina eliisa elisa emilia emma erja
     eveliina hanna hannele heidi helena helinä helmi hilkka irja irma jaana jenni johanna kaarina kaisa
     kaija katariina kati katja kirsi kirsti krista kristiina laura leena liisa lotta maarit maija
-    marja marjatta marjo marketta merja mervi minna mira mirja noora outi paula pauliina piia pirjo
+    mari marja marjatta marjo marketta merja mervi minna mira mirja noora outi paula pauliina piia pirjo
     pirkko päivi riikka riitta ritva sari sanna satu seija sirpa suvi susanna taina tanja tarja tea
     terhi tiina tuija tuula ulla ulla-maija virpi ann birgitta christina eva ingrid karin kristina
     maria marie
@@ -231,3 +257,40 @@ CONTEXT_PREFIXES: tuple[str, ...] = (
     "anställ",
     "utnämn",
 )
+
+
+# endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
+ABSTRACT_ENDINGS = ("us", "ys", "minen", "nti", "ntä", "ous", "öys", "uu", "yy")
+# what a company is called before its name: "Metsäkonevalmistaja Ponsse", "Peliyhtiö Rovio"
+DESCRIPTORS = (
+    "valmistaja",
+    "yhtiö",
+    "yritys",
+    "konserni",
+    "ketju",
+    "operaattori",
+    "jätti",
+    "pankki",
+    "talo",
+    "toimittaja",
+    "kehittäjä",
+    "tuottaja",
+    "yhtymä",
+    "startup",
+    "tukkuliike",
+    "liike",
+    "sijoittaja",  # "Pääomasijoittaja Inventure"
+    "rahasto",
+    "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
+    "läinen",
+)
+# common nouns that are often the subject of a sentence and are not a company
+GENERIC_AGENTS = words("""
+    hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
+    liitto ammattiliitto yritys yhtiö konserni pankki tilanne muutos kehitys kasvu tulos myynti kysyntä
+    markkina talous vienti tuonti kauppa asiakas kuluttaja ihminen suomalainen tutkimus selvitys kysely
+    tilasto ennuste hinta määrä osuus luku vuosi viikko päivä aika raportti uutinen päätös esitys
+    ehdotus sopimus neuvottelu lakko johtaja toimitusjohtaja puheenjohtaja ministeri presidentti
+    pääministeri virasto laitos järjestö yhdistys säätiö tiimi ryhmä osasto yksikkö palvelu sovellus
+    laite puhelin tuote ohjelma järjestelmä verkko sivusto tieto data raha euro henkilöstö väki
+    """)

@@ -36,7 +36,11 @@ EN = Lexicon(
             r"mull|weigh|denied|cancel|withdr[ae]w|postpone|suspend|halt)",
         ),
         rumour=cue("rumour", None, r"(?:rumou?r|reportedly|speculat|unnamed|anonymous)"),
-        past_time=cue("previously", None, r"(?:previously|formerly|earlier|ago$|newly|recently|last$)"),
+        past_time=cue(
+            "previously",
+            None,
+            r"(?:previously|formerly|earlier|ago$|newly|recently|last$)",
+        ),
         statistics=cue("statistics", None, r"(?:statistic|survey|average|barometer|index$)"),
         year_words=frozenset({"in", "during"}),
     ),
@@ -119,6 +123,8 @@ EN = Lexicon(
                 rf"(?:{_NUMBER}|dozens|hundreds|new|more|additional)",
             ),
             r"(?:is|are|we're|we are) hiring",
+            r"(?:double|triple|grow|expand)s? (?:its|their|the) (?:\w+ ){0,2}"
+            r"(?:team|staff|workforce|headcount)",
             rf"{_NUMBER} new (?:jobs|employees|positions|roles|hires)",
             rf"create (?:up to |some |about |over )?{_NUMBER} (?:new )?jobs",
             r"job openings",
@@ -140,9 +146,22 @@ EN = Lexicon(
             "appoint",
             "appoint",
             r"appoints?|appointed|names?|named|has named|elects?|elected|promotes?|promoted|hires?|hired",
-            r"welcomes?|joins?|joined|will join|to join|to succeed|succeeds|succeeded",
+            r"welcomes?|joins?|joined|will join|to join",
             r"starts? as|will start as|takes? over as|took over as|assumes? the (?:role|position) of",
             r"new (?:ceo|cfo|cto|cio|chief|managing director|president|chair\w*|head)",
+        ),
+        frame(
+            K.DECISION_MAKER_CHANGE,
+            "succeed",
+            "succeed",
+            r"to succeed|succeeds|succeeded|replaces|replaced|will replace|to replace|takes over from",
+        ),
+        frame(
+            K.DECISION_MAKER_CHANGE,
+            "from",
+            "from",
+            r"comes? from|came from|joins? (?:\w+ )?from|joined (?:\w+ )?from",
+            r"previously (?:served|worked) at",
         ),
         frame(
             K.DECISION_MAKER_CHANGE,
@@ -212,9 +231,10 @@ EN = Lexicon(
             K.PROCUREMENT_OPEN,
             "tender",
             "buyer",
-            r"call for tenders?|invitation to tender|invites? tenders|"
+            r"call for (?:tenders?|bids)|invitation to tender|invit(?:es?|ed|ing) (?:tenders|bids|offers)|"
             r"request for (?:proposals?|tenders?|quotations?)",
-            r"issued? a tender|tender notice|launch(?:es|ed)? a (?:tender|procurement)|is tendering",
+            r"issued? a tender|tender notice|launch(?:es|ed)? an? (?:public |open )?(?:tender|procurement)|"
+            r"is tendering",
             r"opens? (?:a |the )?tender|opened (?:a |the )?tender|public procurement (?:for|of)",
         ),
     ),

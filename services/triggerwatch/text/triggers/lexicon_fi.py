@@ -52,13 +52,21 @@ MAJORITY = cue(
     r"(?:osake-enemmist|enemmist|määräysval)",
 )
 
+#: a deal or an offering that was called off ("kauppa kaatui", "listautuminen raukesi")
+CALLED_OFF = cue(
+    "kariutua",
+    r"kariutua|kariutunut|kaatua|kaatunut|raueta|rauennut|peruuntua|peruuntunut|epäonnistua|"
+    r"epäonnistunut|tyssätä|tyssännyt|tulokseton",
+    r"(?:kariutu|kaatu|kaatui|raukea|raukes|raukeni|rauen|peruuntu|epäonnistu|tyssä|tuloksetto)",
+)
+
 # --- bankruptcy --------------------------------------------------------------------------------
 BANKRUPTCY = cue(
     "konkurssi",
-    r"konkurssi|konkurssihakemus|konkurssipesä|konkurssimenettely|yrityssaneeraus|yrityssaneerausmenettely|"
+    r"konkurssi|konkurssihakemus|konkurssimenettely|yrityssaneeraus|yrityssaneerausmenettely|"
     r"yrityssaneeraushakemus|yrityssaneerausohjelma|saneerausmenettely|saneerausohjelma|saneeraushakemus|"
     r"selvitystila|maksukyvyttömyys",
-    r"(?:konkurssi(?!uh|ti|en)|konkurssihake|konkurssipes|yrityssaneerau|saneerausmenettel|saneerausohjelm|"
+    r"(?:konkurssi(?!uh|ti|en|pes)|konkurssihake|yrityssaneerau|saneerausmenettel|saneerausohjelm|"
     r"saneeraushakem|selvitystil|maksukyvyttömyy)",
 )
 BANKRUPT_THREAT = cue(
@@ -74,6 +82,14 @@ LAYOFF_TALKS = cue(
     r"lomautus|lomautusilmoitus|irtisanominen|työpaikkavähennys|vähennystarve|henkilöstöleikkaus)|yt",
     r"(?:\w*muutosneuvottel|yt-|yt:|\w*yhteistoimintaneuvottel|henkilöstövähenny|\w*lomautu|irtisanomi|"
     r"työpaikkavähenny|henkilöstöleikkau)",
+)
+#: compounds about layoffs in general, not a company's talks: "lomautuspäivä", "irtisanomisaika"
+ABOUT_LAYOFFS = cue(
+    "lomautuspäivä",
+    r".*(?:lomautus|irtisanomis|muutosneuvottelu|yt-)(?:päivä|raha|aika|laki|suoja|korvaus|etuus|turva|"
+    r"kassa|tilasto|uhka|käytäntö|menettely)",
+    r"\w*(?:lomautus|irtisanomis|muutosneuvottelu|yt-)(?:päiv|raha|rah|aika|ajan|lak|suoj|korvau|etuu|"
+    r"turv|kassa|tilasto|uh|käytän)",
 )
 LAYOFF = cue(
     "irtisanoa",
@@ -147,6 +163,14 @@ NOT_FUNDING = cue(
     r"\w*(?:rahoitusal|rahoitusyhti|rahoituslaitok|rahoitusmarkkin|rahoituskul|rahoitustuot|sijoitusrahast)",
 )
 
+#: where an investor's money goes (a portfolio, not the company's own capacity)
+FINANCIAL = cue(
+    "rahasto",
+    r".*(?:rahasto|osake|arvopaperi|joukkovelkakirja|kasvuyritys|startup|startup-yritys|sijoituskohde|"
+    r"kohdeyritys|pääomasijoitus)",
+    r"\w*(?:rahasto|osakkei|arvopaper|joukkovelkakir|kasvuyrity|startup|sijoituskohte|kohdeyrity)",
+)
+
 # --- recruitment --------------------------------------------------------------------------------
 HIRE = cue(
     "rekrytoida",
@@ -162,6 +186,17 @@ JOBS = cue(
     r"\w*(?:työntekij|henkilö|osaaj|asiantuntij|kehittäj|ohjelmoij|koodar|insinöör|myyj|myyntiedustaj|"
     r"konsult|suunnittelij|harjoittelij|tekijä|tekijöi|ammattilai|asentaj|kuljettaj|hoitaj|lääkär|henkeä|"
     r"työpaik|väkeä|tutkij|analyytik|arkkitehd|arkkiteht|testaaj)",
+)
+GROW = cue(
+    "kasvattaa",
+    r"kasvattaa|kaksinkertaistaa|kolminkertaistaa|laajentaa|lisätä",
+    r"(?:kasvatta|kasvatti|kaksinkertais|kolminkertais|laajenta|laajensi|lisää|lisäsi)",
+)
+#: a company's staff as a whole
+TEAM = cue(
+    "henkilöstö",
+    r".*(?:henkilöstö|henkilökunta|tiimi|työntekijämäärä|henkilömäärä|työvoima)",
+    r"\w*(?:henkilöstö|henkilökun|tiimi|työntekijämäär|henkilömäär|työvoim)",
 )
 HIRING_FREEZE = cue(
     "rekrytointikielto",
@@ -248,6 +283,13 @@ RISE = cue(
 )
 NEW = cue("uusi", r"uusi", r"uu(?:si|de|tt|sia)")
 SUCCESSOR = cue("seuraaja", r"seuraaja|seuraajaehdokas", r"seuraaj")
+FOLLOW = cue("seurata", r"seurata", r"(?:seuraa|seurasi)")
+#: holding a job: "on työskennellyt viimeksi X:n talousjohtajana", "on toiminut Fujitsussa"
+WORK_AS = cue(
+    "työskennellä",
+    r"työskennellä|työskennellyt|toimia|toiminut|vastata|vastannut|johtaa|johtanut",
+    r"(?:työskennel|toimi|toimin|vastann|vastasi|johtanut|johti)",
+)
 RESIGN = cue(
     "erota",
     r"erota|eronnut|eroava|eroanomus|erohakemus",
@@ -304,14 +346,15 @@ HEDGE = cue(
     r"kannattaa|pitäisi|tulisi|mahdollinen|mahdollisesti|mahdollisuus|todennäköisesti|ehkä|kenties|"
     r"jos|mikäli|harkinta|aie|aikomus|tiettävästi|väittää|väite|epävirallinen|kaavailu|pohdinta|"
     r"kiinnostus|kiinnostunut|vastustaa|vaatia|pelastaa|estää|vaarantaa|hylätä|perua|peruuttaa|"
-    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras",
+    r"keskeyttää|jäädyttää|valittaa|valitus|lykätä|parras|"
+    r"kariutua|raueta|peruuntua|epäonnistua",
     r"(?:harkit|harkin|suunnittel|selvittä|selvitt|selvity|kaavail|pohti|pohdi|mietti|miettii|valmistel|"
     r"neuvottel(?!u)|neuvotteli|kiistä|kiisti|kieltä|kielsi|torju|epäil|arvel|arvail|spekul|huhu|tavoittel|"
     r"halua|halus|yrittä|yritti|toivo|uhka|uhkaa|uhkas|vältt|välty|pelkä|pelko|voi$|voisi|voivat|voidaan|"
     r"voitaisiin|saatta|saattoi|kannatt|pitäisi|tulisi|mahdolli|todennäköi|ehkä|kenties|jos$|mikäli|aie|"
     r"aikeis|tiettäväst|väittä|väite|epävirallis|kiinnostu|vastust|vaati|pelast|estä|vaarant|hylkä|hylät|"
     r"hylkäsi|peru(?:i|u|tt|ttiin|taan)|peruut|keskeyt|jäädyt|valitus|valitukse|valittaa|valitti\b|lykkä|"
-    r"lykät|partaal)",
+    r"lykät|partaal|kariutu|raukes|raukea|peruuntu|epäonnistu)",
 )
 #: rumour and unnamed-source markers: the whole sentence is in doubt
 RUMOUR = cue(
@@ -323,8 +366,13 @@ RUMOUR = cue(
 PAST_TIME = cue(
     "aiemmin",
     r"aiemmin|aikoinaan|aikanaan|aiempi|viime|sitten|entinen|takavuosi|aikaisemmin|tuolloin|silloin|"
-    r"alun perin|alunperin",
-    r"(?:aiemmin|aikoinaan|aikanaan|aiemp|viime|sitten$|takavuos|aikaisemmin|tuolloin|silloin)",
+    r"alun perin|alunperin|"
+    # a month or a season told with a past verb: an earlier event ("kertoi heinäkuussa sulkevansa")
+    r"tammikuu|helmikuu|maaliskuu|huhtikuu|toukokuu|kesäkuu|heinäkuu|elokuu|syyskuu|lokakuu|"
+    r"marraskuu|joulukuu|kevät|kesä|syksy|talvi|alkuvuosi|loppuvuosi",
+    r"(?:aiemmin|aikoinaan|aikanaan|aiemp|viime|sitten$|takavuos|aikaisemmin|tuolloin|silloin|"
+    r"(?:tammi|helmi|maalis|huhti|touko|kesä|heinä|elo|syys|loka|marras|joulu)kuussa|keväällä|"
+    r"kesällä|syksyllä|talvella|alkuvuodesta|loppuvuodesta)",
 )
 #: statistics and market overviews
 STATISTICS = cue(

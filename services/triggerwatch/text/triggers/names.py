@@ -18,9 +18,12 @@ from triggerwatch.text import finnish
 from triggerwatch.text.linker import LinkResult
 from triggerwatch.text.normalise import is_legal_form
 from triggerwatch.text.triggers.gazetteer import (
+    ABSTRACT_ENDINGS,
     AMBIGUOUS_NAMES,
     CONTEXT_PREFIXES,
+    DESCRIPTORS,
     FIRST_NAMES,
+    GENERIC_AGENTS,
     NOT_COMPANIES,
     PLACES,
     PUBLIC_BODY_HEADS,
@@ -32,7 +35,7 @@ from triggerwatch.text.triggers.tokens import DASHES, QUOTES, Token
 
 # acronyms and words that are capitalised but never a company
 _NOT_NAMES = words("""
-    ceo cfo cto cio coo cmo cso evp svp vp hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
+    ceo cfo cto cio coo cmo cso evp svp vp vd hr it ict ai ipo esg b2b b2c saas api gdpr pr hq r&d rd
     eur usd sek gbp nok dkk
     tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu marraskuu
     joulukuu january february march april may june july august september october november december
@@ -43,6 +46,7 @@ _NOT_NAMES = words("""
 _STARTERS = words("""
     the a an in on at for from with as by this that these those it its it's our we they he she his her
     after before during today yesterday also however meanwhile according following new last next
+    current former outgoing nuvarande tidigare förre avgående
     according under over about while when if although since because both all some many most several
     det den de en ett i på för från med som av detta denna dessa vi han hon hans hennes efter enligt
     under idag igår också nya nytt ny nu när om så
@@ -114,7 +118,9 @@ def _is_person_start(tokens: Sequence[Token], i: int) -> bool:
     first = tok.low.split("-")[0]
     if "etunimi" in tok.classes or first in FIRST_NAMES:
         return "nom" in tok.cases or not tok.cases or tok.text.endswith(("a", "o", "i", "e", "u"))
-    return False
+    # a name Voikko knows (as a place, "Mari") before a surname only ("Laaksonen"): a person
+    surname = nxt.known and "sukunimi" in nxt.classes and not nxt.classes & {"nimisana", "paikannimi"}
+    return surname and tok.known and bool(tok.classes & {"paikannimi", "nimi"}) and "nom" in tok.cases
 
 
 def _sentence_start(tokens: Sequence[Token], i: int) -> bool:
@@ -143,6 +149,8 @@ def _common_start_word(
     tok = tokens[i]
     if tok.low in _STARTERS or tok.low in _NOT_NAMES:
         return True
+    if language == "sv" and tok.low.endswith(_SV_DESCRIPTORS):
+        return True  # "It-bolaget Digia", "Borgåföretaget Nylands Textil Ab": a description
     if name_support(tok.low) in support:
         return False
     if language != "fi":
@@ -150,7 +158,7 @@ def _common_start_word(
     lemmas = set(tok.lemmas)
     if lemmas & AMBIGUOUS_NAMES or tok.proper:
         return False
-    ordinary = bool(lemmas & _GENERIC_AGENTS) or any(lemma.endswith(_ABSTRACT) for lemma in lemmas)
+    ordinary = bool(lemmas & GENERIC_AGENTS) or any(lemma.endswith(ABSTRACT_ENDINGS) for lemma in lemmas)
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     if nxt is None or not nxt.word:
         return True
@@ -158,8 +166,8 @@ def _common_start_word(
     context = any(tokens[j].low.startswith(CONTEXT_PREFIXES) or fi_position(list(tokens), j) for j in after)
     if "gen" in tok.cases and not ordinary and context:
         return False  # "Rovion (entinen) toimitusjohtaja", "Koneen osake": whose but a company's
-    if nxt.capital and not lemmas & _GENERIC_AGENTS:
-        descriptor = any(lemma.endswith(_DESCRIPTORS) for lemma in lemmas)
+    if nxt.capital and not lemmas & GENERIC_AGENTS:
+        descriptor = any(lemma.endswith(DESCRIPTORS) for lemma in lemmas)
         return descriptor or bool(tok.classes & {"laatusana", "nimisana_laatusana"})
     if not tok.known:
         # Voikko knows the common words: a word it does not know is a name; without Voikko there is
@@ -175,43 +183,6 @@ def _common_start_word(
         and not ordinary
     )
     return not subject
-
-
-# endings of abstract nouns, which name no company: "Työttömyys kasvoi", "Kehitys jatkuu"
-_ABSTRACT = ("us", "ys", "minen", "nti", "ntä", "ous", "öys", "uu", "yy")
-# what a company is called before its name: "Metsäkonevalmistaja Ponsse", "Peliyhtiö Rovio"
-_DESCRIPTORS = (
-    "valmistaja",
-    "yhtiö",
-    "yritys",
-    "konserni",
-    "ketju",
-    "operaattori",
-    "jätti",
-    "pankki",
-    "talo",
-    "toimittaja",
-    "kehittäjä",
-    "tuottaja",
-    "yhtymä",
-    "startup",
-    "tukkuliike",
-    "liike",
-    "sijoittaja",  # "Pääomasijoittaja Inventure"
-    "rahasto",
-    "lainen",  # "Ruotsalainen Fingerprint Cards", "Tamperelainen Vincit"
-    "läinen",
-)
-# common nouns that are often the subject of a sentence and are not a company
-_GENERIC_AGENTS = words("""
-    hallitus valtio kaupunki kunta eduskunta ministeriö poliisi oikeus tuomioistuin työnantaja työntekijä
-    liitto ammattiliitto yritys yhtiö konserni pankki tilanne muutos kehitys kasvu tulos myynti kysyntä
-    markkina talous vienti tuonti kauppa asiakas kuluttaja ihminen suomalainen tutkimus selvitys kysely
-    tilasto ennuste hinta määrä osuus luku vuosi viikko päivä aika raportti uutinen päätös esitys
-    ehdotus sopimus neuvottelu lakko johtaja toimitusjohtaja puheenjohtaja ministeri presidentti
-    pääministeri virasto laitos järjestö yhdistys säätiö tiimi ryhmä osasto yksikkö palvelu sovellus
-    laite puhelin tuote ohjelma järjestelmä verkko sivusto tieto data raha euro henkilöstö väki
-    """)
 
 
 _TECH = re.compile(r"^\d+[gk]$|^(?:lte|wifi|wlan|nfc|usb|hdmi|gps)$")
@@ -233,7 +204,13 @@ def _excluded(name: str) -> bool:
     return low in PLACES or low in NOT_COMPANIES or first in NOT_COMPANIES or low in _NOT_NAMES
 
 
-_NATIONALITY = re.compile(r"^[a-zäö]+(?:ish|ian|ese|ean|an)$")
+# nationality words ("Finnish", "Swedish-based"): -ish and -ese always, -(i)an/-ean only when common
+# (a name such as "Yousician" ends in -ian too)
+_NATIONALITY = re.compile(
+    r"^(?:[a-zäö]+(?:ish|ese)|american|canadian|indian|russian|estonian|norwegian|italian|australian|"
+    r"asian|african|european|korean|german|latvian|lithuanian|hungarian|austrian|belgian|brazilian|"
+    r"mexican|ukrainian|nigerian|egyptian|scandinavian)$"
+)
 # heads of hyphen compounds that name the company itself
 _COMPANY_HEADS = ("konserni", "yhtiö", "yhtymä", "ryhmä", "group", "yritys", "talo", "kauppa-ketju")
 
@@ -255,6 +232,54 @@ def _same_case_name(a: Token, b: Token) -> bool:
     return b.word and b.capital and bool(b.cases) and b.cases == a.cases and not common_head
 
 
+_COMPANY_NOUNS = ("yhtiö", "yritys", "konserni", "valmistaja", "startup")
+_SV_DESCRIPTORS = ("bolaget", "företaget", "koncernen", "firman", "tillverkaren", "leverantören", "jätten")
+
+
+def _descriptive_compound(tok: Token) -> bool:
+    """A Finnish compound naming a kind of company ("Akkukennoyhtiö keräsi", "kuljetusyhtiön
+    kuljettajat"): it stands for the company the article is about, like "yhtiö"."""
+    return (
+        tok.known
+        and not tok.proper
+        and any(
+            lemma.endswith(_COMPANY_NOUNS) and len(lemma) > len("valmistaja") + 2 for lemma in tok.lemmas[:1]
+        )
+    )
+
+
+def _genitive_name_head(genitive: Token, nxt: Token) -> bool:
+    """A capitalised common noun after a genitive is the head of one name ("Hämeen Valimo",
+    "Savon Kuidun", "Lakeuden Lämmölle", "Nokian Renkaat"): the genitive stays as written. Not a
+    place ("Nokian Salon tehdas"), not a compound with a common head ("Microsoftin Suomen-yksikkö");
+    without Voikko only after a place ("Keski-Suomen Kuljetus")."""
+    if not (nxt.word and nxt.capital and "gen" in genitive.cases) or is_common_compound_token(nxt):
+        return False
+    if place_of(base_word(nxt)) is not None or nxt.low in _NOT_NAMES or nxt.low in _STARTERS:
+        return False
+    if nxt.known:
+        return "nimisana" in nxt.classes and not nxt.classes & {"etunimi", "sukunimi"}
+    return not finnish.voikko_available() and place_of(genitive.text) is not None
+
+
+def is_common_compound_token(tok: Token) -> bool:
+    return "-" in tok.text and tok.text.rsplit("-", 1)[1][:1].islower()
+
+
+def _subject_not_genitive(last: Token, nxt: Token | None) -> bool:
+    """An unknown name ending in -n right before a finite verb is its subject, not a genitive:
+    "Yousician keräsi", "Zalando Chin avaa" (a genitive does not precede a finite verb)."""
+    return (
+        not last.known
+        and ":" not in last.text
+        and last.cases == frozenset({"gen"})
+        and nxt is not None
+        and "verb" in nxt.flags
+        and not any(f.startswith("participle") for f in nxt.flags)
+        and nxt.low not in ("on", "oli", "ovat")  # "X:n on määrä", "Jollan oli": necessive, possessive
+    )
+
+
 def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
     """A public body named between ``lo`` and ``hi`` by its kind ("Helsingin kaupunki",
     "Liikennevirasto", "Helsingfors stad"), with the capitalised word before it."""
@@ -264,8 +289,12 @@ def find_public_body(tokens: Sequence[Token], lo: int, hi: int) -> Span | None:
             continue
         if any(lemma.endswith(PUBLIC_BODY_HEADS) for lemma in tok.lemmas):
             k = j - 1 if j > lo and tokens[j - 1].capital else j
-            name = " ".join(t.text for t in tokens[k : j + 1])
-            return Span("company", k, j + 1, tokens[k].start, tok.end, name, name, frozenset({"nom"}))
+            end = j + 1
+            if end + 1 < len(tokens) and tokens[end].low == "of" and tokens[end + 1].capital:
+                end += 2  # "City of Espoo"
+            name = " ".join(t.text for t in tokens[k:end])
+            last = tokens[end - 1]
+            return Span("company", k, end, tokens[k].start, last.end, name, name, frozenset({"nom"}))
     return None
 
 
@@ -326,9 +355,10 @@ def find_spans(
         if taken[i]:
             i += 1
             continue
-        if ((language == "fi" and tok.lemmas[0] in anaphors) or tok.low in anaphors) and not _plural(
-            tok, language
-        ):
+        if (
+            (language == "fi" and (tok.lemmas[0] in anaphors or _descriptive_compound(tok)))
+            or tok.low in anaphors
+        ) and not _plural(tok, language):
             spans.append(Span("anaphor", i, i + 1, tok.start, tok.end, tok.text, tok.text, tok.cases, None))
             i += 1
             continue
@@ -355,7 +385,8 @@ def find_spans(
             i = j
             continue
         if not (tok.word and tok.capital) or (
-            _sentence_start(tokens, i) and _common_start_word(tokens, i, language, headline, support)
+            _sentence_start(tokens, i)
+            and _common_start_word(tokens, i, language, headline and i == 0, support)
         ):
             i += 1
             continue
@@ -372,6 +403,7 @@ def find_spans(
                     and "nom" not in t.cases
                     and not (j < n and is_legal_form(tokens[j].low.split(":")[0]))
                     and not (j < n and _same_case_name(t, tokens[j]) and not _is_person_start(tokens, j))
+                    and not (j < n and _genitive_name_head(t, tokens[j]) and not _is_person_start(tokens, j))
                 ):
                     break  # an inflected word ends a Finnish name (Nokian | Rajeev Suri)
                 continue
@@ -385,14 +417,18 @@ def find_spans(
         run = tokens[i:j]
         last = run[-1]
         name = " ".join([*(t.text for t in run[:-1]), base_word(last)])
+        cases = last.cases or frozenset({"nom"})
+        if _subject_not_genitive(last, tokens[j] if j < n else None):
+            name, cases = " ".join(t.text for t in run), frozenset({"nom", "gen"})
         head = ""
         if (
             len(run) > 1
             and language == "fi"
             and all(t.cases == last.cases for t in run)
             and last.cases != {"nom"}
+            and "gen" not in last.cases
         ):
-            name = " ".join(base_word(t) for t in run)  # "Lakeuden Lämmön" → "Lakeus Lämpö"
+            name = " ".join(base_word(t) for t in run)  # "Keskisuomalaiselle Osakeyhtiölle"
         if "-" in last.text and last.text.rsplit("-", 1)[1][:1].islower():
             prefix, head = last.text.rsplit("-", 1)
             name = " ".join([*(t.text for t in run[:-1]), prefix])
@@ -408,7 +444,7 @@ def find_spans(
             head = tokens[j + 1].low  # "Microsoft Mobile -kaupan"
         if (
             not _excluded(name)
-            and not _excluded(base_word(run[0]))
+            and (not _excluded(base_word(run[0])) or (len(run) > 1 and _genitive_name_head(run[0], run[1])))
             and not all(t.low in _NOT_NAMES for t in run)
         ):
             company_id = unlinked.get(run[0].start)
@@ -421,7 +457,7 @@ def find_spans(
                     last.end,
                     " ".join(t.text for t in run),
                     name,
-                    last.cases or frozenset({"nom"}),
+                    cases,
                     company_id,
                     False,
                     0.6 if company_id else 0.5,

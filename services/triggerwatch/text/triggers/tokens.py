@@ -205,6 +205,8 @@ def guess_cases(low: str, common: bool = False) -> frozenset[str]:
     return frozenset({"nom"})
 
 
+_PAST_ENDINGS = ("asi", "äsi", "esi", "tti", "sivat", "sivät", "ttivat", "ttivät", "ttiin")
+_NOT_PAST = frozenset({"vuosi", "uusi", "kuusi", "viisi", "kaksi", "yksi", "kesi", "vesi", "käsi", "mesi"})
 _CONDITIONAL = re.compile(r"\w+isi(?:n|t|mme|tte|vat|vät)?(?:kin|kaan|kään|han|hän)?$")
 _PASSIVE = re.compile(r"\w+(?:t|d)(?:aan|ään|iin)$|\w+(?:tt|t)(?:u|y|iin)$|\w+ttu\w*$|\w+tty\w*$")
 _AGENT = re.compile(r"\w{2,}(?:ma|mä)(?:nsa|nsä|mme|n|t|a|ä|ssa|ssä|sta|stä|an|än)?$")
@@ -230,6 +232,15 @@ def _analyse_fi(text: str) -> tuple[tuple[str, ...], bool, frozenset[str], froze
             flags.add("participle_agent_maybe")
         if _FI_1P.match(low):
             flags.add("person_1p")
+        conditional = "conditional" in flags
+        if (
+            text[0].islower()
+            and low.endswith(_PAST_ENDINGS)
+            and len(low) > 4
+            and low not in _NOT_PAST
+            and not conditional
+        ):
+            flags.add("past")  # "avasi", "aloitti", "ilmoittivat", "ostettiin": the past by its ending
         if low in ("ei", "eikä", "en", "et", "emme", "ette", "eivät", "eivätkä", "älä", "ei-"):
             flags.add("negative")
         if text[0].islower() and low.endswith(("t", "ien", "iden", "jen", "ten")) and len(low) > 5:
@@ -351,7 +362,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         before = text[start : m.start()].rstrip()
-        last = re.search(r"([\w.]+)\.$", before)
+        last = re.search(r"(?<![\w:])([\w.]+)\.$", before)
         if last and "\n" not in m.group() and last.group(1).casefold() in _ABBREVIATIONS:
             continue
         if before.strip():

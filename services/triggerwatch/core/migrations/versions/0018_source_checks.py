@@ -1,7 +1,7 @@
 """source checks: the last `triggerwatch sources check` result per source
 
 Revision ID: 0018_source_checks
-Revises: 0009_web
+Revises: 0015_delivery_queue
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import triggerwatch.core.db
 
 revision = "0018_source_checks"
-down_revision = "0009_web"
+down_revision = "0015_delivery_queue"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """analytics views: read-only v_alerts, v_events, v_company_scores, v_target_groups, v_feedback, v_deliveries
 
 Revision ID: 0019_analytics_views
-Revises: 0009_web
+Revises: 0018_source_checks
 Create Date: 2026-12-05
 
 For Power BI, Excel and ``triggerwatch export`` (docs/analytics.md). The views carry no free text

@@ -3,7 +3,7 @@ the CRM pull cursor); events indexed for company timelines and the ops page;
 the change counter; server-side web sessions; the dead-letter audit and dismissal
 
 Revision ID: 0021_alert_changes
-Revises: 0009_web
+Revises: 0019_analytics_views
 Create Date: 2026-12-03 09:00:00
 
 The backfill reads each stored alert's routing owner and revision out of its JSON payload in SQL

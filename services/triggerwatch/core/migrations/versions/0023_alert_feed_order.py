@@ -2,7 +2,7 @@
 occurred_at (when the event happened), indexed whole and by owner (partial: no ops alerts)
 
 Revision ID: 0023_alert_feed_order
-Revises: 0021_alert_changes
+Revises: 0022_scoring_offers
 Create Date: 2026-12-05 09:00:00
 
 The backfill takes each alert's event time from its event (``events.occurred_at``; an alert
@@ -18,7 +18,7 @@ from alembic import op
 import triggerwatch.core.db
 
 revision = "0023_alert_feed_order"
-down_revision = "0021_alert_changes"
+down_revision = "0022_scoring_offers"
 branch_labels = None
 depends_on = None
 
