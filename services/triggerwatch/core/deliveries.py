@@ -336,11 +336,17 @@ def next_due(session: Session, sink: str) -> datetime | None:
     return due
 
 
+LEASED = "leased"  # a pending delivery with an attempt under way (not a stored status)
+
+
 def statuses(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    """Each key's status; a pending delivery whose attempt is under way (leased) is ``leased``."""
     rows = session.execute(
-        select(Delivery.idempotency_key, Delivery.status).where(Delivery.idempotency_key.in_(list(keys)))
+        select(Delivery.idempotency_key, Delivery.status, Delivery.lease_owner).where(
+            Delivery.idempotency_key.in_(list(keys))
+        )
     ).all()
-    return {key: status for key, status in rows}
+    return {key: LEASED if status == PENDING and owner else status for key, status, owner in rows}
 
 
 def stalled(session: Session, now: datetime, after_s: float) -> int:
